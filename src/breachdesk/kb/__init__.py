@@ -1,0 +1,1 @@
+"""Knowledge base: incidents, documents, entries, contacts and facts."""
