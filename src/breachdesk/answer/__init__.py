@@ -1,0 +1,1 @@
+"""Answer engine: normalise → tokenize → retrieve (lexical + dense) → fuse → decide."""

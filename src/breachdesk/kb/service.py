@@ -1,0 +1,366 @@
+"""Knowledge-base operations: import documents, list incidents and entries.
+
+Importers are pure; this module is where their output meets the database. An import parses every
+file first, so a bad file fails before anything is written, then stores everything in one
+transaction: a failure leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.db import Database
+from breachdesk.db.tables import Contact, Document, Entry, EntryVersion, Incident, utcnow
+from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.kb.contacts import find_contacts
+from breachdesk.kb.facts import extract_facts
+from breachdesk.kb.importers import parse_document
+from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SECTION_SEP = " > "
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An entry as the rest of breachdesk sees it: its newest approved version."""
+
+    id: str
+    incident: str
+    kind: str
+    section: str
+    question: str
+    answer: str
+    version: int
+    position: int
+    file_name: str
+    line_start: int
+    line_end: int
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    slug: str
+    name: str
+    organisation: str | None
+    kb_version: int
+    entries: int
+    documents: int
+    contacts: list[dict[str, Any]]
+    facts: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one file's import did."""
+
+    file_name: str
+    format: str
+    encoding: str | None
+    version: int
+    unchanged: bool
+    added: int = 0
+    changed: int = 0
+    retired: int = 0
+    kept: int = 0
+
+
+def check_slug(slug: str) -> str:
+    """Validate an incident slug (lower-case letters, digits and hyphens)."""
+    if not SLUG_RE.match(slug):
+        raise InvalidInputError(
+            "an incident slug is 1–63 lower-case letters, digits or hyphens", where=slug
+        )
+    return slug
+
+
+def question_key(text: str) -> str:
+    """The form of a question that decides whether two versions are 'the same question'."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def entry_id(slug: str, file_name: str, kind: str, question: str, occurrence: int) -> str:
+    """A stable entry id: the same question in the same file keeps its id across versions."""
+    raw = "\x1f".join([slug, file_name, kind, question_key(question), str(occurrence)])
+    return f"{slug}-{hashlib.sha1(raw.encode()).hexdigest()[:10]}"
+
+
+def read_sources(paths: Sequence[Path], *, format: str, max_bytes: int) -> list[tuple[ParsedDocument, bytes]]:
+    """Read and parse every file; raise `DocumentFormatError` on the first bad one."""
+    parsed = []
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise DocumentFormatError(str(path), None, f"cannot read the file: {exc.strerror}") from exc
+        if size > max_bytes:
+            raise DocumentFormatError(
+                str(path), None, f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit"
+            )
+        data = path.read_bytes()
+        parsed.append((parse_document(str(path), data, format=format, max_bytes=max_bytes), data))
+    return parsed
+
+
+def import_documents(
+    db: Database,
+    slug: str,
+    paths: Sequence[Path],
+    *,
+    name: str | None = None,
+    organisation: str | None = None,
+    format: str = "auto",
+    max_bytes: int = 20_000_000,
+) -> list[ImportResult]:
+    """Import files into an incident (created if new), all in one transaction.
+
+    Re-importing an unchanged file is a no-op. A changed file becomes a new document version:
+    entries whose question is unchanged keep their ids (with a new version when the answer
+    changed), new questions become new entries, and questions no longer in the file retire.
+    """
+    check_slug(slug)
+    parsed = read_sources(paths, format=format, max_bytes=max_bytes)
+    results: list[ImportResult] = []
+    with db.transaction() as s:
+        incident = s.scalar(select(Incident).where(Incident.slug == slug))
+        if incident is None:
+            title = next((doc.title for doc, _ in parsed if doc.title), None)
+            incident = Incident(slug=slug, name=name or title or slug, organisation=organisation, facts={})
+            s.add(incident)
+            s.flush()
+        else:
+            if name:
+                incident.name = name
+            if organisation:
+                incident.organisation = organisation
+        changed_any = False
+        for doc, data in parsed:
+            result = _store_document(s, incident, doc, data)
+            results.append(result)
+            changed_any = changed_any or not result.unchanged
+        if changed_any:
+            _refresh_incident(s, incident)
+    return results
+
+
+def _store_document(s: Session, incident: Incident, doc: ParsedDocument, data: bytes) -> ImportResult:
+    file_name = Path(doc.path).name
+    digest = hashlib.sha256(data).hexdigest()
+    current = s.scalar(
+        select(Document).where(
+            Document.incident_id == incident.id,
+            Document.file_name == file_name,
+            Document.is_current.is_(True),
+        )
+    )
+    if current is not None and current.sha256 == digest:
+        return ImportResult(file_name, current.format, current.encoding, current.version, True)
+    version = 1 if current is None else current.version + 1
+    if current is not None:
+        current.is_current = False
+    document = Document(
+        incident_id=incident.id,
+        file_name=file_name,
+        sha256=digest,
+        format=doc.format,
+        encoding=doc.encoding,
+        title=doc.title,
+        size=len(data),
+        version=version,
+        is_current=True,
+    )
+    s.add(document)
+    s.flush()
+
+    existing = {
+        e.id: e
+        for e in s.scalars(
+            select(Entry).where(Entry.incident_id == incident.id, Entry.file_name == file_name)
+        )
+    }
+    seen: set[str] = set()
+    occurrences: dict[tuple[str, str], int] = {}
+    added = changed = kept = 0
+    for position, parsed in enumerate(doc.entries):
+        key = (parsed.kind, question_key(parsed.question))
+        occurrence = occurrences.get(key, 0)
+        occurrences[key] = occurrence + 1
+        eid = entry_id(incident.slug, file_name, parsed.kind, parsed.question, occurrence)
+        seen.add(eid)
+        entry = existing.get(eid)
+        if entry is None:
+            entry = Entry(id=eid, incident_id=incident.id, file_name=file_name, kind=parsed.kind, position=position)
+            s.add(entry)
+            s.flush()
+            s.add(_version(entry, 1, parsed, document))
+            added += 1
+            continue
+        entry.position = position
+        was_retired = entry.retired
+        entry.retired = False
+        latest = s.scalar(
+            select(EntryVersion).where(EntryVersion.entry_id == eid).order_by(EntryVersion.version.desc()).limit(1)
+        )
+        if latest is not None and _same_text(latest, parsed) and not was_retired:
+            latest.document_id = document.id
+            latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
+            kept += 1
+        else:
+            s.add(_version(entry, (latest.version if latest else 0) + 1, parsed, document))
+            changed += 1
+    retired = 0
+    for eid, entry in existing.items():
+        if eid not in seen and not entry.retired:
+            entry.retired = True
+            retired += 1
+    return ImportResult(file_name, doc.format, doc.encoding, version, False, added, changed, retired, kept)
+
+
+def _same_text(version: EntryVersion, parsed: ParsedEntry) -> bool:
+    return (
+        version.answer == parsed.answer
+        and version.question == parsed.question
+        and version.section == SECTION_SEP.join(parsed.section)
+    )
+
+
+def _version(entry: Entry, number: int, parsed: ParsedEntry, document: Document) -> EntryVersion:
+    return EntryVersion(
+        entry_id=entry.id,
+        version=number,
+        question=parsed.question,
+        answer=parsed.answer,
+        section=SECTION_SEP.join(parsed.section),
+        line_start=parsed.line_start,
+        line_end=parsed.line_end,
+        document_id=document.id,
+        status="approved",
+        facts=extract_facts(parsed.question + "\n" + parsed.answer).to_dict(),
+    )
+
+
+def _refresh_incident(s: Session, incident: Incident) -> None:
+    """Recompute the incident's contacts and facts from its active entries; bump its version."""
+    views = _entry_views(s, incident)
+    parsed = [
+        ParsedEntry(
+            kind=v.kind,  # type: ignore[arg-type]
+            question=v.question,
+            answer=v.answer,
+            section=tuple(v.section.split(SECTION_SEP)) if v.section else (),
+            line_start=v.line_start,
+            line_end=v.line_end,
+        )
+        for v in views
+    ]
+    for old in s.scalars(select(Contact).where(Contact.incident_id == incident.id)):
+        s.delete(old)
+    s.flush()
+    for position, contact in enumerate(find_contacts(parsed)):
+        source = views[contact.source_entry].id if 0 <= contact.source_entry < len(views) else None
+        s.add(Contact(incident_id=incident.id, position=position, data=contact.to_dict(), entry_id=source))
+    whole = extract_facts("\n".join(p.question + "\n" + p.answer for p in parsed))
+    incident.facts = whole.to_dict()
+    incident.kb_version = (incident.kb_version or 0) + 1
+    incident.updated_at = utcnow()
+
+
+def _entry_views(s: Session, incident: Incident) -> list[EntryView]:
+    latest = (
+        select(EntryVersion.entry_id, func.max(EntryVersion.version).label("v"))
+        .where(EntryVersion.status == "approved")
+        .group_by(EntryVersion.entry_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(Entry, EntryVersion)
+        .join(latest, latest.c.entry_id == Entry.id)
+        .join(EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == latest.c.v))
+        .where(Entry.incident_id == incident.id, Entry.retired.is_(False))
+        .order_by(Entry.file_name, Entry.position)
+    ).all()
+    return [
+        EntryView(
+            id=e.id,
+            incident=incident.slug,
+            kind=e.kind,
+            section=v.section,
+            question=v.question,
+            answer=v.answer,
+            version=v.version,
+            position=e.position,
+            file_name=e.file_name,
+            line_start=v.line_start,
+            line_end=v.line_end,
+            facts=v.facts or {},
+        )
+        for e, v in rows
+    ]
+
+
+def get_incident(s: Session, slug: str) -> Incident:
+    incident = s.scalar(select(Incident).where(Incident.slug == slug))
+    if incident is None:
+        raise NotFoundError("incident", slug)
+    return incident
+
+
+def list_entries(db: Database, slug: str) -> list[EntryView]:
+    """The incident's active entries (newest approved version of each), in document order."""
+    with db.read() as s:
+        return _entry_views(s, get_incident(s, slug))
+
+
+def kb_version(db: Database, slug: str) -> int:
+    """The incident's knowledge-base version, bumped by every change; index caches key on it."""
+    with db.read() as s:
+        version = s.scalar(select(Incident.kb_version).where(Incident.slug == slug))
+    if version is None:
+        raise NotFoundError("incident", slug)
+    return version
+
+
+def describe_incident(db: Database, slug: str) -> IncidentView:
+    """An incident with its counts, desks and extracted facts."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        return _incident_view(s, incident)
+
+
+def list_incidents(db: Database) -> list[IncidentView]:
+    """Every incident, by slug."""
+    with db.read() as s:
+        return [_incident_view(s, i) for i in s.scalars(select(Incident).order_by(Incident.slug))]
+
+
+def _incident_view(s: Session, incident: Incident) -> IncidentView:
+    entries = s.scalar(
+        select(func.count()).select_from(Entry).where(Entry.incident_id == incident.id, Entry.retired.is_(False))
+    )
+    documents = s.scalar(
+        select(func.count()).select_from(Document).where(Document.incident_id == incident.id, Document.is_current.is_(True))
+    )
+    contacts = [
+        c.data
+        for c in s.scalars(select(Contact).where(Contact.incident_id == incident.id).order_by(Contact.position))
+    ]
+    return IncidentView(
+        slug=incident.slug,
+        name=incident.name,
+        organisation=incident.organisation,
+        kb_version=incident.kb_version,
+        entries=entries or 0,
+        documents=documents or 0,
+        contacts=contacts,
+        facts=incident.facts or {},
+    )

@@ -1,0 +1,1 @@
+"""The web face: FastAPI app factory, routers, templates and static files."""
