@@ -40,7 +40,9 @@ def postgres_problem() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path, postgres_problem: str | None) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_problem: str | None
+) -> Iterator[Database]:
     """A fresh, migrated database: a SQLite file, or a private schema on the PostgreSQL server."""
     if request.param == "sqlite":
         database = open_database(str(tmp_path / "test.db"))
@@ -76,8 +78,12 @@ def seeds() -> dict[str, Path]:
     """The five seed documents by slug; skip (or fail under BREACHDESK_REQUIRE_SEEDS=1)."""
     folder = seeds_dir()
     if folder is None:
-        reason = "seed documents not found (set BREACHDESK_SEEDS or put ../shared/seeds beside the repo)"
+        reason = (
+            "seed documents not found (set BREACHDESK_SEEDS or put ../shared/seeds beside the repo)"
+        )
         if os.environ.get("BREACHDESK_REQUIRE_SEEDS") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    return {SEED_SLUGS[p.name[:3]]: p for p in sorted(folder.glob("0*.txt")) if p.name[:3] in SEED_SLUGS}
+    return {
+        SEED_SLUGS[p.name[:3]]: p for p in sorted(folder.glob("0*.txt")) if p.name[:3] in SEED_SLUGS
+    }

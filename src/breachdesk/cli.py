@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -34,7 +35,9 @@ state = State()
 def main_callback(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="SQLite file or database URL (else $BREACHDESK_DB, else ./breachdesk.db)."),
+        typer.Option(
+            "--db", help="SQLite file or database URL (else $BREACHDESK_DB, else ./breachdesk.db)."
+        ),
     ] = None,
 ) -> None:
     """The inquiry desk for a personal-data or card-data leak."""
@@ -75,12 +78,18 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Documents to import.")],
     incident: Annotated[str, typer.Option("--incident", help="Incident slug (created if new).")],
     name: Annotated[str | None, typer.Option(help="Incident name.")] = None,
-    organisation: Annotated[str | None, typer.Option(help="Organisation that published it.")] = None,
+    organisation: Annotated[
+        str | None, typer.Option(help="Organisation that published it.")
+    ] = None,
     format: Annotated[str, typer.Option("--format", help="Source format, or auto.")] = "auto",
 ) -> None:
     """Import FAQ and notice documents into an incident, in one transaction."""
     d = desk()
-    results = run(lambda: d.import_documents(incident, files, name=name, organisation=organisation, format=format))
+    results = run(
+        lambda: d.import_documents(
+            incident, files, name=name, organisation=organisation, format=format
+        )
+    )
     for r in results:
         if r.unchanged:
             typer.echo(f"{r.file_name}: unchanged (version {r.version}), nothing to do")
@@ -92,15 +101,29 @@ def import_(
 
 
 @app.command()
-def incidents(as_json: Annotated[bool, typer.Option("--json", help="One JSON line per incident.")] = False) -> None:
+def incidents(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per incident.")] = False,
+) -> None:
     """List incidents with their entry counts and desks."""
     for i in run(lambda: desk().incidents()):
         if as_json:
-            typer.echo(dump({"slug": i.slug, "name": i.name, "entries": i.entries, "documents": i.documents,
-                             "kb_version": i.kb_version, "contacts": i.contacts}))
+            typer.echo(
+                dump(
+                    {
+                        "slug": i.slug,
+                        "name": i.name,
+                        "entries": i.entries,
+                        "documents": i.documents,
+                        "kb_version": i.kb_version,
+                        "contacts": i.contacts,
+                    }
+                )
+            )
         else:
             phone = i.contacts[0].get("phone") if i.contacts else "-"
-            typer.echo(f"{i.slug}\t{i.entries} entries\t{i.documents} documents\tdesk {phone}\t{i.name}")
+            typer.echo(
+                f"{i.slug}\t{i.entries} entries\t{i.documents} documents\tdesk {phone}\t{i.name}"
+            )
 
 
 @app.command()
@@ -111,9 +134,19 @@ def entries(
     """List an incident's entries (newest approved versions)."""
     for e in run(lambda: desk().entries(incident)):
         if as_json:
-            typer.echo(dump({"entry": e.id, "section": e.section, "question": e.question, "answer": e.answer,
-                             "kind": e.kind, "version": e.version,
-                             "source": f"{e.file_name}:{e.line_start}-{e.line_end}"}))
+            typer.echo(
+                dump(
+                    {
+                        "entry": e.id,
+                        "section": e.section,
+                        "question": e.question,
+                        "answer": e.answer,
+                        "kind": e.kind,
+                        "version": e.version,
+                        "source": f"{e.file_name}:{e.line_start}-{e.line_end}",
+                    }
+                )
+            )
         else:
             typer.echo(f"{e.id}\t{e.kind}\t{e.question}")
 
@@ -122,18 +155,24 @@ def entries(
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question, in Japanese.")] = None,
     incident: Annotated[str | None, typer.Option("--incident", help="Incident slug.")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSON-lines file of questions.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSON-lines file of questions.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the answer object as JSON.")
+    ] = False,
 ) -> None:
     """Answer a question (or a --batch file) with approved text, or name the desk."""
     from breachdesk.answer.evaluation import read_questions
 
     d = desk()
     if batch is not None:
+
         def answer_all() -> None:
             for q, a in d.ask_questions(read_questions(batch, incident=incident)):
                 row = {"id": q.id, **a.to_dict()}
                 typer.echo(dump(row))
+
         run(answer_all)
         return
     if question is None or incident is None:
@@ -147,16 +186,22 @@ def ask(
         typer.echo(a.answer)
         typer.echo(f"\n— {a.matched_question} [{a.entry}, {a.source}] score {a.score:.2f}")
     else:
-        typer.echo("この質問には、公表されている回答が見つかりませんでした。お問い合わせ窓口へご連絡ください。")
+        typer.echo(
+            "この質問には、公表されている回答が見つかりませんでした。お問い合わせ窓口へご連絡ください。"
+        )
     if a.contact:
         status = {True: "受付中", False: "受付時間外", None: "受付時間不明"}[a.contact.open_now]
-        typer.echo(f"窓口: {a.contact.label or ''} {a.contact.phone or ''} {a.contact.hours or ''} ({status})")
+        typer.echo(
+            f"窓口: {a.contact.label or ''} {a.contact.phone or ''} {a.contact.hours or ''} ({status})"
+        )
 
 
 @app.command("eval")
 def eval_(
     questions: Annotated[Path, typer.Argument(help="JSON-lines question file with expectations.")],
-    incident: Annotated[str | None, typer.Option("--incident", help="Default incident slug.")] = None,
+    incident: Annotated[
+        str | None, typer.Option("--incident", help="Default incident slug.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Score a question file: accuracy, answerable accuracy, abstention rate, wrong-answer rate."""
@@ -176,7 +221,9 @@ DEMO_QUESTIONS = (
 
 @app.command()
 def demo(
-    serve: Annotated[bool, typer.Option("--serve", help="Serve the help page after importing.")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Serve the help page after importing.")
+    ] = False,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
@@ -185,13 +232,55 @@ def demo(
 
     d = desk()
     for r in run(lambda: d.import_documents(DEMO_SLUG, demo_files(), name=DEMO_NAME)):
-        typer.echo(f"imported {r.file_name}: version {r.version}" + (" (unchanged)" if r.unchanged else ""))
+        typer.echo(
+            f"imported {r.file_name}: version {r.version}" + (" (unchanged)" if r.unchanged else "")
+        )
     for question in DEMO_QUESTIONS:
-        a = run(lambda q=question: d.ask(DEMO_SLUG, q))
+        a = run(partial(d.ask, DEMO_SLUG, question))
         typer.echo(f"\nQ: {question}")
-        typer.echo(f"A: {a.answer}" if a.answered else f"A: (回答できません) 窓口 {a.contact.phone if a.contact else '-'}")
+        typer.echo(
+            f"A: {a.answer}"
+            if a.answered
+            else f"A: (回答できません) 窓口 {a.contact.phone if a.contact else '-'}"
+        )
     if serve:
         serve_(host=host, port=port, workers=1)
+
+
+@app.command()
+def calibrate(
+    questions: Annotated[
+        Path, typer.Argument(help="Development question file (JSON lines with expect).")
+    ],
+    out: Annotated[Path | None, typer.Option(help="Write the calibration JSON here.")] = None,
+    max_wrong: Annotated[
+        float, typer.Option(help="Highest wrong-answer share the threshold allows.")
+    ] = 0.05,
+    l2: Annotated[float, typer.Option(help="L2 regularisation of the logistic model.")] = 1.0,
+) -> None:
+    """Fit the answer/abstain model on a development set; print cross-validated figures."""
+    from breachdesk.answer.calibrate import calibrate as fit_calibration
+    from breachdesk.answer.calibrate import collect, cross_validate, figures, outcomes
+    from breachdesk.answer.evaluation import read_questions
+
+    d = desk()
+    samples = run(lambda: collect(d.engine, read_questions(questions)))
+    cv = cross_validate(samples, max_wrong=max_wrong, l2=l2)
+    typer.echo("leave-one-incident-out: " + dump({k: round(v, 3) for k, v in cv.items()}))
+    calibration = fit_calibration(samples, max_wrong=max_wrong, l2=l2)
+    import numpy as np
+
+    fitted = figures(
+        samples,
+        outcomes(samples, np.asarray(calibration.weights), calibration.bias, calibration.threshold),
+    )
+    typer.echo(
+        f"fitted on all (threshold {calibration.threshold}): "
+        + dump({k: round(v, 3) for k, v in fitted.items()})
+    )
+    if out is not None:
+        out.write_text(calibration.to_json() + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 @app.command("serve")
@@ -207,7 +296,9 @@ def serve_(
 
     if state.db:
         os.environ["BREACHDESK_DB"] = state.db
-    uvicorn.run("breachdesk.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "breachdesk.web.app:create_app", factory=True, host=host, port=port, workers=workers
+    )
 
 
 @app.command("settings")

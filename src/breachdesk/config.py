@@ -47,7 +47,9 @@ class Settings(BaseSettings):
         default=None,
         description="Override the calibrated answer/abstain threshold (0–1); unset uses the shipped one.",
     )
-    timezone: str = Field(default="Asia/Tokyo", description="Time zone of the desks' opening hours.")
+    timezone: str = Field(
+        default="Asia/Tokyo", description="Time zone of the desks' opening hours."
+    )
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -54,7 +54,9 @@ class Outcome:
     right: bool
 
 
-def outcomes(samples: Sequence[Sample], weights: NDArray[np.float64], bias: float, threshold: float) -> list[Outcome]:
+def outcomes(
+    samples: Sequence[Sample], weights: NDArray[np.float64], bias: float, threshold: float
+) -> list[Outcome]:
     out = []
     for s in samples:
         z = s.features @ weights + bias
@@ -95,7 +97,9 @@ def choose_threshold(
     return best[1] if best else 0.95
 
 
-def calibrate(samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0) -> Calibration:
+def calibrate(
+    samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0
+) -> Calibration:
     """Fit weights and threshold on all samples."""
     weights, bias = fit(samples, l2=l2)
     threshold = choose_threshold(samples, weights, bias, max_wrong=max_wrong)
@@ -107,7 +111,9 @@ def calibrate(samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float =
     )
 
 
-def cross_validate(samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0) -> dict[str, float]:
+def cross_validate(
+    samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0
+) -> dict[str, float]:
     """Leave-one-incident-out: fit on four incidents, score the fifth, pool the outcomes."""
     incidents = sorted({s.question.incident or "" for s in samples})
     pooled_samples: list[Sample] = []

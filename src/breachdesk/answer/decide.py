@@ -36,7 +36,8 @@ class Calibration:
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(entry answers the question) for each row of a feature matrix."""
         z = features @ np.asarray(self.weights) + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)

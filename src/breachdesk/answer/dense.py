@@ -97,7 +97,9 @@ class EmbeddingCache:
             folder = self.directory / encoder.name
             keys, vectors = self._load(folder)
             wanted = [text_key(t) for t in texts]
-            missing = sorted({k: t for k, t in zip(wanted, texts, strict=True) if k not in keys}.items())
+            missing = sorted(
+                {k: t for k, t in zip(wanted, texts, strict=True) if k not in keys}.items()
+            )
             if missing:
                 new = encoder.encode([t for _, t in missing])
                 start = len(keys)
@@ -125,13 +127,17 @@ class EmbeddingCache:
         return dict(keys), vectors.astype(np.float32, copy=False)
 
     @staticmethod
-    def _store(folder: Path, keys: dict[str, int], vectors: NDArray[np.float32], model: str) -> None:
+    def _store(
+        folder: Path, keys: dict[str, int], vectors: NDArray[np.float32], model: str
+    ) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         # Write beside, then rename: another worker never reads a half-written file.
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".npy", delete=False) as f:
             np.save(f, vectors, allow_pickle=False)
         os.replace(f.name, folder / "vectors.npy")
         meta = {"format": CACHE_FORMAT, "model": model, "keys": keys}
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".json", delete=False, encoding="utf-8") as f:
-            json.dump(meta, f)
-        os.replace(f.name, folder / "keys.json")
+        with tempfile.NamedTemporaryFile(
+            "w", dir=folder, suffix=".json", delete=False, encoding="utf-8"
+        ) as g:
+            json.dump(meta, g)
+        os.replace(g.name, folder / "keys.json")

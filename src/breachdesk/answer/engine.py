@@ -124,8 +124,20 @@ class AnswerEngine:
         ]
         score = float(probs[top])
         if score < self.threshold:
-            return Answer(slug, text, False, None, None, None, None, None, None, score,
-                          [Candidate(best.id, best.question, score), *candidates][:3], desk)
+            return Answer(
+                slug,
+                text,
+                False,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                score,
+                [Candidate(best.id, best.question, score), *candidates][:3],
+                desk,
+            )
         return Answer(
             incident=slug,
             question=text,
@@ -151,4 +163,6 @@ def desk_card(contacts: Sequence[Contact], now: datetime) -> DeskCard | None:
     if not contacts:
         return None
     c = contacts[0]
-    return DeskCard(label=c.label, phone=c.phone, hours=c.hours_text, mail=c.mail, open_now=c.is_open(now))
+    return DeskCard(
+        label=c.label, phone=c.phone, hours=c.hours_text, mail=c.mail, open_now=c.is_open(now)
+    )

@@ -32,14 +32,15 @@ class Question:
 
     @property
     def should_abstain(self) -> bool:
-        return self.expect == "abstain"
+        return bool(self.expect == "abstain")
 
     def accepts(self, answer: str | None) -> bool:
         """Whether an answer text satisfies this question's `any_of` expectation."""
         if answer is None or not isinstance(self.expect, dict):
             return False
         got = eval_norm(answer)
-        return any(eval_norm(s) in got for s in self.expect.get("any_of", []))
+        wanted: list[str] = self.expect.get("any_of", [])
+        return any(eval_norm(s) in got for s in wanted)
 
 
 def read_questions(path: Path, *, incident: str | None = None) -> Iterator[Question]:
@@ -54,7 +55,7 @@ def read_questions(path: Path, *, incident: str | None = None) -> Iterator[Quest
             except json.JSONDecodeError as exc:
                 raise InvalidInputError(f"not valid JSON ({exc.msg})", where=where) from exc
             if not isinstance(data, dict) or not isinstance(data.get("question"), str):
-                raise InvalidInputError("each line needs a \"question\" string", where=where)
+                raise InvalidInputError('each line needs a "question" string', where=where)
             slug = data.get("incident") or incident
             yield Question(str(data.get("id", number)), slug, data["question"], data.get("expect"))
 
@@ -88,13 +89,17 @@ class Tally:
         return {
             "questions": total,
             "accuracy": (self.answerable_right + self.abstain_right) / total if total else 0.0,
-            "answerable_accuracy": self.answerable_right / self.answerable if self.answerable else 0.0,
+            "answerable_accuracy": self.answerable_right / self.answerable
+            if self.answerable
+            else 0.0,
             "abstain_rate": self.abstain_right / self.abstain if self.abstain else 0.0,
             "wrong_answer_rate": self.answered_wrong / self.answered if self.answered else 0.0,
         }
 
 
-def score_results(pairs: Iterable[tuple[Question, bool, str | None]]) -> dict[str, dict[str, float | int]]:
+def score_results(
+    pairs: Iterable[tuple[Question, bool, str | None]],
+) -> dict[str, dict[str, float | int]]:
     """Figures per incident and overall (key `overall`) from (question, answered, answer)."""
     tallies: dict[str, Tally] = {}
     overall = Tally()
@@ -108,7 +113,9 @@ def score_results(pairs: Iterable[tuple[Question, bool, str | None]]) -> dict[st
 
 def format_figures(figures: dict[str, dict[str, float | int]]) -> str:
     """A plain table of the four figures per incident and overall."""
-    lines = [f"{'incident':<14}{'n':>5}{'accuracy':>10}{'answerable':>12}{'abstained':>11}{'wrong':>8}"]
+    lines = [
+        f"{'incident':<14}{'n':>5}{'accuracy':>10}{'answerable':>12}{'abstained':>11}{'wrong':>8}"
+    ]
     for slug, f in figures.items():
         lines.append(
             f"{slug:<14}{f['questions']:>5}{f['accuracy']:>10.3f}{f['answerable_accuracy']:>12.3f}"

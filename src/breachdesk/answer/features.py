@@ -57,7 +57,11 @@ def score_features(
     f[:, 1] = index.words_a.relative_scores(terms)
     f[:, 2] = index.chars_q.relative_scores(grams)
     f[:, 3] = index.chars_a.relative_scores(grams)
-    if query_vector is not None and index.question_vectors is not None and index.chunk_vectors is not None:
+    if (
+        query_vector is not None
+        and index.question_vectors is not None
+        and index.chunk_vectors is not None
+    ):
         f[:, 4] = index.question_vectors @ query_vector
         chunk_sims = index.chunk_vectors @ query_vector
         best = np.full(n, -1.0)
@@ -69,7 +73,7 @@ def score_features(
         f[:, 8] = len(unique - index.vocabulary) / len(unique)
     else:
         f[:, 8] = 1.0
-    f[:, 7] = date_scores(question, index.entries)
+    f[:, 7] = date_scores(question, index.facts)
     f[:, 9] = [1.0 if e.kind != "qa" else 0.0 for e in index.entries]
     dense = np.maximum(f[:, 4], f[:, 5])
     f[:, 10] = dense.max() - dense

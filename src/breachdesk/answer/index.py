@@ -18,6 +18,7 @@ from breachdesk.answer.bm25 import BM25
 from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
+from breachdesk.kb.facts import Facts
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 MAX_CHUNKS = 40
@@ -64,6 +65,7 @@ class IncidentIndex:
     question_vectors: NDArray[np.float32] | None
     chunk_vectors: NDArray[np.float32] | None
     chunk_owner: NDArray[np.int64]
+    facts: list[Facts]
 
 
 def build_index(
@@ -99,4 +101,5 @@ def build_index(
         question_vectors=question_vectors,
         chunk_vectors=chunk_vectors,
         chunk_owner=np.array(owners, dtype=np.int64),
+        facts=[Facts.from_dict(e.facts) if e.facts else Facts.from_dict({}) for e in entries],
     )

@@ -20,9 +20,41 @@ Tokenizer = Callable[[str], list[str]]
 
 CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "代名詞"}
 STOP_LEMMAS = {
-    "為る", "成る", "居る", "有る", "在る", "無い", "事", "物", "方", "様", "の", "こと", "もの",
-    "いる", "ある", "する", "なる", "ない", "れる", "られる", "貰う", "下さる", "頂く", "今回",
-    "御", "お", "ご", "くれる", "てる", "ちゃう", "良い", "いい", "よう", "さ", "ん",
+    "為る",
+    "成る",
+    "居る",
+    "有る",
+    "在る",
+    "無い",
+    "事",
+    "物",
+    "方",
+    "様",
+    "の",
+    "こと",
+    "もの",
+    "いる",
+    "ある",
+    "する",
+    "なる",
+    "ない",
+    "れる",
+    "られる",
+    "貰う",
+    "下さる",
+    "頂く",
+    "今回",
+    "御",
+    "お",
+    "ご",
+    "くれる",
+    "てる",
+    "ちゃう",
+    "良い",
+    "いい",
+    "よう",
+    "さ",
+    "ん",
 }
 
 
@@ -38,7 +70,9 @@ class Term:
 @cache
 def vocabulary_folds() -> dict[str, str]:
     """The breach vocabulary as a map from each variant to its group's head word."""
-    raw = json.loads(resources.files("breachdesk.answer").joinpath("vocabulary.json").read_text("utf-8"))
+    raw = json.loads(
+        resources.files("breachdesk.answer").joinpath("vocabulary.json").read_text("utf-8")
+    )
     folds: dict[str, str] = {}
     for group in raw["groups"]:
         head = normalise(group[0])
@@ -84,7 +118,11 @@ class SudachiTokenizer:
             if len(parts) > 1:
                 for p in parts:
                     plemma = p.normalized_form().lower()
-                    if p.part_of_speech()[0] == "名詞" and len(p.surface()) > 1 and plemma not in STOP_LEMMAS:
+                    if (
+                        p.part_of_speech()[0] == "名詞"
+                        and len(p.surface()) > 1
+                        and plemma not in STOP_LEMMAS
+                    ):
                         out.append(Term(folds.get(plemma, plemma), "名詞", False))
         return out
 

@@ -46,7 +46,9 @@ class Document(Base):
     __table_args__ = (UniqueConstraint("incident_id", "file_name", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
     file_name: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     format: Mapped[str] = mapped_column(String(32))
@@ -66,7 +68,9 @@ class Entry(Base):
     __tablename__ = "entries"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
     file_name: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer)
@@ -102,7 +106,9 @@ class Contact(Base):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     entry_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))

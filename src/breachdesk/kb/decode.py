@@ -8,11 +8,13 @@ never replaced, because the approved answers must be stored exactly as published
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 
 from breachdesk.errors import DocumentFormatError
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Control characters (Unicode category Cc) other than tab, newline, vertical tab, form feed."""
 _CONTROL_SHARE_LIMIT = 0.05
 """Above this share of control characters (other than tab, newline, CR, form feed) a file is
 taken for binary data rather than text."""
@@ -70,26 +72,23 @@ def _decode_8bit(path: str, data: bytes) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
+        error = utf8_error
+    # Japanese text that decoded as UTF-8 up to the bad byte is UTF-8 with a broken byte: CP932
+    # would read it as mojibake without complaint, so it is not tried.
+    if data[: error.start].isascii():
         try:
             return data.decode("cp932"), "cp932"
         except UnicodeDecodeError as cp932_error:
-            # The encoding that read further is the one the file was meant to be in, so its
-            # first failure is the byte the publisher should look at.
-            position = max(utf8_error.start, cp932_error.start)
-            raise DocumentFormatError(
-                path,
-                _line_of(data, position),
-                f"undecodable byte 0x{data[position]:02x}: the file is neither UTF-8 nor "
-                "CP932/Shift_JIS",
-            ) from cp932_error
+            error = cp932_error
+    raise DocumentFormatError(
+        path,
+        _line_of(data, error.start),
+        f"undecodable byte 0x{data[error.start]:02x}: the file is neither UTF-8 nor CP932/Shift_JIS",
+    )
 
 
 def _reject_control_characters(path: str, text: str) -> None:
-    controls = [
-        index
-        for index, char in enumerate(text)
-        if char not in "\t\n\f\v" and unicodedata.category(char) == "Cc"
-    ]
+    controls = [match.start() for match in _CONTROL.finditer(text)]
     if controls and len(controls) > _CONTROL_SHARE_LIMIT * len(text):
         line = text.count("\n", 0, controls[0]) + 1
         raise DocumentFormatError(

@@ -95,14 +95,18 @@ def entry_id(slug: str, file_name: str, kind: str, question: str, occurrence: in
     return f"{slug}-{hashlib.sha1(raw.encode()).hexdigest()[:10]}"
 
 
-def read_sources(paths: Sequence[Path], *, format: str, max_bytes: int) -> list[tuple[ParsedDocument, bytes]]:
+def read_sources(
+    paths: Sequence[Path], *, format: str, max_bytes: int
+) -> list[tuple[ParsedDocument, bytes]]:
     """Read and parse every file; raise `DocumentFormatError` on the first bad one."""
     parsed = []
     for path in paths:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise DocumentFormatError(str(path), None, f"cannot read the file: {exc.strerror}") from exc
+            raise DocumentFormatError(
+                str(path), None, f"cannot read the file: {exc.strerror}"
+            ) from exc
         if size > max_bytes:
             raise DocumentFormatError(
                 str(path), None, f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit"
@@ -135,7 +139,9 @@ def import_documents(
         incident = s.scalar(select(Incident).where(Incident.slug == slug))
         if incident is None:
             title = next((doc.title for doc, _ in parsed if doc.title), None)
-            incident = Incident(slug=slug, name=name or title or slug, organisation=organisation, facts={})
+            incident = Incident(
+                slug=slug, name=name or title or slug, organisation=organisation, facts={}
+            )
             s.add(incident)
             s.flush()
         else:
@@ -153,7 +159,9 @@ def import_documents(
     return results
 
 
-def _store_document(s: Session, incident: Incident, doc: ParsedDocument, data: bytes) -> ImportResult:
+def _store_document(
+    s: Session, incident: Incident, doc: ParsedDocument, data: bytes
+) -> ImportResult:
     file_name = Path(doc.path).name
     digest = hashlib.sha256(data).hexdigest()
     current = s.scalar(
@@ -199,7 +207,13 @@ def _store_document(s: Session, incident: Incident, doc: ParsedDocument, data: b
         seen.add(eid)
         entry = existing.get(eid)
         if entry is None:
-            entry = Entry(id=eid, incident_id=incident.id, file_name=file_name, kind=parsed.kind, position=position)
+            entry = Entry(
+                id=eid,
+                incident_id=incident.id,
+                file_name=file_name,
+                kind=parsed.kind,
+                position=position,
+            )
             s.add(entry)
             s.flush()
             s.add(_version(entry, 1, parsed, document))
@@ -209,7 +223,10 @@ def _store_document(s: Session, incident: Incident, doc: ParsedDocument, data: b
         was_retired = entry.retired
         entry.retired = False
         latest = s.scalar(
-            select(EntryVersion).where(EntryVersion.entry_id == eid).order_by(EntryVersion.version.desc()).limit(1)
+            select(EntryVersion)
+            .where(EntryVersion.entry_id == eid)
+            .order_by(EntryVersion.version.desc())
+            .limit(1)
         )
         if latest is not None and _same_text(latest, parsed) and not was_retired:
             latest.document_id = document.id
@@ -223,7 +240,9 @@ def _store_document(s: Session, incident: Incident, doc: ParsedDocument, data: b
         if eid not in seen and not entry.retired:
             entry.retired = True
             retired += 1
-    return ImportResult(file_name, doc.format, doc.encoding, version, False, added, changed, retired, kept)
+    return ImportResult(
+        file_name, doc.format, doc.encoding, version, False, added, changed, retired, kept
+    )
 
 
 def _same_text(version: EntryVersion, parsed: ParsedEntry) -> bool:
@@ -268,7 +287,11 @@ def _refresh_incident(s: Session, incident: Incident) -> None:
     s.flush()
     for position, contact in enumerate(find_contacts(parsed)):
         source = views[contact.source_entry].id if 0 <= contact.source_entry < len(views) else None
-        s.add(Contact(incident_id=incident.id, position=position, data=contact.to_dict(), entry_id=source))
+        s.add(
+            Contact(
+                incident_id=incident.id, position=position, data=contact.to_dict(), entry_id=source
+            )
+        )
     whole = extract_facts("\n".join(p.question + "\n" + p.answer for p in parsed))
     incident.facts = whole.to_dict()
     incident.kb_version = (incident.kb_version or 0) + 1
@@ -285,7 +308,9 @@ def _entry_views(s: Session, incident: Incident) -> list[EntryView]:
     rows = s.execute(
         select(Entry, EntryVersion)
         .join(latest, latest.c.entry_id == Entry.id)
-        .join(EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == latest.c.v))
+        .join(
+            EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == latest.c.v)
+        )
         .where(Entry.incident_id == incident.id, Entry.retired.is_(False))
         .order_by(Entry.file_name, Entry.position)
     ).all()
@@ -345,14 +370,20 @@ def list_incidents(db: Database) -> list[IncidentView]:
 
 def _incident_view(s: Session, incident: Incident) -> IncidentView:
     entries = s.scalar(
-        select(func.count()).select_from(Entry).where(Entry.incident_id == incident.id, Entry.retired.is_(False))
+        select(func.count())
+        .select_from(Entry)
+        .where(Entry.incident_id == incident.id, Entry.retired.is_(False))
     )
     documents = s.scalar(
-        select(func.count()).select_from(Document).where(Document.incident_id == incident.id, Document.is_current.is_(True))
+        select(func.count())
+        .select_from(Document)
+        .where(Document.incident_id == incident.id, Document.is_current.is_(True))
     )
     contacts = [
         c.data
-        for c in s.scalars(select(Contact).where(Contact.incident_id == incident.id).order_by(Contact.position))
+        for c in s.scalars(
+            select(Contact).where(Contact.incident_id == incident.id).order_by(Contact.position)
+        )
     ]
     return IncidentView(
         slug=incident.slug,

@@ -29,7 +29,13 @@ def list_incidents(desk: DeskDep) -> list[dict[str, Any]]:
 def list_entries(slug: str, desk: DeskDep) -> list[dict[str, Any]]:
     """List an incident's approved entries."""
     return [
-        {"entry": e.id, "section": e.section, "question": e.question, "answer": e.answer, "version": e.version}
+        {
+            "entry": e.id,
+            "section": e.section,
+            "question": e.question,
+            "answer": e.answer,
+            "version": e.version,
+        }
         for e in desk.entries(slug)
     ]
 

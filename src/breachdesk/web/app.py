@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from breachdesk.config import Settings
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(public.router)
 
     @app.exception_handler(BreachdeskError)
-    async def domain_error(request: Request, exc: BreachdeskError) -> JSONResponse:
+    async def domain_error(request: Request, exc: BreachdeskError) -> Response:
         status = 400
         if isinstance(exc, NotFoundError):
             status = 404

@@ -27,4 +27,6 @@ def help_page(slug: str, request: Request, desk: DeskDep, q: str | None = None) 
 
 
 def error_page(request: Request, message: str, status: int) -> HTMLResponse:
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"message": message}, status_code=status
+    )

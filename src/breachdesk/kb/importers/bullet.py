@@ -59,7 +59,7 @@ def _marks(lines: Sequence[str]) -> list[_Mark]:
         if bullet is None or in_contact:
             continue
         opens = is_blank(previous) or bracket_label(previous) is not None
-        if opens or not marks or looks_like_question(bullet.group(1)):
+        if opens or not marks or looks_like_question(bullet.group(1), strict=True):
             marks.append(_Mark(index, "question", bullet.group(1), sections.path))
     return marks
 
@@ -93,6 +93,7 @@ def parse(source: Source) -> list[ParsedEntry]:
     """One `qa` entry per `・` question with its section path, plus contact and note entries."""
     lines = source_text(source).split("\n")
     marks = _marks(lines)
+    questions = [index for index, mark in enumerate(marks) if mark.kind == "question"]
     entries: list[ParsedEntry] = []
     for index, mark in enumerate(marks):
         end = marks[index + 1].line if index + 1 < len(marks) else len(lines)
@@ -101,9 +102,8 @@ def parse(source: Source) -> list[ParsedEntry]:
             closing = _closing(lines, after, end)
             entries.extend(contact + ([closing] if closing else []))
         elif mark.kind == "question":
-            last_question = all(later.kind != "question" for later in marks[index + 1 :])
             note = None
-            if last_question:
+            if index == questions[-1]:
                 end, note = split_trailing_note(lines, mark.line + 1, end, mark.section)
             entry = make_entry("qa", mark.label, lines, mark.line + 1, end, section=mark.section)
             entries.extend(item for item in (entry, note) if item is not None)

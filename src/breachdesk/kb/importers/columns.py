@@ -170,4 +170,6 @@ def _finish(pending: _Pending, section: tuple[str, ...]) -> ParsedEntry | None:
     question = pending.question if pending.kind == "qa" else note_question(answer)
     if not question:
         return None
-    return ParsedEntry(pending.kind, question, answer, section, pending.line_start, pending.line_end)
+    return ParsedEntry(
+        pending.kind, question, answer, section, pending.line_start, pending.line_end
+    )

@@ -43,7 +43,7 @@ def _questions(lines: Sequence[str]) -> list[_Question]:
         answer = _ITEM.match(following)
         if (
             answer is not None
-            and looks_like_question(item.group(1))
+            and looks_like_question(item.group(1), strict=True)
             and not looks_like_question(answer.group(1))
         ):
             found.append(_Question(index, item.group(1), index + 1, answer.start(1)))

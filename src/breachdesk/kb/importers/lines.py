@@ -18,6 +18,9 @@ _QUESTION_END = re.compile(
     r"(?:[？?]|か|ください|下さい|たい|ほしい|欲しい|でしょうか|は|について|教えて)"
     r"[。．.！!]?\s*[）)」』]?\s*$"
 )
+_STRICT_QUESTION_END = re.compile(
+    r"(?:[？?]|か|でしょうか|ください|下さい|教えて)[。．.！!]?\s*[）)」』]?\s*$"
+)
 _NOTE_MARK = re.compile(r"^\s*(?:[※＊*]|注[:：)）]|注記)")
 _CONTACT_HEADING = re.compile(
     r"(?:お?問い?合わ?せ|相談|連絡)(?:先|窓口)|窓口|コールセンター|お客様相談室"
@@ -39,9 +42,14 @@ def is_blank(line: str) -> bool:
     return not line.strip()
 
 
-def looks_like_question(text: str) -> bool:
-    """Whether a line reads like a question: it ends in ？, か, ください, たい, は …"""
-    return bool(_QUESTION_END.search(text.strip()))
+def looks_like_question(text: str, *, strict: bool = False) -> bool:
+    """Whether a line reads like a question: it ends in ？, か, ください, たい, は, について …
+
+    `strict` accepts only a real question (？, か, でしょうか, ください): a heading such as
+    `今後の対応について` is a topic in a notice, though a bulleted FAQ asks it as a question.
+    """
+    pattern = _STRICT_QUESTION_END if strict else _QUESTION_END
+    return bool(pattern.search(text.strip()))
 
 
 def is_note(text: str) -> bool:

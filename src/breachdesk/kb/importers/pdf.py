@@ -1,0 +1,70 @@
+"""PDF documents: extract the text layer with pypdf, then read it like any text document.
+
+Some PDFs yield their text with no line breaks at all; before the shape is detected, breaks are
+put back in front of the markers the text importers rely on (`Q.`, `A.`, `【質問】`, `・`, `①`,
+numbered headings). A PDF without a text layer (a scan) cannot be imported.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from breachdesk.errors import DocumentFormatError
+from breachdesk.kb.parsed import ParsedEntry, Source
+
+from .sniffing import detect_text_format, text_importer
+
+NAME = "pdf"
+
+_MIN_BREAKS = 3
+_MAX_AVERAGE_LINE = 200
+_MARKERS = re.compile(
+    r"(?:^|(?<=[\s。．.！!？?）)」』]))"
+    r"(?:[QＱAＡ][0-9０-９]*[.．:：]|[問答][0-9０-９]*[.．:：]|【(?:質問|回答)】"
+    r"|・|[①-⑳]|■|[0-9０-９]{1,2}[.．](?![0-9０-９])|[（(][0-9０-９]{1,2}[)）])"
+)
+
+
+def restore_breaks(text: str) -> str:
+    """Put a line break before each structural marker of a text extracted as one long line."""
+    pieces: list[str] = []
+    last = 0
+    for match in _MARKERS.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] == "\n":
+            continue
+        pieces.append(text[last:start].rstrip(" \t\u3000"))
+        last = start
+    pieces.append(text[last:])
+    return "\n".join(pieces)
+
+
+def _needs_breaks(text: str) -> bool:
+    lines = text.strip().split("\n")
+    return len(lines) <= _MIN_BREAKS or len(text) / len(lines) > _MAX_AVERAGE_LINE
+
+
+def extract_text(source: Source) -> str:
+    """The text layer of a PDF, line breaks restored when extraction lost them."""
+    try:
+        reader = PdfReader(io.BytesIO(source.data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, OSError) as exc:
+        raise DocumentFormatError(source.path, None, f"not a readable PDF: {exc}") from exc
+    text = "\n".join(pages).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise DocumentFormatError(
+            source.path, None, "the PDF has no text layer (image-only or scanned); run OCR first"
+        )
+    return restore_breaks(text) if _needs_breaks(text) else text
+
+
+def parse(source: Source) -> list[ParsedEntry]:
+    """Entries of the PDF's text, read by the text importer whose shape it has."""
+    text = extract_text(source)
+    importer = text_importer(detect_text_format(text))
+    return importer.parse(Source(source.path, source.data, text, None))
