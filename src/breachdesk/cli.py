@@ -268,12 +268,7 @@ def calibrate(
     cv = cross_validate(samples, max_wrong=max_wrong, l2=l2)
     typer.echo("leave-one-incident-out: " + dump({k: round(v, 3) for k, v in cv.items()}))
     calibration = fit_calibration(samples, max_wrong=max_wrong, l2=l2)
-    import numpy as np
-
-    fitted = figures(
-        samples,
-        outcomes(samples, np.asarray(calibration.weights), calibration.bias, calibration.threshold),
-    )
+    fitted = figures(samples, outcomes(samples, calibration, calibration.threshold))
     typer.echo(
         f"fitted on all (threshold {calibration.threshold}): "
         + dump({k: round(v, 3) for k, v in fitted.items()})

@@ -1,9 +1,15 @@
-"""Decide stage: calibrated probability that an entry answers the question; answer or abstain.
+"""Rank and decide: which entry answers the question, and whether to answer at all.
 
-The model is a logistic regression over `features.FEATURES`, fitted on the development question
-set (`breachdesk calibrate`) and shipped as `calibration.json`. The threshold is the lowest
-probability at which, on the development set, wrong answers stay under the target share of
-answers given; a question whose best entry is below it gets the contact desk instead.
+Two small linear models, fitted on the development question set (`breachdesk calibrate`) and
+shipped as `calibration.json`:
+
+1. **Rank.** A score per entry, linear in `features.FEATURES`, trained listwise (softmax over the
+   incident's entries, maximising the probability of the entries that answer the question).
+2. **Decide.** A logistic regression over `DECIDE_FEATURES` of the best entry (its score, its lead
+   over the runner-up, its softmax share, how much of the question is unknown to the incident…)
+   giving P(the best entry answers the question). Below `threshold` the engine abstains and
+   shows the desk: the threshold is the one with the best development accuracy among those whose
+   wrong-answer rate stays under the target.
 """
 
 from __future__ import annotations
@@ -19,25 +25,63 @@ from numpy.typing import NDArray
 
 from breachdesk.answer.features import FEATURES
 
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
+DECIDE_FEATURES = ("score", "margin", "share", "unknown", "dense", "words", "coverage")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Entries in rank order with their scores, and the decision's inputs and output."""
+
+    order: NDArray[np.int64]
+    scores: NDArray[np.float64]
+    confidence: float
+
+
+def decide_features(
+    features: NDArray[np.float64], scores: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """The best entry's evidence, as the decide model's input row."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    order = np.argsort(-scores, kind="stable")
+    top = int(order[0])
+    second = float(scores[order[1]]) if len(order) > 1 else float(scores[top]) - 5.0
+    shifted = np.exp(scores - scores[top])
+    row = features[top]
+    return np.array(
+        [
+            scores[top],
+            scores[top] - second,
+            1.0 / shifted.sum(),
+            row[col["unknown"]],
+            max(row[col["dense_q"]], row[col["dense_a"]]),
+            row[col["words_q"]],
+            row[col["coverage"]],
+        ]
+    )
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """Weights (one per feature), bias and the answer threshold."""
+    """Rank weights, decide weights and bias, and the answer threshold."""
 
-    weights: tuple[float, ...]
-    bias: float
+    rank_weights: tuple[float, ...]
+    decide_weights: tuple[float, ...]
+    decide_bias: float
     threshold: float
     version: int = CALIBRATION_VERSION
     features: tuple[str, ...] = FEATURES
+    decide_features: tuple[str, ...] = DECIDE_FEATURES
     note: str = ""
 
-    def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
-        """P(entry answers the question) for each row of a feature matrix."""
-        z = features @ np.asarray(self.weights) + self.bias
-        out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
-        return out
+    def rank(self, features: NDArray[np.float64]) -> Ranked:
+        """Order the entries and say how sure the engine is that the first one answers."""
+        scores = features @ np.asarray(self.rank_weights)
+        order = np.argsort(-scores, kind="stable")
+        if len(order) == 0:
+            return Ranked(order, scores, 0.0)
+        z = decide_features(features, scores) @ np.asarray(self.decide_weights) + self.decide_bias
+        return Ranked(order, scores, float(1.0 / (1.0 + np.exp(-z))))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -45,11 +89,16 @@ class Calibration:
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         data = json.loads(text)
-        if data.get("version") != CALIBRATION_VERSION or tuple(data["features"]) != FEATURES:
+        if (
+            data.get("version") != CALIBRATION_VERSION
+            or tuple(data["features"]) != FEATURES
+            or tuple(data["decide_features"]) != DECIDE_FEATURES
+        ):
             raise ValueError("calibration file does not match this engine's features")
         return cls(
-            weights=tuple(data["weights"]),
-            bias=float(data["bias"]),
+            rank_weights=tuple(data["rank_weights"]),
+            decide_weights=tuple(data["decide_weights"]),
+            decide_bias=float(data["decide_bias"]),
             threshold=float(data["threshold"]),
             note=data.get("note", ""),
         )
@@ -66,6 +115,28 @@ def load_calibration(path: Path | None) -> Calibration:
     return shipped_calibration() if path is None else Calibration.from_json(path.read_text("utf-8"))
 
 
+def fit_listwise(
+    matrices: list[NDArray[np.float64]],
+    positives: list[NDArray[np.bool_]],
+    *,
+    l2: float = 0.1,
+    iterations: int = 400,
+    rate: float = 0.5,
+) -> NDArray[np.float64]:
+    """Rank weights maximising the softmax probability of the right entries (gradient descent)."""
+    w = np.zeros(matrices[0].shape[1])
+    for _ in range(iterations):
+        grad = l2 * w
+        for x, pos in zip(matrices, positives, strict=True):
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            target = np.where(pos, p / p[pos].sum(), 0.0)
+            grad += (p - target) @ x / len(matrices)
+        w -= rate * grad
+    return w
+
+
 def fit_logistic(
     x: NDArray[np.float64], y: NDArray[np.float64], *, l2: float = 1.0, iterations: int = 50
 ) -> tuple[NDArray[np.float64], float]:
@@ -75,13 +146,10 @@ def fit_logistic(
     w = np.zeros(d + 1)
     reg = np.full(d + 1, l2)
     reg[-1] = 0.0
-    # Rare positives: weight them so both classes count equally.
-    pos = max(y.sum(), 1.0)
-    sample = np.where(y > 0, n / (2 * pos), n / (2 * max(n - pos, 1.0)))
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-        grad = xb.T @ (sample * (p - y)) + reg * w
-        hess = (xb * (sample * p * (1 - p))[:, None]).T @ xb + np.diag(reg)
+        grad = xb.T @ (p - y) + reg * w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg)
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:

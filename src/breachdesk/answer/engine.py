@@ -6,6 +6,7 @@ version changes, so several workers on one database all serve the newest approve
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,10 +102,10 @@ class AnswerEngine:
     def score(self, slug: str, question: str) -> tuple[_Loaded, Scored]:
         """Feature matrix of a question against an incident (used by `ask` and by calibration)."""
         loaded = self.load(slug)
-        vector = None
+        vectors = None
         if self.encoder is not None:
-            vector = self.encoder.encode([question])[0]
-        return loaded, score_features(question, loaded.index, self.tokenizer, vector)
+            vectors = self.encoder.encode(query_parts(question))
+        return loaded, score_features(question, loaded.index, self.tokenizer, vectors)
 
     def ask(self, slug: str, question: str, *, now: datetime | None = None) -> Answer:
         """Answer one question with an approved entry verbatim, or abstain with the desk."""
@@ -114,16 +115,18 @@ class AnswerEngine:
         entries = loaded.index.entries
         if not entries:
             return Answer(slug, text, False, None, None, None, None, None, None, 0.0, [], desk)
-        probs = self.calibration.probabilities(scored.features)
-        order = np.argsort(-probs, kind="stable")
-        top = int(order[0])
-        best = entries[top]
+        ranked = self.calibration.rank(scored.features)
+        order = [int(i) for i in ranked.order]
+        best = entries[order[0]]
+        score = ranked.confidence
+        # Runner-ups are shown as "もしかして" links, scored by their share of the rank softmax.
+        shares = np.exp(ranked.scores - ranked.scores[order[0]])
+        shares /= shares.sum()
         candidates = [
-            Candidate(entries[int(i)].id, entries[int(i)].question, float(probs[int(i)]))
-            for i in order[1:3]
+            Candidate(entries[i].id, entries[i].question, float(shares[i])) for i in order[1:3]
         ]
-        score = float(probs[top])
         if score < self.threshold:
+            top = Candidate(best.id, best.question, float(shares[order[0]]))
             return Answer(
                 slug,
                 text,
@@ -135,7 +138,7 @@ class AnswerEngine:
                 None,
                 None,
                 score,
-                [Candidate(best.id, best.question, score), *candidates][:3],
+                [top, *candidates][:3],
                 desk,
             )
         return Answer(
@@ -156,6 +159,16 @@ class AnswerEngine:
     def ask_many(self, items: Sequence[tuple[str, str]]) -> list[Answer]:
         """Answer (incident, question) pairs in order."""
         return [self.ask(slug, q) for slug, q in items]
+
+
+_CLAUSE_END = re.compile(r"(?<=[。？！?!])|\n+")
+
+
+def query_parts(question: str) -> list[str]:
+    """The question, then its sentences when it has several: people often put the context first
+    ("…で買いました。") and the actual question last, and each part is matched on its own."""
+    parts = [p.strip() for p in _CLAUSE_END.split(question) if len(p.strip()) >= 4]
+    return [question, *parts[:3]] if len(parts) > 1 else [question]
 
 
 def desk_card(contacts: Sequence[Contact], now: datetime) -> DeskCard | None:

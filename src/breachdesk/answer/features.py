@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from breachdesk.answer.dates import date_scores
 from breachdesk.answer.index import IncidentIndex
+from breachdesk.answer.intent import intent_scores
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
 
@@ -28,6 +29,9 @@ FEATURES = (
     "unknown",  # share of the question's terms unknown to the whole incident (same on each row)
     "passage",  # the entry is a notice passage rather than a published question
     "dense_gap",  # how far this entry's dense score is from the best one
+    "words_gap",  # how far this entry's lexical score is from the best one
+    "chars_gap",  # the same for character bigrams
+    "intent",  # the entry holds the kind of fact asked for (a date, a count, a desk, a reason)
 )
 
 
@@ -43,7 +47,7 @@ def score_features(
     question: str,
     index: IncidentIndex,
     tokenizer: Tokenizer,
-    query_vector: NDArray[np.float32] | None,
+    query_vectors: NDArray[np.float32] | None,
 ) -> Scored:
     """Compute every feature of every entry for `question`."""
     n = len(index.entries)
@@ -58,12 +62,13 @@ def score_features(
     f[:, 2] = index.chars_q.relative_scores(grams)
     f[:, 3] = index.chars_a.relative_scores(grams)
     if (
-        query_vector is not None
+        query_vectors is not None
         and index.question_vectors is not None
         and index.chunk_vectors is not None
     ):
-        f[:, 4] = index.question_vectors @ query_vector
-        chunk_sims = index.chunk_vectors @ query_vector
+        # Rows of query_vectors: the whole question, then its sentences; the best part counts.
+        f[:, 4] = (index.question_vectors @ query_vectors.T).max(axis=1)
+        chunk_sims = (index.chunk_vectors @ query_vectors.T).max(axis=1)
         best = np.full(n, -1.0)
         np.maximum.at(best, index.chunk_owner, chunk_sims)
         f[:, 5] = best
@@ -77,4 +82,9 @@ def score_features(
     f[:, 9] = [1.0 if e.kind != "qa" else 0.0 for e in index.entries]
     dense = np.maximum(f[:, 4], f[:, 5])
     f[:, 10] = dense.max() - dense
+    lexical = f[:, 0] + f[:, 1]
+    f[:, 11] = lexical.max() - lexical
+    chars = f[:, 2] + f[:, 3]
+    f[:, 12] = chars.max() - chars
+    f[:, 13] = intent_scores(question, index.facts, [e.answer for e in index.entries])
     return Scored(f, terms)
