@@ -127,6 +127,9 @@ def main() -> None:
     if not args.questions.is_file():
         sys.exit(f"question file not found: {args.questions}")
     questions = list(read_questions(args.questions))
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (timings are noisy when busy)"
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-answer-") as tmp:
         folder = Path(tmp)

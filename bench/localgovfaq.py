@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import tempfile
@@ -120,6 +121,9 @@ def main() -> None:
     faq, queries, relevant = load_dataset(args.dir)
     query_ids = [q for q in queries if q in relevant][: args.limit]
     print(f"data: {len(faq)} FAQ entries, {len(query_ids)} queries with a grade-2 doc")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (timings are noisy when busy)"
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-localgovfaq-") as tmp:
         folder = Path(tmp)

@@ -91,7 +91,7 @@ class SudachiTokenizer:
             from breachdesk.errors import DependencyMissingError
 
             raise DependencyMissingError("sudachipy", "core") from exc
-        self._tokenizer = Dictionary(dict="core").create()
+        self._tokenizer = Dictionary(dict="core").tokenizer()
         self._mode_c = SplitMode.C
         self._mode_a = SplitMode.A
         self._folds = vocabulary_folds()
