@@ -26,7 +26,7 @@ from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.importers import parse_document
 from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECTION_SEP = " > "
 
 
@@ -77,7 +77,8 @@ class ImportResult:
 
 def check_slug(slug: str) -> str:
     """Validate an incident slug (lower-case letters, digits and hyphens)."""
-    if not SLUG_RE.match(slug):
+    # fullmatch: `$` would also accept a trailing newline ("tottori\n").
+    if not SLUG_RE.fullmatch(slug):
         raise InvalidInputError(
             "an incident slug is 1–63 lower-case letters, digits or hyphens", where=slug
         )

@@ -1,0 +1,59 @@
+"""The HTTP face: the ask endpoint's contract, errors as JSON, the public page without JS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from breachdesk.config import Settings
+from breachdesk.demo import DEMO_SLUG, demo_files
+from breachdesk.desk import Desk
+from breachdesk.web.app import create_app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    settings = Settings(db=str(tmp_path / "web.db"), dense_model="none", cache_dir=tmp_path / "cache")
+    desk = Desk(settings)
+    desk.import_documents(DEMO_SLUG, demo_files())
+    return TestClient(create_app(settings, desk=desk))
+
+
+def test_ask_returns_the_same_answer_object_as_the_cli(client: TestClient) -> None:
+    response = client.post(f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "流出した情報は何ですか"})
+    assert response.status_code == 200
+    data = response.json()
+    assert data["incident"] == DEMO_SLUG
+    assert set(data) >= {"answered", "answer", "matched_question", "entry", "score", "contact"}
+    assert data["contact"]["phone"] == "0120-000-111"
+
+
+def test_an_unknown_incident_is_a_json_404(client: TestClient) -> None:
+    response = client.post("/api/v1/incidents/nope/ask", json={"question": "質問"})
+    assert response.status_code == 404
+    assert "incident" in response.json()["error"]
+
+
+def test_an_over_long_question_is_refused_with_a_clear_message(client: TestClient) -> None:
+    response = client.post(f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "あ" * 100_000})
+    assert response.status_code == 422
+    assert "question" in response.text
+
+
+def test_the_public_page_answers_a_plain_form_post_and_escapes_text(client: TestClient) -> None:
+    response = client.get(f"/i/{DEMO_SLUG}", params={"q": "<script>alert(1)</script>"})
+    assert response.status_code == 200
+    tree = HTMLParser(response.text)
+    assert tree.css_first("script") is None
+    assert tree.css_first("input#q").attributes["value"] == "<script>alert(1)</script>"
+    faq = tree.css("#faq article")
+    assert len(faq) >= 10
+    assert all(a.attributes.get("id") for a in faq)
+
+
+def test_the_openapi_document_lists_the_ask_route(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/incidents/{slug}/ask" in paths
