@@ -100,7 +100,8 @@ def ranking(scores: NDArray[np.float64]) -> NDArray[np.intp]:
 
 
 def report(name: str, hit_rows: list[list[bool]]) -> str:
-    n = len(hit_rows)
+    """One line of Hit@k shares (and counts) for a ranking."""
+    n = max(len(hit_rows), 1)
     cells = [
         f"Hit@{k} {sum(h[i] for h in hit_rows) / n:.3f} ({sum(h[i] for h in hit_rows):>3})"
         for i, k in enumerate(KS)
@@ -136,7 +137,11 @@ def main() -> None:
         (result,) = desk.import_documents(SLUG, [tsv])
         import_s = time.perf_counter() - start
         doc_of = entry_docs(desk, doc_ids, faq)
+        start = time.perf_counter()
         engine = desk.engine
+        if engine.encoder is not None:
+            engine.encoder.encode(["モデルを読み込む"])  # USE loads its weights on first use
+        model_s = time.perf_counter() - start
         start = time.perf_counter()
         loaded = engine.load(SLUG)
         build_s = time.perf_counter() - start
@@ -164,8 +169,9 @@ def main() -> None:
     print(
         f"import: {import_s:.2f} s ({result.format}, {result.added} added, unchanged={result.unchanged})"
     )
+    print(f"model load: {model_s:.2f} s")
     print(f"index build: {build_s:.2f} s (cache {settings.cache_dir})")
-    print(f"per query: {1000 * scoring_s / max(n, 1):.1f} ms mean (score + calibrate + rank)")
+    print(f"per query: {1000 * scoring_s / max(n, 1):.1f} ms mean (features + rank + decide)")
     for name, rows in baseline_hits.items():
         print(report(name, rows))
     print(report("engine (rank model)", engine_hits))

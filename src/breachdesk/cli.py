@@ -156,7 +156,8 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="The question, in Japanese.")] = None,
     incident: Annotated[str | None, typer.Option("--incident", help="Incident slug.")] = None,
     batch: Annotated[
-        Path | None, typer.Option("--batch", help="JSON-lines file of questions.")
+        Path | None,
+        typer.Option("--batch", help="JSON-lines file of questions.", exists=True, dir_okay=False),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the answer object as JSON.")
@@ -198,7 +199,12 @@ def ask(
 
 @app.command("eval")
 def eval_(
-    questions: Annotated[Path, typer.Argument(help="JSON-lines question file with expectations.")],
+    questions: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON-lines question file with expectations.", exists=True, dir_okay=False
+        ),
+    ],
     incident: Annotated[
         str | None, typer.Option("--incident", help="Default incident slug.")
     ] = None,
@@ -250,7 +256,10 @@ def demo(
 @app.command()
 def calibrate(
     questions: Annotated[
-        Path, typer.Argument(help="Development question file (JSON lines with expect).")
+        Path,
+        typer.Argument(
+            help="Development question file (JSON lines with expect).", exists=True, dir_okay=False
+        ),
     ],
     out: Annotated[Path | None, typer.Option(help="Write the calibration JSON here.")] = None,
     max_wrong: Annotated[

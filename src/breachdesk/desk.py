@@ -51,6 +51,15 @@ class Desk:
             max_question_chars=self.settings.max_question_chars,
         )
 
+    def warm_up(self, slugs: Iterable[str] | None = None) -> None:
+        """Load the models and build the indexes now, not in the first request."""
+        engine = self.engine
+        if engine.encoder is not None:
+            engine.encoder.encode(["準備"])
+        engine.tokenizer("準備")
+        for slug in slugs if slugs is not None else [i.slug for i in self.incidents()]:
+            engine.load(slug)
+
     def import_documents(
         self,
         slug: str,

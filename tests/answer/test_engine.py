@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 from collections.abc import Sequence
 from datetime import datetime
@@ -35,7 +36,7 @@ class HashEncoder:
         self.calls += len(texts)
         out = np.zeros((len(texts), 64), dtype=np.float32)
         for row, text in enumerate(texts):
-            for a, b in zip(text, text[1:], strict=False):
+            for a, b in itertools.pairwise(text):
                 out[row, hashlib.md5((a + b).encode()).digest()[0] % 64] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1.0, norms)
@@ -48,7 +49,9 @@ def engine(db: Database) -> AnswerEngine:
 
 
 def test_an_answer_is_the_stored_entry_text_verbatim(engine: AnswerEngine, db: Database) -> None:
-    answer = engine.ask(DEMO_SLUG, "カードの再発行をしたいです", now=datetime(2026, 11, 24, 11, tzinfo=JST))
+    answer = engine.ask(
+        DEMO_SLUG, "カードの再発行をしたいです", now=datetime(2026, 11, 24, 11, tzinfo=JST)
+    )
     stored = {e.id: e for e in list_entries(db, DEMO_SLUG)}
     best = answer.entry or answer.candidates[0].entry
     assert best in stored
@@ -59,7 +62,9 @@ def test_an_answer_is_the_stored_entry_text_verbatim(engine: AnswerEngine, db: D
 
 
 def test_an_off_topic_question_abstains_with_the_desk(engine: AnswerEngine) -> None:
-    answer = engine.ask(DEMO_SLUG, "明日の天気はどうですか", now=datetime(2026, 11, 24, 11, tzinfo=JST))
+    answer = engine.ask(
+        DEMO_SLUG, "明日の天気はどうですか", now=datetime(2026, 11, 24, 11, tzinfo=JST)
+    )
     assert not answer.answered
     assert answer.answer is None
     assert answer.contact is not None
@@ -68,7 +73,9 @@ def test_an_off_topic_question_abstains_with_the_desk(engine: AnswerEngine) -> N
 
 
 def test_the_desk_is_closed_on_a_public_holiday(engine: AnswerEngine) -> None:
-    answer = engine.ask(DEMO_SLUG, "明日の天気はどうですか", now=datetime(2026, 11, 23, 11, tzinfo=JST))
+    answer = engine.ask(
+        DEMO_SLUG, "明日の天気はどうですか", now=datetime(2026, 11, 23, 11, tzinfo=JST)
+    )
     assert answer.contact is not None and answer.contact.open_now is False
 
 
@@ -102,7 +109,8 @@ def test_a_second_engine_sees_a_knowledge_base_change_made_through_another(
     second = AnswerEngine(db, tokenizer=default_tokenizer(), encoder=HashEncoder())
     before = second.load("midori").version
     faq.write_text(
-        faq.read_text(encoding="utf-8") + "\n・ポイントは使えますか\nポイントは引き続きご利用いただけます。\n",
+        faq.read_text(encoding="utf-8")
+        + "\n・ポイントは使えますか\nポイントは引き続きご利用いただけます。\n",
         encoding="utf-8",
     )
     import_documents(db, "midori", [faq])
@@ -118,7 +126,7 @@ def test_embeddings_are_cached_on_disk_by_text_and_model(db: Database, tmp_path:
     cache = EmbeddingCache(tmp_path / "cache")
     AnswerEngine(db, tokenizer=default_tokenizer(), encoder=encoder, cache=cache).load(DEMO_SLUG)
     first_calls = encoder.calls
-    assert (tmp_path / "cache" / encoder.name / "vectors.npy").exists()
+    assert (tmp_path / "cache" / encoder.name / "store.npz").exists()
     AnswerEngine(db, tokenizer=default_tokenizer(), encoder=encoder, cache=cache).load(DEMO_SLUG)
     assert encoder.calls == first_calls
 

@@ -16,14 +16,18 @@ from breachdesk.web.app import create_app
 
 @pytest.fixture
 def client(tmp_path: Path) -> TestClient:
-    settings = Settings(db=str(tmp_path / "web.db"), dense_model="none", cache_dir=tmp_path / "cache")
+    settings = Settings(
+        db=str(tmp_path / "web.db"), dense_model="none", cache_dir=tmp_path / "cache"
+    )
     desk = Desk(settings)
     desk.import_documents(DEMO_SLUG, demo_files())
     return TestClient(create_app(settings, desk=desk))
 
 
 def test_ask_returns_the_same_answer_object_as_the_cli(client: TestClient) -> None:
-    response = client.post(f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "流出した情報は何ですか"})
+    response = client.post(
+        f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "流出した情報は何ですか"}
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["incident"] == DEMO_SLUG

@@ -101,7 +101,15 @@ def read_sources(
 ) -> list[tuple[ParsedDocument, bytes]]:
     """Read and parse every file; raise `DocumentFormatError` on the first bad one."""
     parsed = []
+    names: dict[str, Path] = {}
     for path in paths:
+        # Documents are versioned by file name: two different files with one name in one import
+        # would make the second a new version of the first and silently retire its entries.
+        first = names.setdefault(path.name, path)
+        if first != path:
+            raise DocumentFormatError(
+                str(path), None, f"another file in this import has the same name: {first}"
+            )
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -134,6 +142,8 @@ def import_documents(
     changed), new questions become new entries, and questions no longer in the file retire.
     """
     check_slug(slug)
+    if not paths:
+        raise InvalidInputError("no files to import")
     parsed = read_sources(paths, format=format, max_bytes=max_bytes)
     results: list[ImportResult] = []
     with db.transaction() as s:
@@ -302,7 +312,8 @@ def _refresh_incident(s: Session, incident: Incident) -> None:
 def _entry_views(s: Session, incident: Incident) -> list[EntryView]:
     latest = (
         select(EntryVersion.entry_id, func.max(EntryVersion.version).label("v"))
-        .where(EntryVersion.status == "approved")
+        .join(Entry, Entry.id == EntryVersion.entry_id)
+        .where(EntryVersion.status == "approved", Entry.incident_id == incident.id)
         .group_by(EntryVersion.entry_id)
         .subquery()
     )

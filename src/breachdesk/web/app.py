@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -20,12 +22,20 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     from breachdesk.web import api, public
 
     the_desk = desk or Desk(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        the_desk.warm_up()  # models and indexes load before the first request, not in it
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="breachdesk",
         version="1",
         description="Approved answers and the inquiry desk for a data-leak incident.",
     )
     app.state.desk = the_desk
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(public.router)
