@@ -119,7 +119,7 @@ def fit_listwise(
     matrices: list[NDArray[np.float64]],
     positives: list[NDArray[np.bool_]],
     *,
-    l2: float = 0.1,
+    l2: float = 0.01,
     iterations: int = 400,
     rate: float = 0.5,
 ) -> NDArray[np.float64]:
