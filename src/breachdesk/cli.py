@@ -268,15 +268,14 @@ def calibrate(
     l2: Annotated[float, typer.Option(help="L2 regularisation of the logistic model.")] = 1.0,
 ) -> None:
     """Fit the answer/abstain model on a development set; print cross-validated figures."""
-    from breachdesk.answer.calibrate import calibrate as fit_calibration
-    from breachdesk.answer.calibrate import collect, cross_validate, figures, outcomes
+    from breachdesk.answer.calibrate import collect, cross_validate, figures, fit, outcomes
     from breachdesk.answer.evaluation import read_questions
 
     d = desk()
     samples = run(lambda: collect(d.engine, read_questions(questions)))
     cv = cross_validate(samples, max_wrong=max_wrong, l2=l2)
     typer.echo("leave-one-incident-out: " + dump({k: round(v, 3) for k, v in cv.items()}))
-    calibration = fit_calibration(samples, max_wrong=max_wrong, l2=l2)
+    calibration = fit(samples, max_wrong=max_wrong, l2=l2)
     fitted = figures(samples, outcomes(samples, calibration, calibration.threshold))
     typer.echo(
         f"fitted on all (threshold {calibration.threshold}): "

@@ -113,13 +113,6 @@ def choose_threshold(
     return best[1] if best else 0.95
 
 
-def calibrate(
-    samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0
-) -> Calibration:
-    """Fit on all samples: what ships."""
-    return fit(samples, max_wrong=max_wrong, l2=l2)
-
-
 def cross_validate(
     samples: Sequence[Sample], *, max_wrong: float = 0.05, l2: float = 1.0
 ) -> dict[str, float]:

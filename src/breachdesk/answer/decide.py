@@ -18,7 +18,6 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,10 +108,6 @@ def shipped_calibration() -> Calibration:
     """The calibration that ships with breachdesk."""
     text = resources.files("breachdesk.answer").joinpath("calibration.json").read_text("utf-8")
     return Calibration.from_json(text)
-
-
-def load_calibration(path: Path | None) -> Calibration:
-    return shipped_calibration() if path is None else Calibration.from_json(path.read_text("utf-8"))
 
 
 def fit_listwise(

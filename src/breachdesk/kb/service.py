@@ -207,6 +207,16 @@ def _store_document(
             select(Entry).where(Entry.incident_id == incident.id, Entry.file_name == file_name)
         )
     }
+    # The newest version of each of this file's entries, read once rather than once per entry.
+    newest: dict[str, EntryVersion] = {}
+    if existing:
+        for row in s.scalars(
+            select(EntryVersion)
+            .join(Entry, Entry.id == EntryVersion.entry_id)
+            .where(Entry.incident_id == incident.id, Entry.file_name == file_name)
+            .order_by(EntryVersion.version)
+        ):
+            newest[row.entry_id] = row
     seen: set[str] = set()
     occurrences: dict[tuple[str, str], int] = {}
     added = changed = kept = 0
@@ -233,12 +243,7 @@ def _store_document(
         entry.position = position
         was_retired = entry.retired
         entry.retired = False
-        latest = s.scalar(
-            select(EntryVersion)
-            .where(EntryVersion.entry_id == eid)
-            .order_by(EntryVersion.version.desc())
-            .limit(1)
-        )
+        latest = newest.get(eid)
         if latest is not None and _same_text(latest, parsed) and not was_retired:
             latest.document_id = document.id
             latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
