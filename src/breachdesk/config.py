@@ -50,6 +50,28 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Asia/Tokyo", description="Time zone of the desks' opening hours."
     )
+    session_hours: float = Field(
+        default=12.0, description="Console sessions end after this many hours without a request."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie only over HTTPS (browsers also allow it on localhost).",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        description="Failed logins per user name (or 4x per address) within 15 minutes before login is refused.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=120,
+        description="Public requests (page, ask, feedback) per client address per minute; 0 turns the limit off.",
+    )
+    max_request_bytes: int = Field(
+        default=65_536,
+        description="Largest request body accepted by the public and API routes (uploads excepted), in bytes.",
+    )
+    max_upload_bytes: int = Field(
+        default=20_000_000, description="Largest document upload accepted by the console, in bytes."
+    )
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

@@ -49,3 +49,44 @@ class DependencyMissingError(BreachdeskError):
         super().__init__(
             f"{package} is not installed; install it with: pip install 'breachdesk[{extra}]'"
         )
+
+
+class AuthenticationError(BreachdeskError):
+    """No valid session or token, or a wrong user name or password (never says which)."""
+
+    def __init__(self, reason: str = "ログインが必要です") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PermissionDeniedError(BreachdeskError):
+    """The signed-in user's role does not allow the action."""
+
+    def __init__(self, role: str, permission: str) -> None:
+        self.role = role
+        self.permission = permission
+        super().__init__(f"role {role!r} may not {permission}")
+
+
+class CsrfError(BreachdeskError):
+    """A form was posted without the session's CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__("the form's CSRF token is missing or wrong; reload the page and retry")
+
+
+class ThrottledError(BreachdeskError):
+    """Too many attempts or requests; retry after `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(f"{reason}; retry after {retry_after} s")
+
+
+class ConflictError(BreachdeskError):
+    """The request conflicts with what is stored (a user name taken, a version already approved)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

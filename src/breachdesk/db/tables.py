@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -76,6 +78,10 @@ class Entry(Base):
     position: Mapped[int] = mapped_column(Integer)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The inquiry category a question answered by this entry is counted under (Step 3).
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
 
     versions: Mapped[list[EntryVersion]] = relationship(
         back_populates="entry", order_by="EntryVersion.version"
@@ -98,6 +104,11 @@ class EntryVersion(Base):
     status: Mapped[str] = mapped_column(String(16), default="approved")
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who wrote this version ("import" for an imported one) and who approved it, if anyone.
+    created_by: Mapped[str] = mapped_column(String(120), default="import")
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
 
     entry: Mapped[Entry] = relationship(back_populates="versions")
 
@@ -112,3 +123,244 @@ class Contact(Base):
     position: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     entry_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
+
+
+# --- Step 2: console users, sessions, API tokens, audit; entry review; the public question log ---
+
+
+class User(Base):
+    """A console user. `role` is one of admin, editor, operator, viewer (see `auth.roles`)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A console session. Only the SHA-256 of the cookie value is stored, never the value."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A token for automation, scoped to a role. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LoginAttempt(Base):
+    """Every login attempt, for throttling across workers and servers."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """One console or API action: who, when, what, on what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class EntryPhrasing(Base):
+    """Another way people ask an entry's question, attached by an editor from the review queue."""
+
+    __tablename__ = "entry_phrasings"
+    __table_args__ = (UniqueConstraint("entry_id", "text"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublicQuestion(Base):
+    """A question asked on the public page or API, as answered (text redacted before storing).
+
+    `entry_version` records exactly which approved text was shown. `review` is open, attached
+    (to an entry as a phrasing), needs_entry, or dismissed.
+    """
+
+    __tablename__ = "public_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    question: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    answered: Mapped[bool] = mapped_column(Boolean)
+    entry_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
+    entry_version: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(default=0.0)
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    review: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Feedback(Base):
+    """A 役に立ちましたか？ vote on an answer that was shown."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("public_questions.id", ondelete="CASCADE"), unique=True
+    )
+    entry_id: Mapped[str | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL"), index=True
+    )
+    entry_version: Mapped[int | None] = mapped_column(Integer)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Step 3: the inquiry desk, campaigns, historical daily figures ---
+
+
+class Category(Base):
+    """An inquiry category of one incident (対象確認, 不正利用, …), in display order."""
+
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("incident_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Inquiry(Base):
+    """One call, mail, web question… received by the desk. `note` is redacted before storing.
+
+    `day` is the JST calendar day of `received_at`, stored so that daily reports group on an
+    indexed column instead of converting time zones per row.
+    """
+
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_report", "incident_id", "day", "outcome", "category_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(16))
+    handled_by: Mapped[str | None] = mapped_column(String(120))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL")
+    )
+    fraud_report: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entry_id: Mapped[str | None] = mapped_column(ForeignKey("entries.id", ondelete="SET NULL"))
+    entry_version: Mapped[int | None] = mapped_column(Integer)
+    public_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("public_questions.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(200), default="console")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DailyFigure(Base):
+    """A day's desk totals kept elsewhere and imported (a council report's table). NULL = not counted."""
+
+    __tablename__ = "daily_figures"
+    __table_args__ = (UniqueConstraint("incident_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    offered: Mapped[int | None] = mapped_column(Integer)
+    answered: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(500), default="")
+
+
+class DailyCategoryFigure(Base):
+    """An imported day's count for one category. NULL = not counted that day."""
+
+    __tablename__ = "daily_category_figures"
+    __table_args__ = (UniqueConstraint("incident_id", "day", "category_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    count: Mapped[int | None] = mapped_column(Integer)
+
+
+class Campaign(Base):
+    """A notification sent to affected people (mail, SMS, letter, web notice) on a day."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    sent_on: Mapped[date] = mapped_column(Date)
+    audience: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    follows_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CampaignDelivery(Base):
+    """One recipient's delivery result from the mail/SMS vendor's report."""
+
+    __tablename__ = "campaign_deliveries"
+    __table_args__ = (UniqueConstraint("campaign_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
