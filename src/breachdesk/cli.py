@@ -293,14 +293,30 @@ def serve_(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the help pages, the console and the API (uvicorn)."""
+    import copy
     import os
 
     import uvicorn
+    import uvicorn.config
 
     if state.db:
         os.environ["BREACHDESK_DB"] = state.db
+    # uvicorn's own access log would print query strings (questions) in the clear; breachdesk's
+    # AccessLog middleware writes one redacted line per request instead.
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["breachdesk.access"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     uvicorn.run(
-        "breachdesk.web.app:create_app", factory=True, host=host, port=port, workers=workers
+        "breachdesk.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=config,
     )
 
 

@@ -7,6 +7,7 @@ answer engine. Faces parse input, call a `Desk` method, and format what comes ba
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -19,6 +20,15 @@ from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
 from breachdesk.kb import service
+from breachdesk.review import service as review
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """An answer shown to the public, with the id of its log row (for feedback)."""
+
+    answer: Answer
+    question_id: int
 
 
 class Desk:
@@ -68,6 +78,7 @@ class Desk:
         name: str | None = None,
         organisation: str | None = None,
         format: str = "auto",
+        actor: str = "cli",
     ) -> list[service.ImportResult]:
         """Import files into an incident in one transaction (see `kb.service.import_documents`)."""
         return service.import_documents(
@@ -78,6 +89,7 @@ class Desk:
             organisation=organisation,
             format=format,
             max_bytes=self.settings.max_document_bytes,
+            actor=actor,
         )
 
     def incidents(self) -> list[service.IncidentView]:
@@ -91,6 +103,14 @@ class Desk:
 
     def ask(self, slug: str, question: str) -> Answer:
         return self.engine.ask(slug, question)
+
+    def ask_public(self, slug: str, question: str, *, channel: str = "web") -> PublicAnswer:
+        """Answer a member of the public and log the question (redacted) for review."""
+        answer = self.engine.ask(slug, question)
+        return PublicAnswer(answer, review.record_question(self.db, answer, channel=channel))
+
+    def record_feedback(self, question_id: int, helpful: bool) -> None:
+        review.record_feedback(self.db, question_id, helpful)
 
     def ask_questions(self, questions: Iterable[Question]) -> list[tuple[Question, Answer]]:
         """Answer a batch in input order; a question with no incident is an input error."""

@@ -41,10 +41,69 @@ def test_an_unknown_incident_is_a_json_404(client: TestClient) -> None:
     assert "incident" in response.json()["error"]
 
 
-def test_an_over_long_question_is_refused_with_a_clear_message(client: TestClient) -> None:
+def test_a_100_kb_question_is_refused_before_it_is_read(client: TestClient) -> None:
     response = client.post(f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "あ" * 100_000})
+    assert response.status_code == 413
+    assert "byte limit" in response.json()["error"]
+
+
+def test_a_question_over_the_character_limit_is_a_clear_422(client: TestClient) -> None:
+    response = client.post(f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "あ" * 1001})
     assert response.status_code == 422
-    assert "question" in response.text
+    assert "question" in response.json()["error"]
+
+
+def test_a_malformed_body_is_a_json_error_with_a_message(client: TestClient) -> None:
+    response = client.post(
+        f"/api/v1/incidents/{DEMO_SLUG}/ask",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"].startswith("invalid request")
+
+
+def test_an_unknown_api_route_is_a_json_404(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert "error" in response.json()
+
+
+def test_lists_are_paginated(client: TestClient) -> None:
+    first = client.get(f"/api/v1/incidents/{DEMO_SLUG}/entries", params={"limit": 2}).json()
+    second = client.get(
+        f"/api/v1/incidents/{DEMO_SLUG}/entries", params={"limit": 2, "offset": 2}
+    ).json()
+    assert first["total"] == second["total"] > 4
+    assert len(first["items"]) == len(second["items"]) == 2
+    assert {e["entry"] for e in first["items"]}.isdisjoint(e["entry"] for e in second["items"])
+    assert client.get("/api/v1/incidents", params={"limit": 0}).status_code == 422
+
+
+def test_an_asked_question_can_get_feedback_and_is_logged_redacted(client: TestClient) -> None:
+    from breachdesk.review.service import get_question
+
+    card = "4111 1111 1111 1111"
+    response = client.post(
+        f"/api/v1/incidents/{DEMO_SLUG}/ask",
+        json={"question": f"カード {card} は再発行が必要ですか"},
+    )
+    data = response.json()
+    qid = data["question_id"]
+    assert (
+        client.post(f"/api/v1/questions/{qid}/feedback", json={"helpful": False}).status_code == 204
+    )
+    assert (
+        client.post(f"/api/v1/questions/{qid}/feedback", json={"helpful": True}).status_code == 204
+    )
+    desk = client.app.state.desk  # type: ignore[attr-defined]
+    logged = get_question(desk.db, qid)
+    assert card not in logged.question and "[カード番号]" in logged.question
+    assert logged.helpful is True
+    assert logged.channel == "api"
+    assert (
+        client.post("/api/v1/questions/999999/feedback", json={"helpful": True}).status_code == 404
+    )
 
 
 def test_the_public_page_answers_a_plain_form_post_and_escapes_text(client: TestClient) -> None:

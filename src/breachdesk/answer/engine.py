@@ -23,7 +23,7 @@ from breachdesk.answer.model import Answer, Candidate, DeskCard
 from breachdesk.answer.tokens import Tokenizer
 from breachdesk.db import Database
 from breachdesk.errors import InvalidInputError
-from breachdesk.kb import service
+from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -71,6 +71,7 @@ class AnswerEngine:
             if loaded is not None and loaded.version == version:
                 return loaded
             view = service.describe_incident(self.db, slug)
+            phrasings = editing.phrasings(self.db, slug)
             entries = [
                 IndexEntry(
                     id=e.id,
@@ -81,6 +82,7 @@ class AnswerEngine:
                     version=e.version,
                     source=f"{e.file_name}:{e.line_start}-{e.line_end}",
                     facts=e.facts,
+                    phrasings=phrasings.get(e.id, ()),
                 )
                 for e in service.list_entries(self.db, slug)
             ]

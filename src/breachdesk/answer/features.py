@@ -57,9 +57,9 @@ def score_features(
     f = np.zeros((n, len(FEATURES)), dtype=np.float64)
     if n == 0:
         return Scored(f, terms)
-    f[:, 0] = index.words_q.relative_scores(terms)
+    f[:, 0] = index.by_entry(index.words_q.relative_scores(terms))
     f[:, 1] = index.words_a.relative_scores(terms)
-    f[:, 2] = index.chars_q.relative_scores(grams)
+    f[:, 2] = index.by_entry(index.chars_q.relative_scores(grams))
     f[:, 3] = index.chars_a.relative_scores(grams)
     if (
         query_vectors is not None
@@ -67,7 +67,7 @@ def score_features(
         and index.chunk_vectors is not None
     ):
         # Rows of query_vectors: the whole question, then its sentences; the best part counts.
-        f[:, 4] = (index.question_vectors @ query_vectors.T).max(axis=1)
+        f[:, 4] = index.by_entry((index.question_vectors @ query_vectors.T).max(axis=1))
         chunk_sims = (index.chunk_vectors @ query_vectors.T).max(axis=1)
         best = np.full(n, -1.0)
         np.maximum.at(best, index.chunk_owner, chunk_sims)

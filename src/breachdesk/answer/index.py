@@ -36,6 +36,8 @@ class IndexEntry:
     version: int = 1
     source: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    # Other ways people asked this question, attached by an editor from the review queue.
+    phrasings: tuple[str, ...] = ()
 
     @property
     def question_field(self) -> str:
@@ -66,6 +68,18 @@ class IncidentIndex:
     chunk_vectors: NDArray[np.float32] | None
     chunk_owner: NDArray[np.int64]
     facts: list[Facts]
+    # Row i of words_q / chars_q / question_vectors belongs to entry question_owner[i]: each
+    # entry's question field first, then its attached phrasings.
+    question_owner: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def by_entry(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-entry maximum of per-question-row scores (the best phrasing counts)."""
+        n = len(self.entries)
+        if len(values) == n:
+            return values
+        best = np.full(n, -np.inf)
+        np.maximum.at(best, self.question_owner, values)
+        return best
 
 
 def build_index(
@@ -75,15 +89,23 @@ def build_index(
     cache: EmbeddingCache | None = None,
 ) -> IncidentIndex:
     """Tokenize, count and embed the entries of one incident."""
-    q_tokens = [tokenizer(e.question_field) for e in entries]
+    q_texts = [e.question_field for e in entries]
+    q_owner = list(range(len(entries)))
+    for i, e in enumerate(entries):
+        for phrasing in e.phrasings:
+            q_texts.append(phrasing)
+            q_owner.append(i)
+    q_tokens = [tokenizer(t) for t in q_texts]
     a_tokens = [tokenizer(e.answer) for e in entries]
-    terms = [set(q) | set(a) for q, a in zip(q_tokens, a_tokens, strict=True)]
+    terms = [set(a) for a in a_tokens]
+    for owner, tokens in zip(q_owner, q_tokens, strict=True):
+        terms[owner] |= set(tokens)
     vocabulary = set().union(*terms) if terms else set()
     question_vectors = chunk_vectors = None
     owners: list[int] = []
     if encoder is not None and entries:
         embed = cache.embed if cache is not None else (lambda enc, texts: enc.encode(texts))
-        question_vectors = embed(encoder, [e.question_field for e in entries])
+        question_vectors = embed(encoder, q_texts)
         chunks: list[str] = []
         for i, e in enumerate(entries):
             for chunk in answer_chunks(e.answer):
@@ -94,7 +116,7 @@ def build_index(
         entries=list(entries),
         words_q=BM25(q_tokens),
         words_a=BM25(a_tokens),
-        chars_q=BM25([char_ngrams(e.question_field) for e in entries]),
+        chars_q=BM25([char_ngrams(t) for t in q_texts]),
         chars_a=BM25([char_ngrams(e.answer) for e in entries]),
         terms=terms,
         vocabulary=vocabulary,
@@ -102,4 +124,5 @@ def build_index(
         chunk_vectors=chunk_vectors,
         chunk_owner=np.array(owners, dtype=np.int64),
         facts=[Facts.from_dict(e.facts) if e.facts else Facts.from_dict({}) for e in entries],
+        question_owner=np.array(q_owner, dtype=np.int64),
     )

@@ -60,6 +60,10 @@ class Document(Base):
     version: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # What the importer read, as [kind, section, question, answer] rows, to show what changed
+    # between two versions; who imported it ("cli" or a console user).
+    content: Mapped[list[Any] | None] = mapped_column(JSON)
+    imported_by: Mapped[str] = mapped_column(String(120), default="cli")
 
     incident: Mapped[Incident] = relationship(back_populates="documents")
 

@@ -134,12 +134,16 @@ def import_documents(
     organisation: str | None = None,
     format: str = "auto",
     max_bytes: int = 20_000_000,
+    actor: str = "cli",
 ) -> list[ImportResult]:
     """Import files into an incident (created if new), all in one transaction.
 
     Re-importing an unchanged file is a no-op. A changed file becomes a new document version:
-    entries whose question is unchanged keep their ids (with a new version when the answer
-    changed), new questions become new entries, and questions no longer in the file retire.
+    entries whose question is unchanged keep their ids (with a new version when the text
+    changed since the last import), new questions become new entries, and questions no longer
+    in the file retire. An editor's console edit survives a re-import that leaves that entry's
+    published text unchanged; when the published text changes, the import wins (the edit stays
+    in the entry's history). `actor` is recorded as the importer.
     """
     check_slug(slug)
     if not paths:
@@ -162,16 +166,16 @@ def import_documents(
                 incident.organisation = organisation
         changed_any = False
         for doc, data in parsed:
-            result = _store_document(s, incident, doc, data)
+            result = _store_document(s, incident, doc, data, actor)
             results.append(result)
             changed_any = changed_any or not result.unchanged
         if changed_any:
-            _refresh_incident(s, incident)
+            refresh_incident(s, incident)
     return results
 
 
 def _store_document(
-    s: Session, incident: Incident, doc: ParsedDocument, data: bytes
+    s: Session, incident: Incident, doc: ParsedDocument, data: bytes, actor: str = "cli"
 ) -> ImportResult:
     file_name = Path(doc.path).name
     digest = hashlib.sha256(data).hexdigest()
@@ -197,6 +201,8 @@ def _store_document(
         size=len(data),
         version=version,
         is_current=True,
+        content=[[e.kind, SECTION_SEP.join(e.section), e.question, e.answer] for e in doc.entries],
+        imported_by=actor,
     )
     s.add(document)
     s.flush()
@@ -207,8 +213,10 @@ def _store_document(
             select(Entry).where(Entry.incident_id == incident.id, Entry.file_name == file_name)
         )
     }
-    # The newest version of each of this file's entries, read once rather than once per entry.
+    # The newest imported version of each of this file's entries (console edits are compared
+    # against what was last published, not against themselves), and the newest version number.
     newest: dict[str, EntryVersion] = {}
+    top: dict[str, int] = {}
     if existing:
         for row in s.scalars(
             select(EntryVersion)
@@ -216,7 +224,9 @@ def _store_document(
             .where(Entry.incident_id == incident.id, Entry.file_name == file_name)
             .order_by(EntryVersion.version)
         ):
-            newest[row.entry_id] = row
+            top[row.entry_id] = row.version
+            if row.created_by.startswith("import"):
+                newest[row.entry_id] = row
     seen: set[str] = set()
     occurrences: dict[tuple[str, str], int] = {}
     added = changed = kept = 0
@@ -249,7 +259,7 @@ def _store_document(
             latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
             kept += 1
         else:
-            s.add(_version(entry, (latest.version if latest else 0) + 1, parsed, document))
+            s.add(_version(entry, top.get(eid, 0) + 1, parsed, document))
             changed += 1
     retired = 0
     for eid, entry in existing.items():
@@ -284,7 +294,7 @@ def _version(entry: Entry, number: int, parsed: ParsedEntry, document: Document)
     )
 
 
-def _refresh_incident(s: Session, incident: Incident) -> None:
+def refresh_incident(s: Session, incident: Incident) -> None:
     """Recompute the incident's contacts and facts from its active entries; bump its version."""
     views = _entry_views(s, incident)
     parsed = [

@@ -1,46 +1,157 @@
-"""REST API under /api/v1."""
+"""REST API under /api/v1: the public endpoints (rate-limited, no login) and the console's
+actions for automation (API tokens or a console session, scoped to a role)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from breachdesk.web.deps import DeskDep
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["public"])
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: `items`, the `total` count, and the `limit`/`offset` asked for."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")]
+Slug = Annotated[str, Path(max_length=64, description="The incident's slug.")]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What went wrong, in words.")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such incident, entry or question."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+    422: {"model": ErrorBody, "description": "The request is malformed."},
+    429: {"model": ErrorBody, "description": "Too many requests from this address."},
+}
+
+
+class IncidentOut(BaseModel):
+    slug: str
+    name: str
+    organisation: str | None
+    entries: int
+    documents: int
+    kb_version: int
+
+
+class EntryOut(BaseModel):
+    entry: str
+    kind: str
+    section: str
+    question: str
+    answer: str
+    version: int
+    source: str
+
+
+class DeskCardOut(BaseModel):
+    label: str | None
+    phone: str | None
+    hours: str | None
+    mail: str | None
+    open_now: bool | None
+
+
+class CandidateOut(BaseModel):
+    entry: str
+    question: str
+    score: float
+
+
+class AnswerOut(BaseModel):
+    """The answer object of `breachdesk ask --json`, plus the id to send feedback with."""
+
+    incident: str
+    question: str
+    answered: bool
+    answer: str | None
+    matched_question: str | None
+    entry: str | None
+    entry_version: int | None
+    section: str | None
+    source: str | None
+    score: float
+    candidates: list[CandidateOut]
+    contact: DeskCardOut | None
+    question_id: int
 
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000, description="The question, in Japanese.")
+    channel: Literal["web", "api"] = Field(
+        default="api", description="Where it was asked: the help page sends web."
+    )
 
 
-@router.get("/incidents")
-def list_incidents(desk: DeskDep) -> list[dict[str, Any]]:
+class FeedbackRequest(BaseModel):
+    helpful: bool = Field(description="役に立ちましたか？ — true for はい, false for いいえ.")
+
+
+@router.get("/incidents", responses=ERRORS)
+def list_incidents(desk: DeskDep, limit: Limit = 100, offset: Offset = 0) -> Page[IncidentOut]:
     """List incidents."""
-    return [
-        {"slug": i.slug, "name": i.name, "entries": i.entries, "kb_version": i.kb_version}
-        for i in desk.incidents()
+    rows = desk.incidents()
+    items = [
+        IncidentOut(
+            slug=i.slug,
+            name=i.name,
+            organisation=i.organisation,
+            entries=i.entries,
+            documents=i.documents,
+            kb_version=i.kb_version,
+        )
+        for i in rows[offset : offset + limit]
     ]
+    return Page(items=items, total=len(rows), limit=limit, offset=offset)
 
 
-@router.get("/incidents/{slug}/entries")
-def list_entries(slug: str, desk: DeskDep) -> list[dict[str, Any]]:
-    """List an incident's approved entries."""
-    return [
-        {
-            "entry": e.id,
-            "section": e.section,
-            "question": e.question,
-            "answer": e.answer,
-            "version": e.version,
-        }
-        for e in desk.entries(slug)
+@router.get("/incidents/{slug}/entries", responses=ERRORS)
+def list_entries(
+    slug: Slug, desk: DeskDep, limit: Limit = 100, offset: Offset = 0
+) -> Page[EntryOut]:
+    """List an incident's entries as served: the newest approved version of each."""
+    rows = desk.entries(slug)
+    items = [
+        EntryOut(
+            entry=e.id,
+            kind=e.kind,
+            section=e.section,
+            question=e.question,
+            answer=e.answer,
+            version=e.version,
+            source=f"{e.file_name}:{e.line_start}-{e.line_end}",
+        )
+        for e in rows[offset : offset + limit]
     ]
+    return Page(items=items, total=len(rows), limit=limit, offset=offset)
 
 
-@router.post("/incidents/{slug}/ask")
-def ask(slug: str, body: AskRequest, desk: DeskDep) -> dict[str, Any]:
+@router.post("/incidents/{slug}/ask", responses=ERRORS)
+def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
     """Answer a question with approved text, or abstain and name the desk."""
-    return desk.ask(slug, body.question).to_dict()
+    shown = desk.ask_public(slug, body.question, channel=body.channel)
+    return AnswerOut.model_validate({**shown.answer.to_dict(), "question_id": shown.question_id})
+
+
+@router.post("/questions/{question_id}/feedback", status_code=204, responses=ERRORS)
+def feedback(question_id: Id, body: FeedbackRequest, desk: DeskDep) -> Response:
+    """Record whether the answer shown for a question helped (a second vote replaces the first)."""
+    desk.record_feedback(question_id, body.helpful)
+    return Response(status_code=204)

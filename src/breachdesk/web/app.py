@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
 from breachdesk.errors import BreachdeskError, DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
 
 HERE = Path(__file__).parent
 
@@ -36,6 +39,16 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     )
     app.state.desk = the_desk
 
+    # Outermost last: every request is logged (redacted), then rate-limited, then size-checked.
+    settings_ = the_desk.settings
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings_.max_request_bytes,
+        max_upload_bytes=settings_.max_upload_bytes,
+    )
+    app.add_middleware(RateLimit, per_minute=settings_.rate_limit_per_minute)
+    app.add_middleware(AccessLog)
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(public.router)
@@ -50,5 +63,24 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": str(exc)}, status_code=status)
         return public.error_page(request, str(exc), status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
+            for e in exc.errors()[:5]
+        ]
+        message = "invalid request: " + "; ".join(problems)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=422)
+        return public.error_page(request, message, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse(
+                {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+            )
+        return public.error_page(request, str(exc.detail), exc.status_code)
 
     return app

@@ -1,0 +1,1 @@
+"""The inquiry desk: inquiries, categories, campaigns and imported daily figures."""

@@ -1,0 +1,490 @@
+"""Editing the knowledge base from the console: versions, approval, phrasings, document diffs.
+
+Every change is a new `EntryVersion`; nothing is overwritten. A version is a `draft` until an
+editor approves it; only the newest approved version of an entry is served (see
+`service.list_entries`). Approving, retiring or attaching a phrasing bumps the incident's
+knowledge-base version, so every worker on the database rebuilds its index on its next request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.db import Database
+from breachdesk.db.tables import (
+    Document,
+    Entry,
+    EntryPhrasing,
+    EntryVersion,
+    Feedback,
+    Incident,
+    utcnow,
+)
+from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
+from breachdesk.kb.facts import extract_facts
+from breachdesk.kb.service import (
+    SECTION_SEP,
+    check_slug,
+    get_incident,
+    question_key,
+    refresh_incident,
+)
+
+CONSOLE_FILE = "(console)"
+MAX_QUESTION = 1000
+MAX_ANSWER = 20_000
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: int
+    status: str
+    question: str
+    answer: str
+    section: str
+    created_by: str
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    note: str
+    document: str | None
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """An entry with its whole history, phrasings and feedback."""
+
+    id: str
+    incident: str
+    kind: str
+    file_name: str
+    retired: bool
+    served_version: int | None
+    versions: list[VersionView]
+    phrasings: list[str]
+    helpful: int
+    not_helpful: int
+
+    @property
+    def pending(self) -> list[VersionView]:
+        """Drafts newer than the served version, newest first."""
+        served = self.served_version or 0
+        return [v for v in reversed(self.versions) if v.status == "draft" and v.version > served]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    file_name: str
+    version: int
+    format: str
+    encoding: str | None
+    size: int
+    sha256: str
+    is_current: bool
+    imported_at: datetime
+    imported_by: str
+    entries: int | None
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    """One entry's difference between two document versions."""
+
+    change: str  # added, removed, changed
+    question: str
+    old_answer: str | None
+    new_answer: str | None
+    diff: list[str]
+
+
+def _entry(s: Session, incident: Incident, entry_id: str) -> Entry:
+    entry = s.get(Entry, entry_id)
+    if entry is None or entry.incident_id != incident.id:
+        raise NotFoundError("entry", entry_id)
+    return entry
+
+
+def _check_text(question: str, answer: str) -> tuple[str, str]:
+    q, a = question.strip(), answer.strip()
+    if not q:
+        raise InvalidInputError("the question is empty", where="question")
+    if not a:
+        raise InvalidInputError("the answer is empty", where="answer")
+    if len(q) > MAX_QUESTION:
+        raise InvalidInputError(f"the question is over {MAX_QUESTION} characters", where="question")
+    if len(a) > MAX_ANSWER:
+        raise InvalidInputError(f"the answer is over {MAX_ANSWER:,} characters", where="answer")
+    return q, a
+
+
+def _served(s: Session, entry_id: str) -> EntryVersion | None:
+    return s.scalar(
+        select(EntryVersion)
+        .where(EntryVersion.entry_id == entry_id, EntryVersion.status == "approved")
+        .order_by(EntryVersion.version.desc())
+        .limit(1)
+    )
+
+
+def _newest_number(s: Session, entry_id: str) -> int:
+    return int(
+        s.scalar(select(func.max(EntryVersion.version)).where(EntryVersion.entry_id == entry_id))
+        or 0
+    )
+
+
+def entry_detail(db: Database, slug: str, entry_id: str) -> EntryDetail:
+    """An entry's versions (oldest first), phrasings and feedback counts."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        entry = _entry(s, incident, entry_id)
+        docs = {
+            d.id: f"{d.file_name} v{d.version}"
+            for d in s.scalars(select(Document).where(Document.incident_id == incident.id))
+        }
+        versions = [
+            VersionView(
+                v.version,
+                v.status,
+                v.question,
+                v.answer,
+                v.section,
+                v.created_by,
+                v.created_at,
+                v.approved_by,
+                v.approved_at,
+                v.note,
+                docs.get(v.document_id) if v.document_id else None,
+            )
+            for v in s.scalars(
+                select(EntryVersion)
+                .where(EntryVersion.entry_id == entry_id)
+                .order_by(EntryVersion.version)
+            )
+        ]
+        served = max((v.version for v in versions if v.status == "approved"), default=None)
+        phrasings = list(
+            s.scalars(
+                select(EntryPhrasing.text)
+                .where(EntryPhrasing.entry_id == entry_id)
+                .order_by(EntryPhrasing.id)
+            )
+        )
+        votes = dict(
+            s.execute(
+                select(Feedback.helpful, func.count())
+                .where(Feedback.entry_id == entry_id)
+                .group_by(Feedback.helpful)
+            ).all()
+        )
+        return EntryDetail(
+            entry.id,
+            slug,
+            entry.kind,
+            entry.file_name,
+            entry.retired,
+            served,
+            versions,
+            phrasings,
+            int(votes.get(True, 0)),
+            int(votes.get(False, 0)),
+        )
+
+
+def propose_version(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    *,
+    question: str,
+    answer: str,
+    section: str | None = None,
+    actor: str,
+    note: str = "",
+) -> int:
+    """Save an edit as a new draft version; nothing is served until it is approved."""
+    q, a = _check_text(question, answer)
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        entry = _entry(s, incident, entry_id)
+        base = _served(s, entry.id)
+        number = _newest_number(s, entry.id) + 1
+        s.add(
+            EntryVersion(
+                entry_id=entry.id,
+                version=number,
+                question=q,
+                answer=a,
+                section=section if section is not None else (base.section if base else ""),
+                line_start=base.line_start if base else 0,
+                line_end=base.line_end if base else 0,
+                document_id=base.document_id if base else None,
+                status="draft",
+                facts=extract_facts(q + "\n" + a).to_dict(),
+                created_by=actor,
+                note=note.strip()[:2000],
+            )
+        )
+        return number
+
+
+def create_entry(
+    db: Database, slug: str, *, question: str, answer: str, section: str = "", actor: str
+) -> str:
+    """A new console-written entry (a draft until approved); returns its id."""
+    q, a = _check_text(question, answer)
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        count = s.scalar(
+            select(func.count())
+            .select_from(Entry)
+            .where(Entry.incident_id == incident.id, Entry.file_name == CONSOLE_FILE)
+        )
+        raw = "\x1f".join([slug, CONSOLE_FILE, question_key(q), str(count), utcnow().isoformat()])
+        eid = f"{slug}-{hashlib.sha1(raw.encode()).hexdigest()[:10]}"
+        s.add(
+            Entry(
+                id=eid,
+                incident_id=incident.id,
+                file_name=CONSOLE_FILE,
+                kind="qa",
+                position=int(count or 0),
+            )
+        )
+        s.flush()
+        s.add(
+            EntryVersion(
+                entry_id=eid,
+                version=1,
+                question=q,
+                answer=a,
+                section=section.strip(),
+                status="draft",
+                facts=extract_facts(q + "\n" + a).to_dict(),
+                created_by=actor,
+            )
+        )
+        return eid
+
+
+def approve_version(db: Database, slug: str, entry_id: str, version: int, *, actor: str) -> None:
+    """Approve a draft: from now on it is the text served for this entry."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        entry = _entry(s, incident, entry_id)
+        row = s.scalar(
+            select(EntryVersion).where(
+                EntryVersion.entry_id == entry.id, EntryVersion.version == version
+            )
+        )
+        if row is None:
+            raise NotFoundError("entry version", f"{entry_id} v{version}")
+        if row.status != "draft":
+            raise ConflictError(f"version {version} is {row.status}, not a draft")
+        served = _served(s, entry.id)
+        if served is not None and served.version > version:
+            raise ConflictError(
+                f"version {served.version} is newer and already served; edit it instead"
+            )
+        row.status = "approved"
+        row.approved_by = actor
+        row.approved_at = utcnow()
+        refresh_incident(s, incident)
+
+
+def reject_version(db: Database, slug: str, entry_id: str, version: int, *, actor: str) -> None:
+    """Turn a draft down; it stays in the history as rejected."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        entry = _entry(s, incident, entry_id)
+        row = s.scalar(
+            select(EntryVersion).where(
+                EntryVersion.entry_id == entry.id, EntryVersion.version == version
+            )
+        )
+        if row is None:
+            raise NotFoundError("entry version", f"{entry_id} v{version}")
+        if row.status != "draft":
+            raise ConflictError(f"version {version} is {row.status}, not a draft")
+        row.status = "rejected"
+        row.approved_by = actor
+        row.approved_at = utcnow()
+
+
+def set_retired(db: Database, slug: str, entry_id: str, retired: bool) -> None:
+    """Withdraw an entry from the public (or bring it back); its history is kept."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        entry = _entry(s, incident, entry_id)
+        if entry.retired != retired:
+            entry.retired = retired
+            refresh_incident(s, incident)
+
+
+def add_phrasing(s: Session, incident: Incident, entry_id: str, text: str, *, actor: str) -> bool:
+    """Attach another way of asking an entry's question (in the caller's transaction).
+
+    Returns False when the entry already has this phrasing. Bumps the knowledge-base version.
+    """
+    entry = _entry(s, incident, entry_id)
+    phrase = " ".join(text.split())
+    if not phrase:
+        raise InvalidInputError("the phrasing is empty")
+    if len(phrase) > MAX_QUESTION:
+        raise InvalidInputError(f"a phrasing is at most {MAX_QUESTION} characters")
+    exists = s.scalar(
+        select(EntryPhrasing.id).where(
+            EntryPhrasing.entry_id == entry.id, EntryPhrasing.text == phrase
+        )
+    )
+    if exists is not None:
+        return False
+    s.add(EntryPhrasing(entry_id=entry.id, text=phrase, created_by=actor))
+    incident.kb_version = (incident.kb_version or 0) + 1
+    incident.updated_at = utcnow()
+    return True
+
+
+def phrasings(db: Database, slug: str) -> dict[str, tuple[str, ...]]:
+    """Every entry's attached phrasings, for the answer engine's index."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        out: dict[str, list[str]] = {}
+        for entry_id, text in s.execute(
+            select(EntryPhrasing.entry_id, EntryPhrasing.text)
+            .join(Entry, Entry.id == EntryPhrasing.entry_id)
+            .where(Entry.incident_id == incident.id)
+            .order_by(EntryPhrasing.id)
+        ):
+            out.setdefault(entry_id, []).append(text)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def pending_drafts(db: Database, slug: str) -> list[tuple[str, int, str, str]]:
+    """Drafts waiting for approval: (entry id, version, question, author), oldest first."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        served = (
+            select(EntryVersion.entry_id, func.max(EntryVersion.version).label("v"))
+            .where(EntryVersion.status == "approved")
+            .group_by(EntryVersion.entry_id)
+            .subquery()
+        )
+        rows = s.execute(
+            select(EntryVersion)
+            .join(Entry, Entry.id == EntryVersion.entry_id)
+            .outerjoin(served, served.c.entry_id == EntryVersion.entry_id)
+            .where(
+                Entry.incident_id == incident.id,
+                EntryVersion.status == "draft",
+                (served.c.v.is_(None)) | (EntryVersion.version > served.c.v),
+            )
+            .order_by(EntryVersion.created_at, EntryVersion.id)
+        ).scalars()
+        return [(v.entry_id, v.version, v.question, v.created_by) for v in rows]
+
+
+def list_documents(db: Database, slug: str) -> list[DocumentView]:
+    """Every version of every document of the incident, newest first per file."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        return [
+            DocumentView(
+                d.id,
+                d.file_name,
+                d.version,
+                d.format,
+                d.encoding,
+                d.size,
+                d.sha256,
+                d.is_current,
+                d.imported_at,
+                d.imported_by,
+                len(d.content) if d.content is not None else None,
+            )
+            for d in s.scalars(
+                select(Document)
+                .where(Document.incident_id == incident.id)
+                .order_by(Document.file_name, Document.version.desc())
+            )
+        ]
+
+
+def document_changes(
+    db: Database, slug: str, file_name: str, old: int, new: int
+) -> list[EntryChange]:
+    """What changed between two versions of a document: entries added, removed and changed."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        docs = {
+            d.version: d
+            for d in s.scalars(
+                select(Document).where(
+                    Document.incident_id == incident.id,
+                    Document.file_name == file_name,
+                    Document.version.in_([old, new]),
+                )
+            )
+        }
+        for v in (old, new):
+            if v not in docs:
+                raise NotFoundError("document version", f"{file_name} v{v}")
+            if docs[v].content is None:
+                raise ConflictError(f"{file_name} v{v} was imported before contents were kept")
+        return _changes(docs[old].content or [], docs[new].content or [])
+
+
+def _changes(old: list[Any], new: list[Any]) -> list[EntryChange]:
+    def keyed(rows: list[Any]) -> dict[tuple[str, str], str]:
+        out: dict[tuple[str, str], str] = {}
+        for kind, section, question, answer in rows:
+            key = (str(kind), question_key(f"{section}{SECTION_SEP}{question}"))
+            out.setdefault(key, answer)
+        return out
+
+    questions = {
+        (str(k), question_key(f"{sec}{SECTION_SEP}{q}")): str(q) for k, sec, q, _ in old + new
+    }
+    before, after = keyed(old), keyed(new)
+    changes = []
+    for key in list(after) + [k for k in before if k not in after]:
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        change = "added" if a is None else "removed" if b is None else "changed"
+        diff = list(
+            difflib.unified_diff((a or "").splitlines(), (b or "").splitlines(), lineterm="", n=1)
+        )[2:]
+        changes.append(EntryChange(change, questions[key], a, b, diff))
+    return changes
+
+
+def create_incident(db: Database, slug: str, name: str, organisation: str | None = None) -> None:
+    """Create an empty incident (documents are then uploaded into it)."""
+    check_slug(slug)
+    title = name.strip()
+    if not title or len(title) > 300:
+        raise InvalidInputError("an incident name is 1–300 characters", where="name")
+    with db.transaction() as s:
+        if s.scalar(select(Incident.id).where(Incident.slug == slug)) is not None:
+            raise ConflictError(f"incident {slug!r} already exists")
+        s.add(Incident(slug=slug, name=title, organisation=organisation or None, facts={}))
+
+
+def update_incident(db: Database, slug: str, *, name: str, organisation: str | None) -> None:
+    """Rename an incident or change its organisation."""
+    title = name.strip()
+    if not title or len(title) > 300:
+        raise InvalidInputError("an incident name is 1–300 characters", where="name")
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        incident.name = title
+        incident.organisation = organisation or None

@@ -1,0 +1,1 @@
+"""Personal data handling: redaction of card numbers, phone numbers, mail addresses, My Numbers."""

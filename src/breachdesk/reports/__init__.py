@@ -1,0 +1,1 @@
+"""Reports: daily tables, charts, exports, staffing and the regulator draft."""

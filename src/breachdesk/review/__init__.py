@@ -1,0 +1,1 @@
+"""The public question log, 役に立ちましたか？ feedback and the editors' review queue."""

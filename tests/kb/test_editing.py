@@ -1,0 +1,162 @@
+"""Console editing: drafts are not served until approved; every change is a kept version."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from breachdesk.db import Database
+from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
+from breachdesk.kb import editing
+from breachdesk.kb.service import import_documents, kb_version, list_entries
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SLUG = "midori"
+
+
+@pytest.fixture
+def imported(db: Database) -> Database:
+    import_documents(db, SLUG, [FIXTURES / "qa_faq.txt"])
+    return db
+
+
+def entry_about(db: Database, word: str) -> str:
+    return next(e.id for e in list_entries(db, SLUG) if word in e.question)
+
+
+def served(db: Database, entry_id: str) -> tuple[str, int]:
+    e = next(e for e in list_entries(db, SLUG) if e.id == entry_id)
+    return e.answer, e.version
+
+
+def test_an_edit_is_a_draft_that_is_not_served_until_approved(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    before_text, before_version = served(db, eid)
+    before_kb = kb_version(db, SLUG)
+    number = editing.propose_version(
+        db, SLUG, eid, question="被害の補償はありますか？", answer="新しい回答です。", actor="eri"
+    )
+    assert number == before_version + 1
+    assert served(db, eid) == (before_text, before_version)
+    assert kb_version(db, SLUG) == before_kb
+    assert [d[:2] for d in editing.pending_drafts(db, SLUG)] == [(eid, number)]
+
+    editing.approve_version(db, SLUG, eid, number, actor="eri")
+    assert served(db, eid) == ("新しい回答です。", number)
+    assert kb_version(db, SLUG) > before_kb
+    detail = editing.entry_detail(db, SLUG, eid)
+    assert [v.status for v in detail.versions] == ["approved", "approved"]
+    assert detail.versions[-1].created_by == "eri"
+    assert detail.versions[-1].approved_by == "eri"
+    assert detail.versions[0].answer == before_text
+    assert editing.pending_drafts(db, SLUG) == []
+
+
+def test_a_rejected_draft_stays_in_the_history_and_cannot_be_approved(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    number = editing.propose_version(
+        db, SLUG, eid, question="被害の補償はありますか？", answer="誤った回答", actor="eri"
+    )
+    editing.reject_version(db, SLUG, eid, number, actor="ken")
+    with pytest.raises(ConflictError):
+        editing.approve_version(db, SLUG, eid, number, actor="ken")
+    detail = editing.entry_detail(db, SLUG, eid)
+    assert detail.versions[-1].status == "rejected"
+    assert served(db, eid)[1] == number - 1
+
+
+def test_an_older_draft_cannot_replace_a_newer_approved_version(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    old = editing.propose_version(db, SLUG, eid, question="Q", answer="一つ目", actor="a")
+    new = editing.propose_version(db, SLUG, eid, question="Q", answer="二つ目", actor="b")
+    editing.approve_version(db, SLUG, eid, new, actor="b")
+    with pytest.raises(ConflictError):
+        editing.approve_version(db, SLUG, eid, old, actor="a")
+    assert served(db, eid) == ("二つ目", new)
+
+
+def test_empty_and_unknown_edits_are_refused(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    with pytest.raises(InvalidInputError):
+        editing.propose_version(db, SLUG, eid, question="Q", answer="  ", actor="a")
+    with pytest.raises(NotFoundError):
+        editing.propose_version(db, SLUG, "midori-nope", question="Q", answer="A", actor="a")
+    with pytest.raises(NotFoundError):
+        editing.approve_version(db, SLUG, eid, 99, actor="a")
+
+
+def test_a_console_entry_is_served_only_after_approval(imported: Database) -> None:
+    db = imported
+    eid = editing.create_entry(
+        db,
+        SLUG,
+        question="店舗での受付はありますか？",
+        answer="店舗では受け付けていません。",
+        actor="eri",
+    )
+    assert eid not in {e.id for e in list_entries(db, SLUG)}
+    editing.approve_version(db, SLUG, eid, 1, actor="eri")
+    assert served(db, eid) == ("店舗では受け付けていません。", 1)
+
+
+def test_retiring_withdraws_an_entry_and_restoring_brings_it_back(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    editing.set_retired(db, SLUG, eid, True)
+    assert eid not in {e.id for e in list_entries(db, SLUG)}
+    editing.set_retired(db, SLUG, eid, False)
+    assert eid in {e.id for e in list_entries(db, SLUG)}
+
+
+def test_a_reimport_keeps_an_edit_when_the_published_text_is_unchanged(
+    imported: Database, tmp_path: Path
+) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    number = editing.propose_version(
+        db, SLUG, eid, question="被害の補償はありますか？", answer="編集した回答", actor="eri"
+    )
+    editing.approve_version(db, SLUG, eid, number, actor="eri")
+    # The same file with another entry changed: the edited entry's published text is unchanged.
+    changed = tmp_path / "qa_faq.txt"
+    shutil.copy(FIXTURES / "qa_faq.txt", changed)
+    text = changed.read_text(encoding="utf-8").replace("念のため再発行", "必ず再発行")
+    changed.write_text(text, encoding="utf-8")
+    import_documents(db, SLUG, [changed])
+    assert served(db, eid) == ("編集した回答", number)
+    # When the organisation changes that entry's published text, the import wins.
+    changed.write_text(text.replace("500円分", "1,000円分"), encoding="utf-8")
+    import_documents(db, SLUG, [changed])
+    answer, version = served(db, eid)
+    assert "1,000円分" in answer and version == number + 1
+
+
+def test_document_versions_show_what_changed(imported: Database, tmp_path: Path) -> None:
+    db = imported
+    changed = tmp_path / "qa_faq.txt"
+    text = (FIXTURES / "qa_faq.txt").read_text(encoding="utf-8")
+    changed.write_text(text.replace("500円分", "1,000円分"), encoding="utf-8")
+    import_documents(db, SLUG, [changed], actor="eri")
+    docs = editing.list_documents(db, SLUG)
+    assert [(d.version, d.is_current) for d in docs] == [(2, True), (1, False)]
+    assert docs[0].imported_by == "eri"
+    changes = editing.document_changes(db, SLUG, "qa_faq.txt", 1, 2)
+    assert [c.change for c in changes] == ["changed"]
+    assert "補償" in changes[0].question
+    assert any(line.startswith("+") and "1,000円分" in line for line in changes[0].diff)
+    with pytest.raises(NotFoundError):
+        editing.document_changes(db, SLUG, "qa_faq.txt", 1, 3)
+
+
+def test_creating_an_incident_twice_is_a_conflict(db: Database) -> None:
+    editing.create_incident(db, "aozora", "青空書店の漏えい")
+    with pytest.raises(ConflictError):
+        editing.create_incident(db, "aozora", "もう一度")
+    with pytest.raises(InvalidInputError):
+        editing.create_incident(db, "Bad Slug!", "x")
