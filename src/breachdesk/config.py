@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     timezone: str = Field(
         default="Asia/Tokyo", description="Time zone of the desks' opening hours."
     )
+    kb_refresh_seconds: float = Field(
+        default=1.0,
+        description="How long a worker trusts its knowledge-base version before checking the database again.",
+    )
     session_hours: float = Field(
         default=12.0, description="Console sessions end after this many hours without a request."
     )

@@ -59,6 +59,7 @@ class Desk:
             cache=EmbeddingCache(self.settings.cache_dir / "embeddings"),
             threshold=self.settings.answer_threshold,
             max_question_chars=self.settings.max_question_chars,
+            refresh_seconds=self.settings.kb_refresh_seconds,
         )
 
     def warm_up(self, slugs: Iterable[str] | None = None) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -49,6 +51,8 @@ class AnswerEngine:
         calibration: Calibration | None = None,
         threshold: float | None = None,
         max_question_chars: int = 1000,
+        refresh_seconds: float = 0.0,
+        recent_size: int = 4096,
     ) -> None:
         self.db = db
         self.tokenizer = tokenizer
@@ -59,11 +63,24 @@ class AnswerEngine:
         self.max_question_chars = max_question_chars
         self._loaded: dict[str, _Loaded] = {}
         self._lock = threading.Lock()
+        # How long a checked knowledge-base version is trusted before the database is asked
+        # again (0: every question). Several workers pick up a change within this time.
+        self.refresh_seconds = refresh_seconds
+        self._checked: dict[str, float] = {}
+        # Answers to recently asked identical questions, keyed by knowledge-base version, so
+        # a change invalidates them; the desk card is recomputed on every hit.
+        self._recent: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
+        self._recent_size = recent_size
 
     def load(self, slug: str) -> _Loaded:
         """The incident's index, rebuilt if its knowledge base changed since it was built."""
-        version = service.kb_version(self.db, slug)
         loaded = self._loaded.get(slug)
+        checked = self._checked.get(slug)
+        now = time.monotonic()
+        if loaded is not None and checked is not None and now - checked < self.refresh_seconds:
+            return loaded
+        version = service.kb_version(self.db, slug)
+        self._checked[slug] = now
         if loaded is not None and loaded.version == version:
             return loaded
         with self._lock:
@@ -101,9 +118,11 @@ class AnswerEngine:
             )
         return text
 
-    def score(self, slug: str, question: str) -> tuple[_Loaded, Scored]:
+    def score(
+        self, slug: str, question: str, loaded: _Loaded | None = None
+    ) -> tuple[_Loaded, Scored]:
         """Feature matrix of a question against an incident (used by `ask` and by calibration)."""
-        loaded = self.load(slug)
+        loaded = loaded or self.load(slug)
         vectors = None
         if self.encoder is not None:
             vectors = self.encoder.encode(query_parts(question))
@@ -112,7 +131,20 @@ class AnswerEngine:
     def ask(self, slug: str, question: str, *, now: datetime | None = None) -> Answer:
         """Answer one question with an approved entry verbatim, or abstain with the desk."""
         text = self.check_question(question)
-        loaded, scored = self.score(slug, text)
+        loaded = self.load(slug)
+        key = (slug, loaded.version, text)
+        hit = self._recent.get(key)
+        if hit is not None:
+            return replace(hit, contact=desk_card(loaded.contacts, now or datetime.now(JST)))
+        answer = self._answer(slug, text, loaded, now)
+        with self._lock:
+            self._recent[key] = answer
+            while len(self._recent) > self._recent_size:
+                self._recent.popitem(last=False)
+        return answer
+
+    def _answer(self, slug: str, text: str, loaded: _Loaded, now: datetime | None) -> Answer:
+        loaded, scored = self.score(slug, text, loaded)
         desk = desk_card(loaded.contacts, now or datetime.now(JST))
         entries = loaded.index.entries
         if not entries:

@@ -9,6 +9,7 @@ folding (クレカ→クレジットカード).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -91,7 +92,10 @@ class SudachiTokenizer:
             from breachdesk.errors import DependencyMissingError
 
             raise DependencyMissingError("sudachipy", "core") from exc
-        self._tokenizer = Dictionary(dict="core").tokenizer()
+        # A Sudachi tokenizer must not be used by two threads at once (the web app answers in a
+        # thread pool): one dictionary, one tokenizer per thread.
+        self._dictionary = Dictionary(dict="core")
+        self._local = threading.local()
         self._mode_c = SplitMode.C
         self._mode_a = SplitMode.A
         self._folds = vocabulary_folds()
@@ -100,7 +104,10 @@ class SudachiTokenizer:
         """Content terms of `text`, with part of speech and whether each is a proper noun."""
         out: list[Term] = []
         folds = self._folds
-        for m in self._tokenizer.tokenize(normalise(text), self._mode_c):
+        tokenizer = getattr(self._local, "tokenizer", None)
+        if tokenizer is None:
+            tokenizer = self._local.tokenizer = self._dictionary.tokenizer()
+        for m in tokenizer.tokenize(normalise(text), self._mode_c):
             pos = m.part_of_speech()
             if pos[0] not in CONTENT_POS or pos[1] == "数詞":
                 continue
