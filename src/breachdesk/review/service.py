@@ -20,6 +20,7 @@ from breachdesk.answer.model import Answer
 from breachdesk.db import Database
 from breachdesk.db.tables import Entry, EntryVersion, Feedback, Incident, PublicQuestion, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.inquiries import service as inquiries
 from breachdesk.kb.editing import add_phrasing
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
@@ -75,11 +76,6 @@ def record_question(db: Database, answer: Answer, *, channel: str = "web") -> in
 
 
 def _log_inquiry(s: Session, incident: Incident, row: PublicQuestion) -> None:
-    try:  # TEMPORARY-LEAD: until inquiries.service lands (remove this guard)
-        from breachdesk.inquiries import service as inquiries
-    except ImportError:
-        return
-
     inquiries.log_web_question(
         s,
         incident_id=incident.id,

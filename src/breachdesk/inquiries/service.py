@@ -1,0 +1,292 @@
+"""Log and list inquiries: calls, mails, web questions, letters… received by the desk.
+
+Free text is redacted before it is stored (`privacy.redact`); the original is never kept.
+Every inquiry has a category: the one given, else the category of the entry that answered it,
+else the one suggested from its note, else その他.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.db import Database
+from breachdesk.db.tables import Category, Entry, EntryVersion, Incident, Inquiry
+from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.inquiries.categories import OTHER, category_by_name, ensure_categories
+from breachdesk.kb.service import get_incident
+from breachdesk.privacy.redact import redact
+
+JST = ZoneInfo("Asia/Tokyo")
+CHANNELS = ("phone", "mail", "web", "sms", "letter", "counter")
+OUTCOMES = ("answered", "busy", "callback", "escalated")
+MAX_NOTE = 4000
+
+# Transparent keyword rules, checked in this order; the first category with a hit wins.
+KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "不審な連絡",
+        (
+            "不審",
+            "詐欺",
+            "フィッシング",
+            "なりすまし",
+            "怪しい",
+            "偽の",
+            "SMSが届",
+            "電話がかかって",
+        ),
+    ),
+    (
+        "不正利用",
+        ("身に覚えのない", "身に覚えが", "不正利用", "不正使用", "使われた", "請求が", "利用明細"),
+    ),
+    (
+        "補償・QUOカードPay",
+        ("QUO", "クオカード", "クオ・カード", "補償", "お詫び", "おわび", "返金", "賠償"),
+    ),
+    ("カード再発行・手数料", ("再発行", "手数料", "カード番号の変更", "カードを止め", "停止")),
+    ("パスワード", ("パスワード", "ログイン", "ID")),
+    ("退会・削除", ("退会", "削除", "解約", "消して")),
+    (
+        "漏えい項目",
+        ("セキュリティコード", "有効期限", "項目", "何が漏", "どの情報", "住所", "氏名"),
+    ),
+    ("対象確認", ("対象", "該当", "含まれ", "私の", "自分の", "確認したい")),
+)
+
+
+@dataclass(frozen=True)
+class InquiryInput:
+    channel: str
+    outcome: str
+    received_at: datetime | None = None
+    handled_by: str | None = None
+    duration_seconds: int | None = None
+    category: str | None = None
+    fraud_report: bool = False
+    note: str = ""
+    entry: str | None = None
+    source: str = "console"
+
+
+@dataclass(frozen=True)
+class InquiryView:
+    id: int
+    incident: str
+    channel: str
+    received_at: datetime
+    day: date
+    outcome: str
+    handled_by: str | None
+    duration_seconds: int | None
+    category: str | None
+    fraud_report: bool
+    note: str
+    entry: str | None
+    entry_version: int | None
+
+
+def as_jst(moment: datetime | None) -> datetime:
+    """An aware datetime in JST (a naive one is taken to be JST already)."""
+    if moment is None:
+        return datetime.now(JST)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=JST)
+    return moment.astimezone(JST)
+
+
+def suggest_category(text: str) -> str | None:
+    """The category the keyword rules give a note, or None when none applies."""
+    folded = unicodedata.normalize("NFKC", text)
+    for name, words in KEYWORDS:
+        if any(w in folded for w in words):
+            return name
+    return None
+
+
+def _entry_category(s: Session, incident: Incident, entry_id: str) -> tuple[int | None, int]:
+    entry = s.get(Entry, entry_id)
+    if entry is None or entry.incident_id != incident.id:
+        raise NotFoundError("entry", entry_id)
+    version = s.scalar(
+        select(func.max(EntryVersion.version)).where(
+            EntryVersion.entry_id == entry_id, EntryVersion.status == "approved"
+        )
+    )
+    return entry.category_id, int(version or 0)
+
+
+def _category_id(s: Session, incident: Incident, name: str | None) -> int:
+    categories = ensure_categories(s, incident)
+    if name is not None:
+        return category_by_name(s, incident, name).id
+    other = [c.id for c in categories if c.name == OTHER]
+    return other[0] if other else categories[-1].id
+
+
+def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
+    """Validate, redact and add one inquiry in the caller's transaction."""
+    if data.channel not in CHANNELS:
+        raise InvalidInputError(
+            f"unknown channel {data.channel!r}; one of {', '.join(CHANNELS)}", where="channel"
+        )
+    if data.outcome not in OUTCOMES:
+        raise InvalidInputError(
+            f"unknown outcome {data.outcome!r}; one of {', '.join(OUTCOMES)}", where="outcome"
+        )
+    if data.duration_seconds is not None and not 0 <= data.duration_seconds <= 86_400:
+        raise InvalidInputError("a duration is 0–86400 seconds", where="duration")
+    if len(data.note) > MAX_NOTE:
+        raise InvalidInputError(f"a note is at most {MAX_NOTE} characters", where="note")
+    at = as_jst(data.received_at)
+    note = redact(data.note.strip())
+    entry_version = None
+    category_id: int | None = None
+    if data.entry:
+        category_id, entry_version = _entry_category(s, incident, data.entry)
+    if data.category is not None:
+        category_id = _category_id(s, incident, data.category)
+    elif category_id is None:
+        category_id = _category_id(s, incident, suggest_category(note) if note else None)
+    row = Inquiry(
+        incident_id=incident.id,
+        channel=data.channel,
+        received_at=at,
+        day=at.date(),
+        outcome=data.outcome,
+        handled_by=(data.handled_by or None),
+        duration_seconds=data.duration_seconds,
+        category_id=category_id,
+        fraud_report=data.fraud_report,
+        note=note,
+        entry_id=data.entry,
+        entry_version=entry_version or None,
+        source=data.source,
+    )
+    s.add(row)
+    return row
+
+
+def log_inquiry(db: Database, slug: str, data: InquiryInput) -> InquiryView:
+    """Log one inquiry (redacted) and return it as stored."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        row = add_inquiry(s, incident, data)
+        s.flush()
+        names = {c.id: c.name for c in ensure_categories(s, incident)}
+        return _view(slug, row, names)
+
+
+def log_web_question(
+    s: Session,
+    *,
+    incident_id: int,
+    public_question_id: int,
+    received_at: datetime,
+    answered: bool,
+    entry_id: str | None,
+    entry_version: int | None,
+) -> None:
+    """Log a question asked on the public page or API as a `web` inquiry (caller's transaction).
+
+    Answered questions count as answered; an abstention counts as escalated, because the page
+    sent the person to the desk. The category is the answering entry's, else その他.
+    """
+    incident = s.get(Incident, incident_id)
+    if incident is None:
+        raise NotFoundError("incident", str(incident_id))
+    category_id = None
+    if entry_id is not None:
+        entry = s.get(Entry, entry_id)
+        category_id = entry.category_id if entry is not None else None
+    if category_id is None:
+        category_id = _category_id(s, incident, None)
+    at = as_jst(received_at)
+    s.add(
+        Inquiry(
+            incident_id=incident_id,
+            channel="web",
+            received_at=at,
+            day=at.date(),
+            outcome="answered" if answered else "escalated",
+            category_id=category_id,
+            fraud_report=False,
+            note="",
+            entry_id=entry_id,
+            entry_version=entry_version,
+            public_question_id=public_question_id,
+            source="web",
+        )
+    )
+
+
+def list_inquiries(
+    db: Database, slug: str, *, day: date | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[InquiryView], int]:
+    """Inquiries newest first, optionally of one day, with the total for paging."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        where = [Inquiry.incident_id == incident.id]
+        if day is not None:
+            where.append(Inquiry.day == day)
+        total = s.scalar(select(func.count()).select_from(Inquiry).where(*where)) or 0
+        names = {c.id: c.name for c in ensure_categories(s, incident)}
+        rows = s.scalars(
+            select(Inquiry)
+            .where(*where)
+            .order_by(Inquiry.received_at.desc(), Inquiry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_view(slug, r, names) for r in rows], int(total)
+
+
+def set_entry_category(db: Database, slug: str, entry_id: str, category: str | None) -> None:
+    """Map a knowledge-base entry to a category (None clears it)."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        entry = s.get(Entry, entry_id)
+        if entry is None or entry.incident_id != incident.id:
+            raise NotFoundError("entry", entry_id)
+        entry.category_id = None if category is None else category_by_name(s, incident, category).id
+
+
+def entry_categories(db: Database, slug: str) -> dict[str, str]:
+    """Entry id → category name, for the entries that have one."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        rows = s.execute(
+            select(Entry.id, Category.name)
+            .join(Category, Category.id == Entry.category_id)
+            .where(Entry.incident_id == incident.id)
+        )
+        return {eid: name for eid, name in rows}
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _view(slug: str, r: Inquiry, names: dict[int, str]) -> InquiryView:
+    received = r.received_at if r.received_at.tzinfo else r.received_at.replace(tzinfo=JST)
+    return InquiryView(
+        r.id,
+        slug,
+        r.channel,
+        received.astimezone(JST),
+        r.day,
+        r.outcome,
+        r.handled_by,
+        r.duration_seconds,
+        names.get(r.category_id) if r.category_id is not None else None,
+        r.fraud_report,
+        _SPACES.sub(" ", r.note),
+        r.entry_id,
+        r.entry_version,
+    )
