@@ -1,0 +1,253 @@
+"""Notification campaigns (mail, SMS, letter, web notice) and their delivery results.
+
+Recipients (mail addresses, phone numbers) are personal data. They are kept only so that the
+bounced ones can be exported as the audience of the next campaign (an SMS or a letter to those
+whose mail bounced), are never logged, and should be purged with `purge_deliveries` once that
+follow-up has gone out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+
+from breachdesk.db import Database
+from breachdesk.db.tables import Campaign, CampaignDelivery
+from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.kb.service import get_incident
+
+CHANNELS = ("mail", "sms", "letter", "web")
+RECIPIENT = ("recipient", "宛先", "email", "mail", "メールアドレス", "phone", "電話番号", "送信先")
+STATUS = ("status", "結果", "配信結果", "送信結果", "ステータス")
+REASON = ("reason", "理由", "エラー内容", "詳細")
+DELIVERED = ("delivered", "成功", "配信済", "送信済", "到達", "ok", "success")
+BOUNCED = ("bounced", "bounce", "エラー", "不達", "失敗", "宛先不明", "failed", "error")
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    incident: str
+    channel: str
+    sent_on: date
+    audience: int | None
+    note: str
+    follows: int | None
+    delivered: int
+    bounced: int
+
+
+def add_campaign(
+    db: Database,
+    slug: str,
+    *,
+    channel: str,
+    sent_on: date,
+    audience: int | None = None,
+    note: str = "",
+    follows: int | None = None,
+) -> CampaignView:
+    """Record a campaign; `follows` names the campaign whose bounces it reaches again."""
+    if channel not in CHANNELS:
+        raise InvalidInputError(
+            f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}", where="channel"
+        )
+    if audience is not None and audience < 0:
+        raise InvalidInputError("the audience is a count of people", where="audience")
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        if follows is not None:
+            earlier = s.get(Campaign, follows)
+            if earlier is None or earlier.incident_id != incident.id:
+                raise NotFoundError("campaign", str(follows))
+        row = Campaign(
+            incident_id=incident.id,
+            channel=channel,
+            sent_on=sent_on,
+            audience=audience,
+            note=note.strip()[:2000],
+            follows_campaign_id=follows,
+            source="console",
+        )
+        s.add(row)
+        s.flush()
+        return CampaignView(row.id, slug, channel, sent_on, audience, row.note, follows, 0, 0)
+
+
+def list_campaigns(db: Database, slug: str) -> list[CampaignView]:
+    """The incident's campaigns by date, with their delivery counts."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        counts: dict[tuple[int, str], int] = {
+            (cid, status): n
+            for cid, status, n in s.execute(
+                select(CampaignDelivery.campaign_id, CampaignDelivery.status, func.count())
+                .join(Campaign, Campaign.id == CampaignDelivery.campaign_id)
+                .where(Campaign.incident_id == incident.id)
+                .group_by(CampaignDelivery.campaign_id, CampaignDelivery.status)
+            )
+        }
+        return [
+            CampaignView(
+                c.id,
+                slug,
+                c.channel,
+                c.sent_on,
+                c.audience,
+                c.note,
+                c.follows_campaign_id,
+                counts.get((c.id, "delivered"), 0),
+                counts.get((c.id, "bounced"), 0),
+            )
+            for c in s.scalars(
+                select(Campaign)
+                .where(Campaign.incident_id == incident.id)
+                .order_by(Campaign.sent_on, Campaign.id)
+            )
+        ]
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def _status(text: str) -> str | None:
+    value = _norm(text)
+    if any(value.startswith(_norm(w)) for w in DELIVERED):
+        return "delivered"
+    if any(value.startswith(_norm(w)) for w in BOUNCED):
+        return "bounced"
+    return None
+
+
+def import_delivery_results(db: Database, campaign_id: int, path: Path) -> tuple[int, int]:
+    """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced)."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DocumentFormatError(str(path), None, "not UTF-8 or Shift_JIS (CP932) text")
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise DocumentFormatError(str(path), None, "the file is empty")
+    header = [_norm(h) for h in rows[0]]
+
+    def column(names: tuple[str, ...], required: bool) -> int | None:
+        for name in names:
+            if _norm(name) in header:
+                return header.index(_norm(name))
+        if required:
+            raise DocumentFormatError(
+                str(path), 1, f"no {names[0]} column ({' / '.join(names[:4])})"
+            )
+        return None
+
+    who, status_col, reason_col = (
+        column(RECIPIENT, True),
+        column(STATUS, True),
+        column(REASON, False),
+    )
+    assert who is not None and status_col is not None
+    results: dict[str, tuple[str, str]] = {}
+    problems: list[str] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        recipient = row[who].strip() if who < len(row) else ""
+        status = _status(row[status_col]) if status_col < len(row) else None
+        if not recipient:
+            problems.append(f"line {line}: no recipient")
+        elif status is None:
+            problems.append(f"line {line}: unknown status (delivered/成功 or bounced/不達)")
+        else:
+            reason = (
+                row[reason_col].strip() if reason_col is not None and reason_col < len(row) else ""
+            )
+            results[recipient[:320]] = (status, reason)
+    if problems:
+        raise DocumentFormatError(
+            str(path), None, f"{len(problems)} bad rows — " + "; ".join(problems[:10])
+        )
+    with db.transaction() as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFoundError("campaign", str(campaign_id))
+        existing = {
+            d.recipient: d
+            for d in s.scalars(
+                select(CampaignDelivery).where(CampaignDelivery.campaign_id == campaign_id)
+            )
+        }
+        for recipient, (status, reason) in results.items():
+            row_ = existing.get(recipient)
+            if row_ is None:
+                s.add(
+                    CampaignDelivery(
+                        campaign_id=campaign_id, recipient=recipient, status=status, reason=reason
+                    )
+                )
+            else:
+                row_.status, row_.reason = status, reason
+    statuses = [status for status, _ in results.values()]
+    return statuses.count("delivered"), statuses.count("bounced")
+
+
+def delivery_summary(db: Database, campaign_id: int) -> tuple[int, int, int | None]:
+    """(delivered, bounced, unknown): unknown is the audience not in the results, if known."""
+    with db.read() as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFoundError("campaign", str(campaign_id))
+        counts = dict(
+            s.execute(
+                select(CampaignDelivery.status, func.count())
+                .where(CampaignDelivery.campaign_id == campaign_id)
+                .group_by(CampaignDelivery.status)
+            ).all()
+        )
+        delivered, bounced = int(counts.get("delivered", 0)), int(counts.get("bounced", 0))
+        unknown = (
+            None if campaign.audience is None else max(0, campaign.audience - delivered - bounced)
+        )
+        return delivered, bounced, unknown
+
+
+def export_bounced(db: Database, campaign_id: int) -> str:
+    """The bounced recipients as CSV (header `recipient,reason`), for the next campaign."""
+    with db.read() as s:
+        if s.get(Campaign, campaign_id) is None:
+            raise NotFoundError("campaign", str(campaign_id))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["recipient", "reason"])
+        for d in s.scalars(
+            select(CampaignDelivery)
+            .where(
+                CampaignDelivery.campaign_id == campaign_id, CampaignDelivery.status == "bounced"
+            )
+            .order_by(CampaignDelivery.id)
+        ):
+            writer.writerow([d.recipient, d.reason])
+        return out.getvalue()
+
+
+def purge_deliveries(db: Database, campaign_id: int) -> int:
+    """Delete a campaign's recipients (keep its counts in the campaign row); returns how many."""
+    with db.transaction() as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFoundError("campaign", str(campaign_id))
+        result = s.execute(
+            delete(CampaignDelivery).where(CampaignDelivery.campaign_id == campaign_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

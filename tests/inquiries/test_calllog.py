@@ -1,0 +1,107 @@
+"""Call-log import: flexible headers, CSV/CP932/XLSX, every bad row reported, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from breachdesk.db import Database
+from breachdesk.errors import ConflictError, DocumentFormatError
+from breachdesk.inquiries.calllog import CallLogError, import_call_log, parse_duration
+from breachdesk.inquiries.service import list_inquiries
+from breachdesk.kb import editing
+
+SLUG = "aozora"
+GOOD = """着信日時,結果,通話時間,担当,分類,不正利用,メモ
+2022/7/29 9:01,応答,0:03:10,佐藤,不正利用,○,カード4111111111111111に身に覚えのない請求
+2022/7/29 9:02,話中,,,,,
+2022-07-29 09:05,放棄,0,,,,
+2022/7/30 10:00,折返し,125,鈴木,,,090-1234-5678へ折返し
+"""
+
+
+@pytest.fixture
+def incident(db: Database) -> Database:
+    editing.create_incident(db, SLUG, "青空書店")
+    return db
+
+
+def test_a_good_log_is_imported_with_notes_redacted(incident: Database, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(GOOD, encoding="utf-8-sig")
+    result = import_call_log(incident, SLUG, path)
+    assert (result.calls, result.answered, result.busy, result.other) == (4, 1, 2, 1)
+    rows, total = list_inquiries(incident, SLUG, limit=10)
+    assert total == 4
+    first = next(r for r in rows if r.handled_by == "佐藤")
+    assert first.duration_seconds == 190 and first.fraud_report and first.category == "不正利用"
+    assert "4111" not in first.note and "[カード番号]" in first.note
+    assert all("090-1234" not in r.note for r in rows)
+
+
+def test_the_same_file_twice_is_refused(incident: Database, tmp_path: Path) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    import_call_log(incident, SLUG, path)
+    with pytest.raises(ConflictError):
+        import_call_log(incident, SLUG, path)
+    assert list_inquiries(incident, SLUG)[1] == 4
+
+
+def test_cp932_and_english_headers(incident: Database, tmp_path: Path) -> None:
+    path = tmp_path / "calls-sjis.csv"
+    text = "received_at,outcome,duration,note\n2022-07-29 09:00,answered,60,再発行の問い合わせ\n"
+    path.write_bytes(text.encode("cp932"))
+    assert import_call_log(incident, SLUG, path).calls == 1
+    assert list_inquiries(incident, SLUG)[0][0].category == "カード再発行・手数料"
+
+
+def test_xlsx(incident: Database, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["日時", "結果", "通話時間"])
+    sheet.append(["2022-07-29 09:00", "応答", 30])
+    sheet.append(["2022-07-29 09:10", "話中", None])
+    path = tmp_path / "calls.xlsx"
+    book.save(path)
+    assert import_call_log(incident, SLUG, path).calls == 2
+
+
+def test_every_bad_row_is_reported_and_nothing_is_imported(
+    incident: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "日時,結果,通話時間,分類\n"
+        "2022/7/29 9:00,応答,10,\n"
+        "昨日,応答,10,\n"
+        "2022/7/29 9:02,謎,10,\n"
+        "2022/7/29 9:03,応答,abc,\n"
+        "2022/7/29 9:04,応答,10,存在しない分類\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CallLogError) as err:
+        import_call_log(incident, SLUG, path)
+    assert [line for line, _ in err.value.problems] == [3, 4, 5, 6]
+    message = str(err.value)
+    assert "bad.csv" in message and "line 3" in message and "謎" in message
+    assert list_inquiries(incident, SLUG)[1] == 0
+
+
+def test_a_log_without_the_needed_columns_says_which(incident: Database, tmp_path: Path) -> None:
+    path = tmp_path / "cols.csv"
+    path.write_text("時刻,担当\n9:00,佐藤\n", encoding="utf-8")
+    with pytest.raises(DocumentFormatError, match="received_at"):
+        import_call_log(incident, SLUG, path)
+
+
+def test_durations() -> None:
+    assert parse_duration("75") == 75
+    assert parse_duration("1:15") == 75
+    assert parse_duration("1:00:05") == 3605
+    assert parse_duration("") is None
+    with pytest.raises(ValueError):
+        parse_duration("1分")

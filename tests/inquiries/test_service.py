@@ -1,0 +1,119 @@
+"""Logging inquiries: validation, redaction on save, categories by entry, note or default."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from breachdesk.db import Database
+from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.inquiries.service import (
+    InquiryInput,
+    entry_categories,
+    list_inquiries,
+    log_inquiry,
+    set_entry_category,
+    suggest_category,
+)
+from breachdesk.kb.service import import_documents, list_entries
+
+FIXTURES = Path(__file__).parents[1] / "kb" / "fixtures"
+SLUG = "midori"
+
+
+@pytest.fixture
+def desk_db(db: Database) -> Database:
+    import_documents(db, SLUG, [FIXTURES / "qa_faq.txt"])
+    return db
+
+
+def test_a_note_is_redacted_before_it_is_stored(desk_db: Database) -> None:
+    view = log_inquiry(
+        desk_db,
+        SLUG,
+        InquiryInput(
+            channel="phone",
+            outcome="answered",
+            note="4111 1111 1111 1111 の件、折返しは090-1234-5678、aki@example.jp",
+        ),
+    )
+    stored, _ = list_inquiries(desk_db, SLUG)
+    for text in (view.note, stored[0].note):
+        assert "4111" not in text and "090-1234" not in text and "aki@" not in text
+        assert "[カード番号]" in text and "[電話番号]" in text and "[メールアドレス]" in text
+
+
+def test_the_jst_day_is_stored_for_reports(desk_db: Database) -> None:
+    # 2022-07-28 16:30 UTC is 2022-07-29 01:30 in Japan.
+    view = log_inquiry(
+        desk_db,
+        SLUG,
+        InquiryInput(
+            channel="phone", outcome="busy", received_at=datetime(2022, 7, 28, 16, 30, tzinfo=UTC)
+        ),
+    )
+    assert view.day == date(2022, 7, 29)
+    naive = log_inquiry(
+        desk_db,
+        SLUG,
+        InquiryInput(channel="phone", outcome="busy", received_at=datetime(2022, 7, 29, 23, 59)),
+    )
+    assert naive.day == date(2022, 7, 29)
+    assert list_inquiries(desk_db, SLUG, day=date(2022, 7, 29))[1] == 2
+
+
+def test_the_category_comes_from_the_entry_then_the_note_then_other(desk_db: Database) -> None:
+    entry = next(e.id for e in list_entries(desk_db, SLUG) if "再発行" in e.question)
+    set_entry_category(desk_db, SLUG, entry, "カード再発行・手数料")
+    assert entry_categories(desk_db, SLUG) == {entry: "カード再発行・手数料"}
+    by_entry = log_inquiry(
+        desk_db, SLUG, InquiryInput(channel="phone", outcome="answered", entry=entry)
+    )
+    assert by_entry.category == "カード再発行・手数料"
+    assert by_entry.entry_version == 1
+    by_note = log_inquiry(
+        desk_db,
+        SLUG,
+        InquiryInput(channel="mail", outcome="answered", note="身に覚えのない請求がありました"),
+    )
+    assert by_note.category == "不正利用"
+    given = log_inquiry(
+        desk_db,
+        SLUG,
+        InquiryInput(channel="phone", outcome="answered", category="パスワード", note="請求"),
+    )
+    assert given.category == "パスワード"
+    plain = log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="answered"))
+    assert plain.category == "その他"
+
+
+@pytest.mark.parametrize(
+    ("note", "category"),
+    [
+        ("QUOカードPayはいつ届きますか", "補償・QUOカードPay"),
+        ("カードの再発行手数料はかかりますか", "カード再発行・手数料"),
+        ("不審なSMSが届いた", "不審な連絡"),
+        ("セキュリティコードも漏れたのか", "漏えい項目"),
+        ("私のカードは対象ですか", "対象確認"),
+        ("退会したい", "退会・削除"),
+        ("天気の話", None),
+    ],
+)
+def test_suggested_categories(note: str, category: str | None) -> None:
+    assert suggest_category(note) == category
+
+
+def test_bad_input_names_the_field(desk_db: Database) -> None:
+    with pytest.raises(InvalidInputError) as err:
+        log_inquiry(desk_db, SLUG, InquiryInput(channel="fax", outcome="answered"))
+    assert err.value.where == "channel"
+    with pytest.raises(InvalidInputError) as err:
+        log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="lost"))
+    assert err.value.where == "outcome"
+    with pytest.raises(NotFoundError):
+        log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="answered", category="x"))
+    with pytest.raises(NotFoundError):
+        log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="answered", entry="nope"))
+    assert list_inquiries(desk_db, SLUG)[1] == 0
