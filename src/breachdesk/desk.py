@@ -28,7 +28,7 @@ class PublicAnswer:
     """An answer shown to the public, with the id of its log row (for feedback)."""
 
     answer: Answer
-    question_id: int
+    question_id: int | None
 
 
 class Desk:
@@ -105,9 +105,17 @@ class Desk:
     def ask(self, slug: str, question: str) -> Answer:
         return self.engine.ask(slug, question)
 
-    def ask_public(self, slug: str, question: str, *, channel: str = "web") -> PublicAnswer:
-        """Answer a member of the public and log the question (redacted) for review."""
+    def ask_public(
+        self, slug: str, question: str, *, channel: str = "web", log: bool = True
+    ) -> PublicAnswer:
+        """Answer a member of the public and log the question (redacted) for review.
+
+        `log=False` is for as-you-type previews, which would otherwise fill the review queue
+        and the desk's figures with half-typed questions.
+        """
         answer = self.engine.ask(slug, question)
+        if not log:
+            return PublicAnswer(answer, None)
         return PublicAnswer(answer, review.record_question(self.db, answer, channel=channel))
 
     def record_feedback(self, question_id: int, helpful: bool) -> None:

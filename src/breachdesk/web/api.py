@@ -90,13 +90,17 @@ class AnswerOut(BaseModel):
     score: float
     candidates: list[CandidateOut]
     contact: DeskCardOut | None
-    question_id: int
+    question_id: int | None = Field(description="Send feedback with this; null for a draft.")
 
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000, description="The question, in Japanese.")
     channel: Literal["web", "api"] = Field(
         default="api", description="Where it was asked: the help page sends web."
+    )
+    draft: bool = Field(
+        default=False,
+        description="An as-you-type preview: answered but not logged (question_id is null).",
     )
 
 
@@ -148,7 +152,7 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
     """Answer a question with approved text, or abstain and name the desk."""
     # Deliberately run on the event loop, not in the thread pool: an answer is a few ms of CPU
     # (often a cache hit), and 32 threads fighting over the GIL made the p99 latency seconds.
-    shown = desk.ask_public(slug, body.question, channel=body.channel)
+    shown = desk.ask_public(slug, body.question, channel=body.channel, log=not body.draft)
     return AnswerOut.model_validate({**shown.answer.to_dict(), "question_id": shown.question_id})
 
 

@@ -1,32 +1,533 @@
-"""The public help page of an incident: GET /i/{slug}."""
+"""The public face: the help page of an incident (`GET /i/{slug}`), its no-JavaScript feedback
+form (`POST /i/{slug}/feedback`) and the list of incidents (`GET /`).
+
+Progressive enhancement: the page works as plain HTML. The question box is a GET form answered
+here and the 役に立ちましたか？ buttons post a form that redirects back. `static/help.js`, when it
+runs, answers as the person types through the JSON API and fills the very same markup (rendered
+here into `<template>` elements) with `textContent` only. Every response of this router carries
+a strict Content-Security-Policy: no inline script or style, nothing from another origin.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from breachdesk.answer.model import Answer
+from breachdesk.errors import InvalidInputError
+from breachdesk.kb.contacts import JST, Contact
+from breachdesk.kb.facts import DateRange, Facts
+from breachdesk.kb.service import SECTION_SEP, EntryView, IncidentView
 from breachdesk.web.deps import DeskDep
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+MIN_LIVE_CHARS = 6
+"""help.js asks as the person types once the question has this many characters."""
+
+_R = TypeVar("_R", bound=Response)
+
+
+def secured(response: _R, *, private: bool = False) -> _R:
+    """Add the public pages' security headers; `private` pages (a question in the URL) are
+    never stored by a cache."""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store" if private else "no-cache"
+    return response
+
+
+def current_time() -> datetime:
+    """Now, in JST (a dependency, so that a test can fix the clock the desk status is read at)."""
+    return datetime.now(JST)
+
+
+Now = Annotated[datetime, Depends(current_time)]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the page shows, built from the core's views (pure functions, no I/O)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """The entry a fact was read from: its id (the page anchor) and a name for the link."""
+
+    entry: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FactLine:
+    """One line of the summary box: published text (whitespace removed) and where it is."""
+
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The facts box: exposure periods, leaked items and counts, each traceable to an entry."""
+
+    periods: tuple[FactLine, ...] = ()
+    items: tuple[FactLine, ...] = ()
+    counts: tuple[FactLine, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.periods or self.items or self.counts)
+
+    @property
+    def item_sources(self) -> list[Source]:
+        """The distinct entries the items were read from, in order."""
+        return list(dict.fromkeys(line.source for line in self.items))
+
+
+@dataclass(frozen=True)
+class DeskView:
+    """A contact desk as the page shows it; `open_now` is None when no hours are published."""
+
+    label: str
+    phone: str
+    tel: str
+    freedial: bool
+    hours: str | None
+    mail: str | None
+    open_now: bool | None
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class NoticeBlock:
+    """A passage of the notice with the section headings to print before it, and its cells
+    when it is a tab-separated table (shown as one)."""
+
+    headings: tuple[Heading, ...]
+    entry: EntryView
+    table: tuple[tuple[str, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class FaqGroup:
+    title: str | None
+    entries: tuple[EntryView, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    entry: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerCard:
+    """An approved answer to show: the entry's question and text, verbatim, and its source."""
+
+    matched: str
+    text: str
+    entry: str
+    place: str
+    source: str
+
+
+_LEAK = re.compile(r"流出|漏え?い|漏洩|盗まれ|窃取|不正取得")
+_ITEMS_HEADING = re.compile(
+    r"(?:流出|漏え?い|漏洩)(?:した|の|が)[^。\n]{0,10}(?:情報|項目)"
+    r"|(?:情報|項目)(?:が|は|も)[^。\n]{0,6}(?:流出|漏え?い|漏洩)"
+)
+"""A heading that says "the leaked data items are:" (流出した情報は何ですか, (3) 項目 under
+流出の可能性がある情報), not one that merely mentions the leak (情報漏洩があったことを…)."""
+_SCOPE = re.compile(r"対象|決済|利用された|不正アクセス|不正にアクセス")
+_DENIAL = re.compile(r"ません|対象外|ないこと")
+_SPACE = re.compile(r"[\s\u3000]+")
+_CLAUSE_BREAK = re.compile(r"[、。,，「」『』()（）:：\n]")
+_COUNT_UNITS = frozenset({"件", "名", "人", "枚"})
+_CARD_DETAIL = frozenset({"card_number", "expiry", "security_code", "cardholder_name"})
+_MAX_LINES = 4
+_MAX_CLAUSE = 20
+
+
+def _squash(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence (or line) of `text` holding [start, end)."""
+    before = max(text.rfind(c, 0, start) for c in "。!?！？\n")
+    after = min((i for c in "。!?！？\n" if (i := text.find(c, end)) >= 0), default=len(text))
+    return text[before + 1 : after + 1]
+
+
+def _source(entry: EntryView) -> Source:
+    """Name an entry for a link: a question's own words, or a passage's section path."""
+    if entry.kind == "qa" or not entry.section:
+        return Source(entry.id, entry.question.strip())
+    return Source(entry.id, entry.section.replace(SECTION_SEP, " › "))
+
+
+def _period_text(found: DateRange) -> str | None:
+    if found.kind != "between" or found.first is None or found.last is None:
+        return None
+    return f"{_squash(found.first.raw)}〜{_squash(found.last.raw)}"
+
+
+def _count_text(text: str, start: int, raw: str) -> str:
+    """The count with the words of its clause before it (`当社は最大で5,283件`), when short."""
+    head = text[:start]
+    lead = head[max((m.end() for m in _CLAUSE_BREAK.finditer(head)), default=0) :]
+    lead = _squash(lead)
+    return _squash(raw) if len(lead) > _MAX_CLAUSE else lead + _squash(raw)
+
+
+def summarise(entries: Sequence[EntryView]) -> Summary:
+    """The facts box, read off the facts extracted from each entry (give the notice first).
+
+    Only text the organisation published is shown: a period is a date range whose sentence (or
+    whose entry's heading) speaks of the leak or of who is affected; an item is a data item named
+    as leaked and not denied; a count is a number of records, people or cards said to be leaked.
+    """
+    periods: dict[str, FactLine] = {}
+    counts: dict[tuple[int | float, str], FactLine] = {}
+    items: dict[str, FactLine] = {}
+    for entry in entries:
+        if not entry.facts:
+            continue
+        facts = Facts.from_dict(entry.facts)
+        text = entry.question + "\n" + entry.answer
+        heading = entry.question + "\n" + entry.section
+        # A question's own words ask; they state nothing. Headings of passages do state.
+        stated = len(entry.question) + 1 if entry.kind == "qa" else 0
+        source = _source(entry)
+        for found in facts.ranges:
+            sentence = _sentence(text, found.start, found.end)
+            shown = _period_text(found)
+            if (
+                shown
+                and found.start >= stated
+                and (_LEAK.search(sentence + heading) or _SCOPE.search(sentence + heading))
+                and not _DENIAL.search(sentence)
+            ):
+                periods.setdefault(shown, FactLine(shown, source))
+        for count in facts.counts:
+            sentence = _sentence(text, count.start, count.end)
+            if (
+                count.unit in _COUNT_UNITS
+                and count.start >= stated
+                and (_LEAK.search(sentence + heading) or "対象" in sentence)
+                and not _DENIAL.search(sentence)
+            ):
+                shown = _count_text(text, count.start, count.raw)
+                counts.setdefault((count.value, count.unit), FactLine(shown, source))
+        for item in facts.items:
+            if (
+                not (item.negated or item.in_question)
+                and item.start >= stated
+                and (item.leak_context or _ITEMS_HEADING.search(heading))
+            ):
+                items.setdefault(item.key, FactLine(_squash(item.raw).strip("「」"), source))
+    if _CARD_DETAIL & items.keys():
+        items.pop("card_info", None)
+    return Summary(
+        periods=tuple(periods.values())[:_MAX_LINES],
+        items=tuple(items.values()),
+        counts=tuple(counts.values())[:_MAX_LINES],
+    )
+
+
+def desk_views(contacts: Iterable[dict[str, Any]], now: datetime) -> list[DeskView]:
+    """The incident's desks, the main one first, each with whether it is open at `now`."""
+    views = []
+    for data in contacts:
+        contact = Contact.from_dict(data)
+        views.append(
+            DeskView(
+                label=contact.label.strip("≪≫《》【】<>[] \u3000") or "お問い合わせ窓口",
+                phone=contact.phone,
+                tel=re.sub(r"\D", "", contact.phone),
+                freedial=contact.phone_kind == "freedial",
+                hours=contact.hours_text,
+                mail=contact.mail,
+                open_now=contact.is_open(now),
+            )
+        )
+    return views
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The incident's entries by where the page shows them."""
+
+    notice: list[EntryView]
+    faq: list[EntryView]
+    contacts: list[EntryView]
+
+
+def split_entries(entries: Iterable[EntryView]) -> Parts:
+    """Notice, FAQ and contact entries.
+
+    A document with any Q&A is a FAQ: its passages and notes (※ご不明な点は…) stay in it, where
+    they were written. The passages and notes of the other documents are the notice, the
+    organisation's own account of what happened. Contact blocks go beside the desk card.
+    """
+    entries = list(entries)
+    faq_files = {e.file_name for e in entries if e.kind == "qa"}
+    parts = Parts([], [], [])
+    for e in entries:
+        if e.kind == "contact":
+            parts.contacts.append(e)
+        elif e.file_name in faq_files:
+            parts.faq.append(e)
+        else:
+            parts.notice.append(e)
+    return parts
+
+
+def notice_blocks(entries: Iterable[EntryView]) -> list[NoticeBlock]:
+    """The notice's passages in order, each with the headings of the sections it opens.
+
+    A heading is printed once, where its section starts; a heading that is just the passage's
+    own first line is not repeated. Levels are h3 for a top section and h4 below it.
+    """
+    blocks = []
+    previous: list[str] = []
+    top_seen = False
+    for entry in entries:
+        parts = [p.strip() for p in entry.section.split(SECTION_SEP) if p.strip()]
+        title = entry.question.strip()
+        if not parts and title and _squash(title) not in _squash(entry.answer):
+            parts = [title]
+        first_line = _squash(entry.answer.strip().split("\n", 1)[0])
+        common = 0
+        while common < min(len(parts), len(previous)) and parts[common] == previous[common]:
+            common += 1
+        headings = []
+        for depth in range(common, len(parts)):
+            if _squash(parts[depth]) == first_line:
+                continue
+            level = 4 if depth > 0 and top_seen else 3
+            top_seen = top_seen or level == 3
+            headings.append(Heading(level, parts[depth]))
+        previous = parts
+        blocks.append(NoticeBlock(tuple(headings), entry, table_cells(entry.answer)))
+    return blocks
+
+
+def table_cells(text: str) -> tuple[tuple[str, ...], ...] | None:
+    """The cells of a tab-separated table (every line has a tab), rows padded; else None."""
+    lines = text.strip("\n").split("\n")
+    if len(lines) < 2 or not all("\t" in line for line in lines):
+        return None
+    rows = [line.split("\t") for line in lines]
+    width = max(len(r) for r in rows)
+    return tuple(tuple(c.strip() for c in r) + ("",) * (width - len(r)) for r in rows)
+
+
+def faq_groups(entries: Iterable[EntryView]) -> list[FaqGroup]:
+    """The FAQ documents' entries grouped by section, in document order."""
+    groups: list[tuple[str, list[EntryView]]] = []
+    for entry in entries:
+        if groups and groups[-1][0] == entry.section:
+            groups[-1][1].append(entry)
+        else:
+            groups.append((entry.section, [entry]))
+    titled = any(section for section, _ in groups)
+    return [
+        FaqGroup(
+            section.replace(SECTION_SEP, " › ")
+            or ("その他のご質問" if titled and any(e.kind == "qa" for e in es) else None),
+            tuple(es),
+        )
+        for section, es in groups
+    ]
+
+
+def answer_card(answer: Answer) -> AnswerCard | None:
+    """The card of an answered question (None for an abstention)."""
+    if not answer.answered or answer.answer is None or answer.entry is None:
+        return None
+    matched = answer.matched_question or ""
+    return AnswerCard(
+        matched=matched,
+        text=answer.answer,
+        entry=answer.entry,
+        place=answer.section or matched,
+        source=answer.source or "",
+    )
+
+
+def entry_card(entry: EntryView) -> AnswerCard:
+    """The card of an entry shown again (after a vote sent without JavaScript)."""
+    return AnswerCard(
+        matched=entry.question,
+        text=entry.answer,
+        entry=entry.id,
+        place=entry.section or entry.question,
+        source=f"{entry.file_name}:{entry.line_start}-{entry.line_end}",
+    )
+
+
+def candidate_links(answer: Answer, on_page: set[str]) -> tuple[Link, ...]:
+    """The "もしかして" links: the next entries, when the page has their anchors."""
+    return tuple(Link(c.entry, c.question) for c in answer.candidates if c.entry in on_page)
+
+
+def question_problem(question: str, limit: int) -> str:
+    """The message for a question the engine refused."""
+    if len(question) > limit:
+        return (
+            f"ご質問が長すぎます。{limit:,}文字以内でご入力ください"
+            f"（現在 {len(question):,} 文字）。"
+        )
+    return "ご質問を受け付けられませんでした。お手数ですが、内容をご確認のうえ再度お試しください。"
+
+
+# ---------------------------------------------------------------------------------------------
+# Routes
+# ---------------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, desk: DeskDep) -> Response:
+    """The incidents this desk serves, each linking to its help page."""
+    response = templates.TemplateResponse(
+        request, "public/index.html", {"incidents": desk.incidents()}
+    )
+    return secured(response)
 
 
 @router.get("/i/{slug}", response_class=HTMLResponse)
-def help_page(slug: str, request: Request, desk: DeskDep, q: str | None = None) -> HTMLResponse:
+def help_page(
+    slug: str,
+    request: Request,
+    desk: DeskDep,
+    now: Now,
+    q: str | None = None,
+    thanks: bool = False,
+    shown: str | None = None,
+) -> Response:
     """The incident's public help page; `?q=` answers a question without JavaScript."""
     incident = desk.incident(slug)
-    answer = desk.ask(slug, q) if q else None
-    return templates.TemplateResponse(
-        request,
-        "incident.html",
-        {"incident": incident, "entries": desk.entries(slug), "answer": answer, "q": q or ""},
-    )
+    entries = desk.entries(slug)
+    on_page = {e.id for e in entries}
+    asked = (q or "").strip()
+    limit = desk.settings.max_question_chars
+    context: dict[str, Any] = {
+        "asked": asked,
+        "card": None,
+        "candidates": (),
+        "question_id": None,
+        "thanks": thanks,
+        "problem": None,
+    }
+    status = 200
+    if asked:
+        try:
+            public = desk.ask_public(slug, asked, channel="web")
+        except InvalidInputError:
+            context["problem"] = question_problem(asked, limit)
+            status = 422
+        else:
+            context["card"] = answer_card(public.answer)
+            context["candidates"] = candidate_links(public.answer, on_page)
+            context["question_id"] = public.question_id
+    elif thanks and shown:
+        entry = next((e for e in entries if e.id == shown), None)
+        context["card"] = entry_card(entry) if entry else None
+    context.update(page_context(incident, entries, now, limit))
+    response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
+    return secured(response, private=bool(asked))
+
+
+def page_context(
+    incident: IncidentView, entries: Sequence[EntryView], now: datetime, limit: int
+) -> dict[str, Any]:
+    """Everything the help page shows besides the answer area."""
+    parts = split_entries(entries)
+    return {
+        "incident": incident,
+        "desks": desk_views(incident.contacts, now),
+        "now_label": now.astimezone(JST).strftime("%H:%M"),
+        "summary": summarise(parts.notice + parts.faq),
+        "notice": notice_blocks(parts.notice),
+        "faq": faq_groups(parts.faq),
+        "contact_entries": parts.contacts,
+        "max_chars": limit,
+        "min_chars": MIN_LIVE_CHARS,
+    }
+
+
+@router.post("/i/{slug}/feedback")
+def feedback(
+    slug: str,
+    desk: DeskDep,
+    question_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    helpful: Annotated[Literal["yes", "no"], Form()],
+    entry: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """Record a 役に立ちましたか？ vote sent without JavaScript, then go back to the page."""
+    desk.incident(slug)
+    desk.record_feedback(question_id, helpful == "yes")
+    params = {"thanks": "1", **({"shown": entry} if entry else {})}
+    target = f"/i/{quote(slug, safe='')}?{urlencode(params)}#answer"
+    return secured(RedirectResponse(target, status_code=303))
+
+
+_ERROR_TITLES = {
+    400: ("リクエストを処理できませんでした", "内容をご確認のうえ、もう一度お試しください。"),
+    401: ("ログインが必要です", "ログインしてから、もう一度お試しください。"),
+    403: ("この操作は許可されていません", "権限をお持ちの方にご依頼ください。"),
+    404: ("ページが見つかりません", "アドレス（URL）に誤りがないかご確認ください。"),
+    405: ("この方法ではご利用いただけません", "ページを開き直してから、もう一度お試しください。"),
+    409: ("ほかの変更と重なりました", "ページを開き直してから、もう一度お試しください。"),
+    413: ("送信された内容が大きすぎます", "内容を短くして、もう一度お試しください。"),
+    422: ("入力内容をご確認ください", "内容をご確認のうえ、もう一度お試しください。"),
+    429: (
+        "アクセスが集中しています",
+        "短時間に多くのリクエストがありました。少し時間をおいてから、もう一度お試しください。",
+    ),
+}
 
 
 def error_page(request: Request, message: str, status: int) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "error.html", {"message": message}, status_code=status
+    """The HTML error page for a status, with the technical message in small print."""
+    title, advice = _ERROR_TITLES.get(
+        status,
+        ("エラーが発生しました", "お手数ですが、時間をおいてもう一度お試しください。"),
     )
+    response = templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": title, "advice": advice, "message": message, "status": status},
+        status_code=status,
+    )
+    return secured(response)
