@@ -7,6 +7,7 @@ missing.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -106,8 +107,16 @@ def live_server(
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless system Chromium."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    required = os.environ.get("BREACHDESK_REQUIRE_BROWSER") == "1"
+    try:
+        from playwright import sync_api
+    except ImportError:
+        if required:
+            pytest.fail("Playwright is required here but not installed")
+        pytest.skip("Playwright is not installed")
     if not Path(CHROMIUM).exists():
+        if required:
+            pytest.fail(f"Chromium is required here but not found at {CHROMIUM}")
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
