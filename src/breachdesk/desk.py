@@ -19,6 +19,7 @@ from breachdesk.answer.tokens import Tokenizer, default_tokenizer
 from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import service
 from breachdesk.review import service as review
 
@@ -81,8 +82,9 @@ class Desk:
         format: str = "auto",
         actor: str = "cli",
     ) -> list[service.ImportResult]:
-        """Import files into an incident in one transaction (see `kb.service.import_documents`)."""
-        return service.import_documents(
+        """Import files into an incident in one transaction (see `kb.service.import_documents`),
+        then give new entries the inquiry category their question suggests."""
+        results = service.import_documents(
             self.db,
             slug,
             paths,
@@ -92,6 +94,9 @@ class Desk:
             max_bytes=self.settings.max_document_bytes,
             actor=actor,
         )
+        if any(not r.unchanged for r in results):
+            inquiries.map_new_entries(self.db, slug)
+        return results
 
     def incidents(self) -> list[service.IncidentView]:
         return service.list_incidents(self.db)

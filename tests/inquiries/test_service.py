@@ -117,3 +117,35 @@ def test_bad_input_names_the_field(desk_db: Database) -> None:
     with pytest.raises(NotFoundError):
         log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="answered", entry="nope"))
     assert list_inquiries(desk_db, SLUG)[1] == 0
+
+
+def test_a_busy_call_without_a_category_has_none(desk_db: Database) -> None:
+    busy = log_inquiry(desk_db, SLUG, InquiryInput(channel="phone", outcome="busy"))
+    assert busy.category is None
+
+
+def test_new_entries_get_the_category_their_question_suggests(desk_db: Database) -> None:
+    from breachdesk.inquiries.service import map_new_entries
+
+    entries = {e.id: e.question for e in list_entries(desk_db, SLUG)}
+    reissue = next(eid for eid, q in entries.items() if "再発行" in q)
+    set_entry_category(desk_db, SLUG, reissue, "その他")  # an editor's choice is kept
+    assert map_new_entries(desk_db, SLUG) >= 1
+    mapped = entry_categories(desk_db, SLUG)
+    assert mapped[reissue] == "その他"
+    compensation = next(eid for eid, q in entries.items() if "補償" in q)
+    assert mapped[compensation] == "補償・QUOカードPay"
+    assert map_new_entries(desk_db, SLUG) == 0
+
+
+def test_the_demo_desk_is_loaded_once(db: Database) -> None:
+    from breachdesk.demo import DEMO_SLUG, demo_files
+    from breachdesk.demo.desk import seed_demo_desk
+    from breachdesk.inquiries.campaigns import list_campaigns
+
+    import_documents(db, DEMO_SLUG, demo_files())
+    calls = seed_demo_desk(db, DEMO_SLUG)
+    assert calls > 1000
+    assert seed_demo_desk(db, DEMO_SLUG) == 0
+    assert list_inquiries(db, DEMO_SLUG)[1] == calls
+    assert [c.channel for c in list_campaigns(db, DEMO_SLUG)] == ["mail", "sms"]

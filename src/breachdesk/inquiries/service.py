@@ -153,7 +153,8 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
         category_id, entry_version = _entry_category(s, incident, data.entry)
     if data.category is not None:
         category_id = _category_id(s, incident, data.category)
-    elif category_id is None:
+    elif category_id is None and (note or data.outcome != "busy"):
+        # A busy call was never heard: it has no category unless one was given.
         category_id = _category_id(s, incident, suggest_category(note) if note else None)
     row = Inquiry(
         incident_id=incident.id,
@@ -290,3 +291,30 @@ def _view(slug: str, r: Inquiry, names: dict[int, str]) -> InquiryView:
         r.entry_id,
         r.entry_version,
     )
+
+
+def map_new_entries(db: Database, slug: str) -> int:
+    """Give every entry without a category the one its question suggests; returns how many.
+
+    Run after each import so that web questions answered by an entry are categorised from the
+    start; an editor's mapping is never overwritten.
+    """
+    from breachdesk.kb.service import list_entries
+
+    suggestions = {
+        e.id: name
+        for e in list_entries(db, slug)
+        if e.kind == "qa" and (name := suggest_category(e.question)) is not None
+    }
+    changed = 0
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        ids = {c.name: c.id for c in ensure_categories(s, incident)}
+        for entry in s.scalars(
+            select(Entry).where(Entry.incident_id == incident.id, Entry.category_id.is_(None))
+        ):
+            name = suggestions.get(entry.id)
+            if name in ids:
+                entry.category_id = ids[name]
+                changed += 1
+    return changed

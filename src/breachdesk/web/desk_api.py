@@ -1,0 +1,260 @@
+"""The inquiry desk and its reports under /api/v1 (API tokens or a console session)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from breachdesk.inquiries import campaigns as campaign_service
+from breachdesk.inquiries import service as inquiries
+from breachdesk.reports import daily
+from breachdesk.web.api import ERRORS, Limit, Offset, Page, Slug
+from breachdesk.web.automation import Editor, Reader, Reviewer, audit
+from breachdesk.web.deps import DeskDep
+
+router = APIRouter(prefix="/api/v1", tags=["desk"])
+
+Day = Annotated[date | None, Query(description="A day, YYYY-MM-DD.")]
+
+
+class InquiryIn(BaseModel):
+    channel: Literal["phone", "mail", "web", "sms", "letter", "counter"]
+    outcome: Literal["answered", "busy", "callback", "escalated"]
+    received_at: datetime | None = Field(default=None, description="Default now; naive = JST.")
+    duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
+    category: str | None = Field(default=None, max_length=100)
+    fraud_report: bool = False
+    note: str = Field(default="", max_length=4000, description="Redacted before it is stored.")
+    entry: str | None = Field(default=None, max_length=40)
+
+
+class InquiryOut(BaseModel):
+    id: int
+    channel: str
+    received_at: datetime
+    day: date
+    outcome: str
+    handled_by: str | None
+    duration_seconds: int | None
+    category: str | None
+    fraud_report: bool
+    note: str
+    entry: str | None
+    entry_version: int | None
+
+
+class CampaignIn(BaseModel):
+    channel: Literal["mail", "sms", "letter", "web"]
+    sent_on: date
+    audience: int | None = Field(default=None, ge=0, le=1_000_000_000)
+    note: str = Field(default="", max_length=2000)
+    follows: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class CampaignOut(BaseModel):
+    id: int
+    channel: str
+    sent_on: date
+    audience: int | None
+    note: str
+    follows: int | None
+    delivered: int
+    bounced: int
+
+
+class EventOut(BaseModel):
+    channel: str
+    note: str
+
+
+class DayOut(BaseModel):
+    date: date
+    offered: int | None
+    answered: int | None
+    answer_rate: float | None
+    categories: dict[str, int | None]
+    events: list[EventOut]
+
+
+class DailyOut(BaseModel):
+    incident: str
+    categories: list[str]
+    days: list[DayOut]
+
+
+class PeriodOut(BaseModel):
+    start: date
+    end: date
+    days: int
+    offered: int | None
+    answered: int | None
+    answer_rate: float | None
+    categories: dict[str, int | None]
+    events: int
+
+
+class CategoryOut(BaseModel):
+    name: str
+    count: int | None
+    days_counted: int
+    share: float | None
+
+
+def _inquiry(v: inquiries.InquiryView) -> InquiryOut:
+    return InquiryOut(
+        id=v.id,
+        channel=v.channel,
+        received_at=v.received_at,
+        day=v.day,
+        outcome=v.outcome,
+        handled_by=v.handled_by,
+        duration_seconds=v.duration_seconds,
+        category=v.category,
+        fraud_report=v.fraud_report,
+        note=v.note,
+        entry=v.entry,
+        entry_version=v.entry_version,
+    )
+
+
+@router.post("/incidents/{slug}/inquiries", status_code=201, responses=ERRORS)
+def log_inquiry(
+    slug: Slug, body: InquiryIn, request: Request, desk: DeskDep, who: Reviewer
+) -> InquiryOut:
+    """Log a call, mail, letter… (operators and up); the note is redacted on save."""
+    view = inquiries.log_inquiry(
+        desk.db,
+        slug,
+        inquiries.InquiryInput(
+            channel=body.channel,
+            outcome=body.outcome,
+            received_at=body.received_at,
+            handled_by=who.name,
+            duration_seconds=body.duration_seconds,
+            category=body.category,
+            fraud_report=body.fraud_report,
+            note=body.note,
+            entry=body.entry,
+            source="api",
+        ),
+    )
+    audit(request, who, "inquiry.log", f"{slug}/{view.id}", {"channel": view.channel})
+    return _inquiry(view)
+
+
+@router.get("/incidents/{slug}/inquiries", responses=ERRORS)
+def list_inquiries(
+    slug: Slug, desk: DeskDep, who: Reader, day: Day = None, limit: Limit = 50, offset: Offset = 0
+) -> Page[InquiryOut]:
+    """Inquiries, newest first (notes as stored: redacted)."""
+    rows, total = inquiries.list_inquiries(desk.db, slug, day=day, limit=limit, offset=offset)
+    return Page(items=[_inquiry(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/incidents/{slug}/campaigns", responses=ERRORS)
+def list_campaigns(slug: Slug, desk: DeskDep, who: Reader) -> list[CampaignOut]:
+    """Campaigns with their delivery counts."""
+    return [
+        CampaignOut(
+            id=c.id,
+            channel=c.channel,
+            sent_on=c.sent_on,
+            audience=c.audience,
+            note=c.note,
+            follows=c.follows,
+            delivered=c.delivered,
+            bounced=c.bounced,
+        )
+        for c in campaign_service.list_campaigns(desk.db, slug)
+    ]
+
+
+@router.post("/incidents/{slug}/campaigns", status_code=201, responses=ERRORS)
+def add_campaign(
+    slug: Slug, body: CampaignIn, request: Request, desk: DeskDep, who: Editor
+) -> CampaignOut:
+    """Record a campaign (editors)."""
+    c = campaign_service.add_campaign(
+        desk.db,
+        slug,
+        channel=body.channel,
+        sent_on=body.sent_on,
+        audience=body.audience,
+        note=body.note,
+        follows=body.follows,
+    )
+    audit(request, who, "campaign.add", f"{slug}/{c.id}", {"channel": c.channel})
+    return CampaignOut(
+        id=c.id,
+        channel=c.channel,
+        sent_on=c.sent_on,
+        audience=c.audience,
+        note=c.note,
+        follows=c.follows,
+        delivered=0,
+        bounced=0,
+    )
+
+
+@router.get("/incidents/{slug}/reports/daily", responses=ERRORS)
+def daily_report(
+    slug: Slug,
+    desk: DeskDep,
+    who: Reader,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    format: Literal["json", "csv"] = "json",
+) -> DailyOut:
+    """The daily table: offered, answered, answer rate, per category, campaign events."""
+    table = daily.daily_table(desk.db, slug, start=start, end=end)
+    if format == "csv":
+        return Response(  # type: ignore[return-value]
+            daily.to_csv(table), media_type="text/csv; charset=utf-8"
+        )
+    return DailyOut(
+        incident=table.incident,
+        categories=table.categories,
+        days=[
+            DayOut(
+                date=r.day,
+                offered=r.offered,
+                answered=r.answered,
+                answer_rate=r.answer_rate,
+                categories=r.categories,
+                events=[EventOut(channel=e.channel, note=e.note) for e in r.events],
+            )
+            for r in table.rows
+        ],
+    )
+
+
+@router.get("/incidents/{slug}/reports/weekly", responses=ERRORS)
+def weekly_report(slug: Slug, desk: DeskDep, who: Reader) -> list[PeriodOut]:
+    """Totals and answer rate per week (Monday to Sunday)."""
+    table = daily.daily_table(desk.db, slug)
+    return [
+        PeriodOut(
+            start=w.start,
+            end=w.end,
+            days=w.days,
+            offered=w.offered,
+            answered=w.answered,
+            answer_rate=w.answer_rate,
+            categories=w.categories,
+            events=w.events,
+        )
+        for w in daily.weekly_totals(table)
+    ]
+
+
+@router.get("/incidents/{slug}/reports/categories", responses=ERRORS)
+def category_report(slug: Slug, desk: DeskDep, who: Reader) -> list[CategoryOut]:
+    """Totals per category over the whole table, with each one's share."""
+    table = daily.daily_table(desk.db, slug)
+    return [
+        CategoryOut(name=c.name, count=c.count, days_counted=c.days_counted, share=c.share)
+        for c in daily.category_totals(table)
+    ]
