@@ -241,6 +241,11 @@ def demo(
         typer.echo(
             f"imported {r.file_name}: version {r.version}" + (" (unchanged)" if r.unchanged else "")
         )
+    from breachdesk.demo.desk import seed_demo_desk
+
+    calls = run(lambda: seed_demo_desk(d.db, DEMO_SLUG))
+    if calls:
+        typer.echo(f"loaded {calls} fictional calls and two campaigns into the inquiry desk")
     for question in DEMO_QUESTIONS:
         a = run(partial(d.ask, DEMO_SLUG, question))
         typer.echo(f"\nQ: {question}")
