@@ -5,24 +5,52 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
-from breachdesk.errors import BreachdeskError, DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.errors import (
+    AuthenticationError,
+    BreachdeskError,
+    ConflictError,
+    CsrfError,
+    DocumentFormatError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ThrottledError,
+)
 from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
 
 HERE = Path(__file__).parent
 
 
+def error_status(exc: BreachdeskError) -> tuple[int, dict[str, str]]:
+    """The HTTP status (and headers) of a domain error: mapped once, here."""
+    if isinstance(exc, NotFoundError):
+        return 404, {}
+    if isinstance(exc, AuthenticationError):
+        return 401, {}
+    if isinstance(exc, PermissionDeniedError | CsrfError):
+        return 403, {}
+    if isinstance(exc, ThrottledError):
+        return 429, {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, ConflictError):
+        return 409, {}
+    if isinstance(exc, InvalidInputError | DocumentFormatError):
+        return 422, {}
+    return 400, {}
+
+
 def create_app(settings: Settings | None = None, *, desk: Desk | None = None) -> FastAPI:
     """Build the app; settings are read here, never at import time."""
-    from breachdesk.web import api, public
+    from breachdesk.web import api, automation, console, desk_api, login, public
 
     the_desk = desk or Desk(settings or Settings())
 
@@ -51,18 +79,26 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(automation.router)
+    app.include_router(desk_api.router)
+    app.include_router(login.router)
+    app.include_router(console.router)
     app.include_router(public.router)
 
     @app.exception_handler(BreachdeskError)
     async def domain_error(request: Request, exc: BreachdeskError) -> Response:
-        status = 400
-        if isinstance(exc, NotFoundError):
-            status = 404
-        elif isinstance(exc, InvalidInputError | DocumentFormatError):
-            status = 422
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": str(exc)}, status_code=status)
-        return public.error_page(request, str(exc), status)
+        status, headers = error_status(exc)
+        api_call = request.url.path.startswith("/api/")
+        if isinstance(exc, AuthenticationError) and not api_call and request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(
+                f"/console/login?next={quote(target, safe='')}", status_code=303
+            )
+        if api_call:
+            return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+        page = public.error_page(request, str(exc), status)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:

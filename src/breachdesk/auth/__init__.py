@@ -1,0 +1,1 @@
+"""Console users, roles, sessions, API tokens, login throttling and the audit log."""

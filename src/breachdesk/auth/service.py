@@ -1,0 +1,378 @@
+"""Users, login with throttling, sessions, API tokens and the audit log.
+
+Secrets are never stored: a session cookie and an API token are random values of which only the
+SHA-256 is kept; passwords are argon2id hashes. Throttling counts failed logins in the database,
+so it holds across workers and servers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.auth.passwords import (
+    check_policy,
+    dummy_hash,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from breachdesk.auth.roles import check_role
+from breachdesk.db import Database
+from breachdesk.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginSession, User, utcnow
+from breachdesk.errors import (
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ThrottledError,
+)
+
+USERNAME = re.compile(r"[a-z0-9._-]{2,64}")
+WINDOW = timedelta(minutes=15)
+TOUCH = timedelta(minutes=1)
+BAD_LOGIN = "ユーザー名またはパスワードが違います"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a console user (session) or an API token."""
+
+    name: str
+    role: str
+    user_id: int | None
+    kind: str  # session | token
+    csrf_token: str | None = None
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    address: str | None
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _user_view(u: User) -> UserView:
+    return UserView(
+        u.id, u.username, u.display_name, u.role, u.active, u.created_at, u.last_login_at
+    )
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def create_user(
+    db: Database, username: str, password: str, role: str, *, display_name: str = ""
+) -> UserView:
+    """A new console user; the user name is [a-z0-9._-]{2,64} and unique."""
+    name = username.strip()
+    if not USERNAME.fullmatch(name):
+        raise InvalidInputError(
+            "a user name is 2–64 of a-z 0-9 . _ - (半角英小文字・数字・記号 . _ -)",
+            where="username",
+        )
+    check_role(role)
+    check_policy(name, password)
+    with db.transaction() as s:
+        if s.scalar(select(User.id).where(User.username == name)) is not None:
+            raise ConflictError(f"user {name!r} already exists")
+        user = User(
+            username=name,
+            display_name=display_name.strip()[:200],
+            password_hash=hash_password(password),
+            role=role,
+            active=True,
+        )
+        s.add(user)
+        s.flush()
+        return _user_view(user)
+
+
+def list_users(db: Database) -> list[UserView]:
+    with db.read() as s:
+        return [_user_view(u) for u in s.scalars(select(User).order_by(User.username))]
+
+
+def get_user(db: Database, user_id: int) -> UserView:
+    with db.read() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFoundError("user", str(user_id))
+        return _user_view(user)
+
+
+def _user(s: Session, user_id: int) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFoundError("user", str(user_id))
+    return user
+
+
+def set_role(db: Database, user_id: int, role: str) -> None:
+    """Change a user's role; their sessions end (they sign in again with the new role)."""
+    check_role(role)
+    with db.transaction() as s:
+        _user(s, user_id).role = role
+        s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def set_active(db: Database, user_id: int, active: bool) -> None:
+    """Deactivate (sessions end at once) or reactivate a user."""
+    with db.transaction() as s:
+        _user(s, user_id).active = active
+        if not active:
+            s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def change_password(db: Database, user_id: int, password: str) -> None:
+    """Set a new password; every session of the user ends."""
+    with db.transaction() as s:
+        user = _user(s, user_id)
+        check_policy(user.username, password)
+        user.password_hash = hash_password(password)
+        s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+def authenticate(
+    db: Database,
+    username: str,
+    password: str,
+    address: str,
+    *,
+    max_failures: int = 5,
+    now: datetime | None = None,
+) -> User:
+    """The user, if the password is right and login is not throttled.
+
+    More than `max_failures` failures for the user name in 15 minutes, or more than four times
+    that from the address, refuse every attempt (without checking the password) until the
+    oldest counted failure is 15 minutes old. Wrong user and wrong password get one message.
+    """
+    at = now or utcnow()
+    name = username.strip()[:64]
+    since = at - WINDOW
+    with db.transaction() as s:
+        for column, value, limit in (
+            (LoginAttempt.username, name, max_failures),
+            (LoginAttempt.address, address, 4 * max_failures),
+        ):
+            failures = list(
+                s.scalars(
+                    select(LoginAttempt.at)
+                    .where(
+                        column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since
+                    )
+                    .order_by(LoginAttempt.at)
+                )
+            )
+            if len(failures) >= limit:
+                oldest = _aware(failures[len(failures) - limit])
+                wait = int((oldest + WINDOW - at).total_seconds()) + 1
+                raise ThrottledError("too many failed logins", max(1, wait))
+        user = s.scalar(select(User).where(User.username == name))
+        ok = verify_password(user.password_hash if user else dummy_hash(), password)
+        ok = ok and user is not None and user.active
+        s.add(LoginAttempt(username=name, address=address[:64], success=ok, at=at))
+        if ok and user is not None:
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            user.last_login_at = at
+    # Raised after the commit: a failed attempt must count.
+    if not ok or user is None:
+        raise AuthenticationError(BAD_LOGIN)
+    return user
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def start_session(db: Database, user: User, *, hours: float) -> tuple[str, str]:
+    """A new session for a signed-in user: (cookie value, CSRF token). Only a hash is stored."""
+    value = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    now = utcnow()
+    with db.transaction() as s:
+        s.add(
+            LoginSession(
+                token_hash=digest(value),
+                user_id=user.id,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=hours),
+            )
+        )
+    return value, csrf
+
+
+def resolve_session(
+    db: Database, value: str, *, hours: float, now: datetime | None = None
+) -> Principal | None:
+    """The principal of a session cookie, or None if unknown, expired or the user inactive."""
+    at = now or utcnow()
+    with db.transaction() as s:
+        row = s.execute(
+            select(LoginSession, User)
+            .join(User, User.id == LoginSession.user_id)
+            .where(LoginSession.token_hash == digest(value))
+        ).first()
+        if row is None:
+            return None
+        session, user = row
+        if _aware(session.expires_at) <= at or not user.active:
+            s.delete(session)
+            return None
+        if at - _aware(session.last_seen_at) >= TOUCH:  # sliding expiry, written sparingly
+            session.last_seen_at = at
+            session.expires_at = at + timedelta(hours=hours)
+        return Principal(user.username, user.role, user.id, "session", session.csrf_token)
+
+
+def end_session(db: Database, value: str) -> None:
+    with db.transaction() as s:
+        s.execute(delete(LoginSession).where(LoginSession.token_hash == digest(value)))
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def create_token(db: Database, name: str, role: str, *, created_by: int | None = None) -> str:
+    """A new API token scoped to a role; returns its value, which is shown once only."""
+    label = name.strip()
+    if not 1 <= len(label) <= 100:
+        raise InvalidInputError("a token name is 1–100 characters", where="name")
+    check_role(role)
+    value = "bd_" + secrets.token_urlsafe(32)
+    with db.transaction() as s:
+        s.add(ApiToken(name=label, token_hash=digest(value), role=role, created_by=created_by))
+    return value
+
+
+def resolve_token(db: Database, value: str, *, now: datetime | None = None) -> Principal | None:
+    """The principal of a token value, or None if unknown or revoked."""
+    at = now or utcnow()
+    with db.transaction() as s:
+        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest(value)))
+        if token is None or token.revoked:
+            return None
+        if token.last_used_at is None or at - _aware(token.last_used_at) >= TOUCH:
+            token.last_used_at = at
+        return Principal(f"token:{token.name}", token.role, None, "token", None)
+
+
+def revoke_token(db: Database, token_id: int) -> None:
+    with db.transaction() as s:
+        token = s.get(ApiToken, token_id)
+        if token is None:
+            raise NotFoundError("API token", str(token_id))
+        token.revoked = True
+
+
+def list_tokens(db: Database) -> list[TokenView]:
+    with db.read() as s:
+        return [
+            TokenView(t.id, t.name, t.role, t.created_at, t.last_used_at, t.revoked)
+            for t in s.scalars(select(ApiToken).order_by(ApiToken.id))
+        ]
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+SECRET_KEYS = ("password", "token", "secret", "csrf")
+
+
+def record(
+    s: Session,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    address: str | None = None,
+) -> None:
+    """Add an audit row in the caller's transaction (so an action and its record commit together).
+
+    Keys that look like secrets are dropped from `detail`.
+    """
+    clean = {
+        k: v for k, v in (detail or {}).items() if not any(w in k.lower() for w in SECRET_KEYS)
+    }
+    s.add(
+        AuditEvent(
+            actor=actor[:120],
+            action=action[:64],
+            target=target[:300],
+            detail=clean,
+            address=(address or None) and address[:64],
+        )
+    )
+
+
+def list_audit(
+    db: Database,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    actor: str | None = None,
+    action: str | None = None,
+) -> tuple[list[AuditRow], int]:
+    """Audit rows, newest first, with the total for paging."""
+    where = []
+    if actor:
+        where.append(AuditEvent.actor == actor)
+    if action:
+        where.append(AuditEvent.action == action)
+    with db.read() as s:
+        total = s.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+        rows = s.scalars(
+            select(AuditEvent)
+            .where(*where)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            AuditRow(r.at, r.actor, r.action, r.target, dict(r.detail or {}), r.address)
+            for r in rows
+        ], int(total)

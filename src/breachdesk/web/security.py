@@ -1,0 +1,97 @@
+"""Who is asking, and may they: sessions and API tokens, role checks, CSRF.
+
+Every console and automation route declares its permission with `requires(permission)`;
+`route_permissions(app)` lists them so that a test fails for a route that has none.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+
+from breachdesk.auth import service as auth
+from breachdesk.auth.roles import Permission, check
+from breachdesk.auth.service import Principal
+from breachdesk.errors import AuthenticationError, CsrfError
+
+SESSION_COOKIE = "bd_session"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def current_principal(request: Request) -> Principal | None:
+    """The bearer token's principal, else the session cookie's, else None (cached per request)."""
+    if hasattr(request.state, "principal"):
+        found: Principal | None = request.state.principal
+        return found
+    desk = request.app.state.desk
+    principal = None
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        principal = auth.resolve_token(desk.db, header[7:].strip())
+        if principal is None:
+            raise AuthenticationError("the API token is unknown or revoked")
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            principal = auth.resolve_session(desk.db, cookie, hours=desk.settings.session_hours)
+    request.state.principal = principal
+    return principal
+
+
+async def check_csrf(request: Request, principal: Principal) -> None:
+    """A session's unsafe request must carry its CSRF token (form field or X-CSRF-Token)."""
+    if principal.kind != "session" or request.method not in UNSAFE:
+        return
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    expected = principal.csrf_token or ""
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfError()
+
+
+def requires(permission: Permission) -> Any:
+    """A dependency: the signed-in principal, if their role allows `permission` (and CSRF holds)."""
+
+    async def dependency(request: Request) -> Principal:
+        principal = current_principal(request)
+        if principal is None:
+            raise AuthenticationError()
+        check(principal.role, permission)
+        await check_csrf(request, principal)
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
+def _permission_of(call: Callable[..., Awaitable[Any]] | Any) -> Permission | None:
+    found: Permission | None = getattr(call, "permission", None)
+    return found
+
+
+def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
+    """Every (method, path) of the app with the permission its dependencies require, if any."""
+    out: dict[tuple[str, str], Permission | None] = {}
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        found = None
+        stack = [route.dependant]
+        while stack:
+            dependant = stack.pop()
+            permission = _permission_of(dependant.call)
+            if permission is not None:
+                found = permission
+            stack.extend(dependant.dependencies)
+        for method in route.methods or ():
+            out[(method, route.path)] = found
+    return out
