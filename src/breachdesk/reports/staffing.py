@@ -1,0 +1,285 @@
+"""Staffing: how many lines and agents a desk needs, and what a day's answer rate implies.
+
+Formulas (written here rather than taken from pyworkforce, which covers Erlang C only):
+
+- Erlang B — the share of callers who get a busy signal when `lines` are all in use:
+  B(A, 0) = 1, B(A, k) = A·B(A, k−1) / (k + A·B(A, k−1)), the numerically stable recursion.
+- Erlang C — the probability of waiting with `agents` and an unlimited queue:
+  C = N·B / (N − A·(1 − B)); service level P(wait ≤ t) = 1 − C·e^{−(N−A)t/AHT}.
+- Erlang A (M/M/n+M) with a finite number of lines — the desk as it is: callers beyond `lines`
+  get busy, callers in the queue hang up after an exponential patience. Solved exactly as a
+  birth–death chain (states = calls in the system, 0…lines): birth λ while a line is free,
+  death k·μ while k ≤ n, n·μ + (k − n)·θ beyond. Blocked = π(lines) (PASTA); abandoned =
+  Σ π(k)(k − n)θ / λ; answered = the rest. With unlimited lines and patience → ∞ it is Erlang C,
+  with patience → 0 it is an Erlang B loss system with n lines.
+
+Traffic is spread over the opening hours (flat, or by an intraday profile of weights per hour);
+each hour is taken as a stationary M/M/n+M period, as workforce tools do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_QUEUE = 2000  # states beyond the agents when lines are unlimited
+
+
+def erlang_b(traffic: float, lines: int) -> float:
+    """Blocking probability of `lines` lines offered `traffic` erlangs."""
+    if lines < 0 or traffic < 0:
+        raise ValueError("traffic and lines must be non-negative")
+    b = 1.0
+    for k in range(1, lines + 1):
+        b = traffic * b / (k + traffic * b)
+    return b
+
+
+def erlang_c(traffic: float, agents: int) -> float:
+    """Probability that a caller waits (unlimited queue, infinite patience)."""
+    if agents <= traffic:
+        return 1.0
+    b = erlang_b(traffic, agents)
+    return agents * b / (agents - traffic * (1 - b))
+
+
+def service_level(traffic: float, agents: int, aht: float, seconds: float) -> float:
+    """P(wait ≤ `seconds`) under Erlang C."""
+    if agents <= traffic:
+        return 0.0
+    return 1 - erlang_c(traffic, agents) * math.exp(-(agents - traffic) * seconds / aht)
+
+
+def average_speed_of_answer(traffic: float, agents: int, aht: float) -> float:
+    """Mean wait in seconds under Erlang C (infinite when the agents cannot keep up)."""
+    if agents <= traffic:
+        return math.inf
+    return erlang_c(traffic, agents) * aht / (agents - traffic)
+
+
+@dataclass(frozen=True)
+class QueueOutcome:
+    """Shares of the calls offered: busy signal, hung up while waiting, answered; and the
+    probability that an admitted caller finds every agent busy (has to wait)."""
+
+    blocked: float
+    abandoned: float
+    answered: float
+    waits: float = 0.0
+
+
+def erlang_a(
+    arrivals_per_second: float,
+    aht: float,
+    agents: int,
+    patience: float,
+    lines: int | None = None,
+) -> QueueOutcome:
+    """M/M/n+M with `lines` lines (None: unlimited), solved as a birth–death chain."""
+    if agents < 1:
+        return QueueOutcome(0.0 if lines is None else 1.0, 1.0 if lines is None else 0.0, 0.0)
+    lam, mu = arrivals_per_second, 1.0 / aht
+    theta = 1.0 / patience if patience > 0 else math.inf
+    if lam <= 0:
+        return QueueOutcome(0.0, 0.0, 1.0)
+    top = lines if lines is not None else agents + MAX_QUEUE
+    agents = min(agents, top)
+    # Unnormalised log-probabilities, to stay finite for heavy traffic.
+    logs = [0.0]
+    for k in range(1, top + 1):
+        death = k * mu if k <= agents else agents * mu + (k - agents) * theta
+        if math.isinf(death):
+            break
+        logs.append(logs[-1] + math.log(lam) - math.log(death))
+    peak = max(logs)
+    weights = [math.exp(v - peak) for v in logs]
+    total = sum(weights)
+    probs = [w / total for w in weights]
+    last = len(probs) - 1
+    blocked = probs[last] if lines is not None and last == top else 0.0
+    abandon_rate = (
+        sum(p * (k - agents) * theta for k, p in enumerate(probs) if k > agents)
+        if not math.isinf(theta)
+        else 0.0
+    )
+    abandoned = abandon_rate / lam
+    admitted = 1 - blocked
+    waits = sum(p for k, p in enumerate(probs) if agents <= k < top) / admitted if admitted else 0.0
+    return QueueOutcome(blocked, abandoned, max(0.0, 1 - blocked - abandoned), waits)
+
+
+@dataclass(frozen=True)
+class HourOutcome:
+    hour: int
+    offered: float
+    answered: float
+
+
+def _profile(hours_open: int, profile: Sequence[float] | None) -> list[float]:
+    weights = list(profile) if profile is not None else [1.0] * hours_open
+    if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
+        raise ValueError("an intraday profile is non-negative weights, one per open hour")
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def desk_day(
+    offered: float,
+    *,
+    hours_open: int,
+    aht: float,
+    agents: int,
+    patience: float,
+    lines: int | None = None,
+    profile: Sequence[float] | None = None,
+) -> tuple[float, list[HourOutcome]]:
+    """The day's answer rate (answered / offered) and each open hour's figures."""
+    hours = []
+    answered = 0.0
+    for hour, share in enumerate(_profile(hours_open, profile)):
+        calls = offered * share
+        outcome = erlang_a(calls / 3600.0, aht, agents, patience, lines)
+        hours.append(HourOutcome(hour, calls, calls * outcome.answered))
+        answered += calls * outcome.answered
+    return (answered / offered if offered > 0 else 1.0), hours
+
+
+def agents_needed(
+    offered: float,
+    target: float,
+    *,
+    hours_open: int,
+    aht: float,
+    patience: float,
+    lines: int | None = None,
+    profile: Sequence[float] | None = None,
+    limit: int = 500,
+) -> int | None:
+    """The fewest agents for an answer rate ≥ `target` (lines grow with the agents when given
+    fewer); None if even `limit` agents cannot reach it."""
+    for n in range(1, limit + 1):
+        the_lines = None if lines is None else max(lines, n)
+        rate, _ = desk_day(
+            offered,
+            hours_open=hours_open,
+            aht=aht,
+            agents=n,
+            patience=patience,
+            lines=the_lines,
+            profile=profile,
+        )
+        if rate >= target:
+            return n
+    return None
+
+
+def lines_needed(
+    offered: float,
+    target: float,
+    *,
+    agents: int,
+    hours_open: int,
+    aht: float,
+    patience: float,
+    profile: Sequence[float] | None = None,
+    limit: int = 500,
+) -> int | None:
+    """The fewest lines (≥ agents) for an answer rate ≥ `target` with these agents; None if
+    more lines cannot get there (the agents are the bottleneck)."""
+    for lines in range(agents, limit + 1):
+        rate, _ = desk_day(
+            offered,
+            hours_open=hours_open,
+            aht=aht,
+            agents=agents,
+            patience=patience,
+            lines=lines,
+            profile=profile,
+        )
+        if rate >= target:
+            return lines
+    return None
+
+
+def implied_agents(
+    offered: int,
+    answered: int,
+    *,
+    hours_open: int,
+    aht: float,
+    patience: float,
+    lines: int | None = None,
+) -> float | None:
+    """The effective number of agents a day's answer rate implies under these assumptions.
+
+    Found by bisection on a continuous agent count (the model's rate interpolated between whole
+    agents), so a desk that answered 58 of 140 shows as, say, 2.4 agents rather than "2 or 3".
+    None when nothing was offered.
+    """
+    if offered <= 0:
+        return None
+    observed = answered / offered
+
+    def rate(n: int) -> float:
+        the_lines = None if lines is None else max(lines, n)
+        return desk_day(
+            offered, hours_open=hours_open, aht=aht, agents=n, patience=patience, lines=the_lines
+        )[0]
+
+    previous = 0.0
+    for n in range(1, 501):
+        current = rate(n)
+        if current >= observed:
+            span = current - previous
+            return n - 1 + ((observed - previous) / span if span > 0 else 1.0)
+        previous = current
+    return None
+
+
+@dataclass(frozen=True)
+class DayStaffing:
+    """One day's staffing picture, with the assumptions it rests on."""
+
+    offered: int
+    answered: int
+    answer_rate: float
+    implied_agents: float | None
+    target: float
+    agents_needed: int | None
+    lines_needed: int | None
+    aht: float
+    hours_open: int
+    patience: float
+
+
+def staffing_for_day(
+    offered: int,
+    answered: int,
+    *,
+    target: float = 0.9,
+    aht: float = 300.0,
+    hours_open: int = 8,
+    patience: float = 60.0,
+) -> DayStaffing:
+    """What a day implied, and the agents (with one line each) and lines needed for `target`."""
+    agents = agents_needed(offered, target, hours_open=hours_open, aht=aht, patience=patience)
+    lines = (
+        lines_needed(
+            offered, target, agents=agents, hours_open=hours_open, aht=aht, patience=patience
+        )
+        if agents is not None
+        else None
+    )
+    return DayStaffing(
+        offered,
+        answered,
+        answered / offered if offered else 1.0,
+        implied_agents(offered, answered, hours_open=hours_open, aht=aht, patience=patience),
+        target,
+        agents,
+        lines,
+        aht,
+        hours_open,
+        patience,
+    )
