@@ -92,6 +92,8 @@ def erlang_a(
         if math.isinf(death):
             break
         logs.append(logs[-1] + math.log(lam) - math.log(death))
+        if k > agents and logs[-1] < max(logs) - 60:  # the rest weighs less than e^-60
+            break
     peak = max(logs)
     weights = [math.exp(v - peak) for v in logs]
     total = sum(weights)

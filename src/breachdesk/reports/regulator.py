@@ -1,0 +1,209 @@
+"""A draft of the 個人情報保護委員会 漏えい等報告, filled from what breachdesk knows.
+
+The items follow the report form (個人情報保護法 第26条, 施行規則 第8条): 概要, 漏えい等が発生
+した個人データの項目, 本人の数, 原因, 二次被害又はそのおそれの有無及びその内容, 本人への対応の
+実施状況, 公表の実施状況, 再発防止のための措置. Due dates: the 速報 "promptly" after discovery —
+in practice within about 3 to 5 days — and the 確報 within 30 days, or 60 days when the leak came
+from unauthorised access (不正の目的をもって行われたおそれがある事態, 施行規則 第8条第2項).
+
+Nothing is composed: each item quotes the organisation's own published passages (chosen by
+their headings) or lists facts extracted from them; figures computed by breachdesk are labelled
+as such; what the data cannot fill stays visibly blank for a person to write.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from breachdesk.reports.model import Event
+
+BLANK = "（未記入：{what}を記入してください）"
+
+
+@dataclass(frozen=True)
+class DeskTotals:
+    days: int
+    offered: int | None
+    answered: int | None
+    fraud_reports: int | None
+
+
+@dataclass(frozen=True)
+class RegulatorInputs:
+    incident_name: str
+    organisation: str | None
+    discovered_on: date | None
+    unauthorised_access: bool
+    facts: dict[str, Any]
+    passages: list[tuple[str, str]]
+    totals: DeskTotals | None = None
+    campaigns: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str
+    text: str
+    source: str  # 公表文 / breachdesk集計 / 未記入
+    blank: bool
+
+
+ITEMS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("概要", ("経緯", "概要", "発生", "事案"), "事案の概要（発覚の経緯・日時）"),
+    (
+        "漏えい等が発生した個人データの項目",
+        ("項目", "流出した", "漏えいした", "情報"),
+        "漏えいした項目",
+    ),
+    ("本人の数", ("件数", "人数", "影響範囲"), "本人の数"),
+    ("原因", ("原因",), "原因"),
+    ("二次被害又はそのおそれの有無及びその内容", ("二次被害", "不正利用"), "二次被害の有無と内容"),
+    (
+        "本人への対応の実施状況",
+        ("本人への対応", "お客様への対応", "お問い合わせ", "窓口"),
+        "本人への対応",
+    ),
+    ("公表の実施状況", ("公表", "お知らせ"), "公表の日と方法"),
+    ("再発防止のための措置", ("再発防止", "対策"), "再発防止策"),
+)
+
+
+def due_dates(discovered_on: date, unauthorised_access: bool) -> dict[str, date]:
+    """速報 window (3–5 days) and 確報 deadline (30, or 60 days for unauthorised access)."""
+    return {
+        "速報（目安・最短）": discovered_on + timedelta(days=3),
+        "速報（目安・最長）": discovered_on + timedelta(days=5),
+        "確報（期限）": discovered_on + timedelta(days=60 if unauthorised_access else 30),
+    }
+
+
+def _passage(inputs: RegulatorInputs, keywords: tuple[str, ...]) -> str | None:
+    """The first passage under a heading with one of the keywords (a real, short heading)."""
+    for heading, text in inputs.passages:
+        if len(heading) > 40 or heading.strip() == text.strip():
+            continue
+        if any(k in heading for k in keywords) and text.strip():
+            return f"「{heading}」より：\n{text.strip()}"
+    return None
+
+
+def _leaked_items(facts: dict[str, Any]) -> list[str]:
+    seen: list[str] = []
+    for item in facts.get("items", []):
+        if item.get("negated") or item.get("in_question") or not item.get("leak_context", True):
+            continue
+        raw = str(item.get("raw", "")).strip()
+        if raw and raw not in seen:
+            seen.append(raw)
+    return seen
+
+
+def _counts(facts: dict[str, Any]) -> list[str]:
+    return [str(c.get("raw", "")).strip() for c in facts.get("counts", []) if c.get("raw")]
+
+
+def build_items(inputs: RegulatorInputs) -> list[Item]:
+    """Every report item, quoted, listed, computed or left blank."""
+    out: list[Item] = []
+    for title, keywords, what in ITEMS:
+        quoted = _passage(inputs, keywords)
+        extra: list[str] = []
+        if title.startswith("漏えい等") and (items := _leaked_items(inputs.facts)):
+            extra.append("公表文から抽出した項目：" + "、".join(items))
+        if title == "本人の数" and (counts := _counts(inputs.facts)):
+            extra.append("公表文から抽出した件数：" + "、".join(counts))
+        if title.startswith("二次被害") and inputs.totals and inputs.totals.fraud_reports:
+            extra.append(
+                f"〔breachdesk集計〕窓口への不正利用の申告：{inputs.totals.fraud_reports}件"
+            )
+        if title.startswith("本人への対応"):
+            if inputs.totals and inputs.totals.offered is not None:
+                t = inputs.totals
+                rate = (
+                    f"（応答率 {t.answered / t.offered:.1%}）"
+                    if t.answered is not None and t.offered
+                    else ""
+                )
+                extra.append(
+                    f"〔breachdesk集計〕問い合わせ窓口：{t.days}日間で入電{t.offered}件、"
+                    f"応答{t.answered if t.answered is not None else '-'}件{rate}"
+                )
+            for e in inputs.campaigns:
+                extra.append(f"〔breachdesk記録〕{e.day:%Y年%-m月%-d日} {e.note}")
+        parts = [p for p in (quoted, *extra) if p]
+        if parts:
+            source = "公表文" if quoted else "breachdesk集計"
+            out.append(Item(title, "\n".join(parts), source, False))
+        else:
+            out.append(Item(title, BLANK.format(what=what), "未記入", True))
+    return out
+
+
+def draft_markdown(inputs: RegulatorInputs) -> str:
+    """The draft as Markdown."""
+    lines = [
+        f"# 漏えい等報告（案）— {inputs.incident_name}",
+        "",
+        f"- 報告者：{inputs.organisation or BLANK.format(what='事業者名')}",
+    ]
+    if inputs.discovered_on is None:
+        lines.append(f"- 発覚日：{BLANK.format(what='発覚日')}")
+    else:
+        lines.append(f"- 発覚日：{inputs.discovered_on:%Y年%-m月%-d日}")
+        for label, day in due_dates(inputs.discovered_on, inputs.unauthorised_access).items():
+            lines.append(f"- {label}：{day:%Y年%-m月%-d日}")
+        basis = "不正アクセス等のため60日" if inputs.unauthorised_access else "30日"
+        lines.append(f"- 確報の期限は発覚日から{basis}（個人情報保護法施行規則 第8条）")
+    lines += [
+        "",
+        "> 公表文の引用と breachdesk の集計から作成した下書きです。提出前に確認・加筆してください。",
+        "",
+    ]
+    for item in build_items(inputs):
+        lines += [f"## {item.title}", "", f"*出典：{item.source}*", ""]
+        lines += [
+            f"> {t}" if item.source == "公表文" and not t.startswith("〔") else t
+            for t in item.text.splitlines()
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def draft_workbook(inputs: RegulatorInputs) -> bytes:
+    """The draft as an XLSX workbook: one row per item (項目 / 内容 / 出典)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "漏えい等報告（案）"
+    sheet.append([f"漏えい等報告（案）— {inputs.incident_name}"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(["報告者", inputs.organisation or BLANK.format(what="事業者名")])
+    if inputs.discovered_on is None:
+        sheet.append(["発覚日", BLANK.format(what="発覚日")])
+    else:
+        sheet.append(["発覚日", inputs.discovered_on.isoformat()])
+        for label, day in due_dates(inputs.discovered_on, inputs.unauthorised_access).items():
+            sheet.append([label, day.isoformat()])
+    sheet.append([])
+    sheet.append(["項目", "内容", "出典"])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    blank = PatternFill("solid", fgColor="FFF2CC")
+    for item in build_items(inputs):
+        sheet.append([item.title, item.text, item.source])
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if item.blank:
+                cell.fill = blank
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 90
+    sheet.column_dimensions["C"].width = 16
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
