@@ -381,6 +381,64 @@ def report_daily(
     typer.echo(daily.to_csv(table) if as_csv else daily.to_text(table), nl=False)
 
 
+@report_app.command("staffing")
+def report_staffing(
+    incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
+    target: Annotated[float, typer.Option(help="Target answer rate (0–1).")] = 0.9,
+    aht: Annotated[float, typer.Option(help="Mean handling time, seconds.")] = 300.0,
+    hours: Annotated[int, typer.Option(help="Hours the desk is open per day.")] = 8,
+    patience: Annotated[float, typer.Option(help="Mean caller patience, seconds.")] = 60.0,
+) -> None:
+    """Per day: answer rate, agents it implies, agents and lines needed for the target."""
+    from breachdesk.reports.service import staffing_table
+
+    rows = run(
+        lambda: staffing_table(
+            desk().db, incident, target=target, aht=aht, hours_open=hours, patience=patience
+        )
+    )
+    typer.echo(
+        f"# assumptions: handling time {aht:.0f} s, open {hours} h/day, patience {patience:.0f} s,"
+        f" calls spread evenly over the day; target answer rate {target:.0%}"
+    )
+    typer.echo("date,offered,answered,answer_rate,implied_agents,agents_needed,lines_needed")
+    for r in rows:
+        st = r.staffing
+        implied = "" if st.implied_agents is None else f"{st.implied_agents:.2f}"
+        typer.echo(
+            f"{r.day},{st.offered},{st.answered},{st.answer_rate:.3f},{implied},"
+            f"{st.agents_needed or ''},{st.lines_needed or ''}"
+        )
+
+
+@report_app.command("regulator")
+def report_regulator(
+    incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
+    discovered: Annotated[
+        str | None, typer.Option("--discovered", help="Day the leak was discovered, YYYY-MM-DD.")
+    ] = None,
+    unauthorised: Annotated[
+        bool, typer.Option("--unauthorised-access", help="Caused by unauthorised access (60 days).")
+    ] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the XLSX here.")] = None,
+) -> None:
+    """Draft the 個人情報保護委員会 漏えい等報告 (Markdown on stdout)."""
+    from breachdesk.reports.regulator import draft_markdown, draft_workbook
+    from breachdesk.reports.service import regulator_inputs
+
+    inputs = run(
+        lambda: regulator_inputs(
+            desk().db,
+            incident,
+            discovered_on=_day(discovered) if discovered else None,
+            unauthorised_access=unauthorised,
+        )
+    )
+    if xlsx is not None:
+        xlsx.write_bytes(draft_workbook(inputs))
+    typer.echo(draft_markdown(inputs))
+
+
 # --- Step 3: the inquiry desk (`breachdesk inquiry|campaign|categories`) ------------------
 
 inquiry_app = typer.Typer(help="Log, import and list inquiries.", no_args_is_help=True)
