@@ -149,8 +149,9 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
     note = redact(data.note.strip())
     entry_version = None
     category_id: int | None = None
-    if data.entry:
-        category_id, entry_version = _entry_category(s, incident, data.entry)
+    entry = data.entry or None
+    if entry:
+        category_id, entry_version = _entry_category(s, incident, entry)
     if data.category is not None:
         category_id = _category_id(s, incident, data.category)
     elif category_id is None and (note or data.outcome != "busy"):
@@ -167,7 +168,7 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
         category_id=category_id,
         fraud_report=data.fraud_report,
         note=note,
-        entry_id=data.entry,
+        entry_id=entry,
         entry_version=entry_version or None,
         source=data.source,
     )
