@@ -45,12 +45,10 @@ def test_no_server_errors_under_schemathesis(seeds: dict[str, Path], tmp_path: P
         text=True,
     ).stdout.split()[-1]
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the server.
+    log = (tmp_path / "server.log").open("w", encoding="utf-8")
     server = subprocess.Popen(
-        [cli, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        [cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     try:
         deadline = time.monotonic() + 90
@@ -90,5 +88,7 @@ def test_no_server_errors_under_schemathesis(seeds: dict[str, Path], tmp_path: P
         )
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=30)
+        server.wait(timeout=30)
+        log.close()
+    errors = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
     assert run.returncode == 0, run.stdout[-6000:] + "\n--- server stderr ---\n" + errors[-4000:]

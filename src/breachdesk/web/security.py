@@ -7,7 +7,7 @@ Every console and automation route declares its permission with `requires(permis
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -78,12 +78,20 @@ def _permission_of(call: Callable[..., Awaitable[Any]] | Any) -> Permission | No
     return found
 
 
+def _api_routes(routes: Sequence[Any], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """Every APIRoute with its full path, through included routers (lazy in newer FastAPI)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif hasattr(route, "original_router"):  # FastAPI ≥ 0.16x: an included router
+            inner = prefix + str(getattr(route.include_context, "prefix", "") or "")
+            yield from _api_routes(route.original_router.routes, inner)
+
+
 def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
     """Every (method, path) of the app with the permission its dependencies require, if any."""
     out: dict[tuple[str, str], Permission | None] = {}
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for path, route in _api_routes(app.routes):
         found = None
         stack = [route.dependant]
         while stack:
@@ -93,5 +101,5 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
                 found = permission
             stack.extend(dependant.dependencies)
         for method in route.methods or ():
-            out[(method, route.path)] = found
+            out[(method, path)] = found
     return out
