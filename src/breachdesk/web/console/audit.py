@@ -1,0 +1,66 @@
+"""Console (admin): the audit log, newest first, filtered by actor and action."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from breachdesk.auth import service as auth
+from breachdesk.web.console.pages import Admin, Paging, render
+from breachdesk.web.deps import DeskDep
+
+router = APIRouter()
+
+PAGE_SIZE = 50
+ACTION_LABELS = {
+    "incident.create": "インシデントの作成",
+    "incident.update": "インシデント名の変更",
+    "documents.import": "文書の取り込み",
+    "entry.create": "項目の追加（下書き）",
+    "entry.edit": "項目の編集（下書き）",
+    "entry.approve": "下書きの承認",
+    "entry.reject": "下書きの却下",
+    "entry.retire": "項目の公開停止",
+    "entry.restore": "項目の公開再開",
+    "question.attach": "質問をFAQに紐付け",
+    "question.mark": "質問の対応状況の変更",
+    "user.create": "ユーザーの追加",
+    "user.role": "権限の変更",
+    "user.deactivate": "ユーザーの無効化",
+    "user.activate": "ユーザーの有効化",
+    "token.create": "APIトークンの作成",
+    "token.revoke": "APIトークンの取り消し",
+    "login": "ログイン",
+    "logout": "ログアウト",
+}
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    desk: DeskDep,
+    me: Admin,
+    actor: Annotated[str, Query(max_length=120)] = "",
+    action: Annotated[str, Query(max_length=64)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Who did what, when, from where; newest first."""
+    rows, total = auth.list_audit(
+        desk.db,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        actor=actor.strip() or None,
+        action=action.strip() or None,
+    )
+    context = {
+        "area": "audit",
+        "rows": rows,
+        "paging": Paging(page, PAGE_SIZE, total, {"actor": actor, "action": action}),
+        "actor": actor,
+        "action": action,
+        "actions": list(ACTION_LABELS.items()),
+        "action_labels": ACTION_LABELS,
+    }
+    return render(request, me, "console/audit.html", context)
