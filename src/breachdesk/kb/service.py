@@ -12,8 +12,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from breachdesk.db import Database
 from breachdesk.db.tables import Contact, Document, Entry, EntryVersion, Incident, utcnow
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.inquiries.figures import read_daily_tables, store_daily_table
 from breachdesk.kb.contacts import find_contacts
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.importers import parse_document
@@ -149,6 +152,8 @@ def import_documents(
     if not paths:
         raise InvalidInputError("no files to import")
     parsed = read_sources(paths, format=format, max_bytes=max_bytes)
+    # Step 3: daily call-centre tables in the same documents, parsed before anything is written.
+    daily_tables = read_daily_tables(parsed, max_bytes=max_bytes, today=_today_jst())
     results: list[ImportResult] = []
     with db.transaction() as s:
         incident = s.scalar(select(Incident).where(Incident.slug == slug))
@@ -171,7 +176,15 @@ def import_documents(
             changed_any = changed_any or not result.unchanged
         if changed_any:
             refresh_incident(s, incident)
+        # Step 3: store them in the same transaction (idempotent, even for unchanged files).
+        for table in daily_tables:
+            store_daily_table(s, incident, table)
     return results
+
+
+def _today_jst() -> date:
+    """Today in Japan: the reference for the year of a daily table that states none."""
+    return datetime.now(ZoneInfo("Asia/Tokyo")).date()
 
 
 def _store_document(

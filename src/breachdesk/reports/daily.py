@@ -1,0 +1,396 @@
+"""The daily table of an incident's desk: calls offered and answered, per category, events.
+
+`daily_table` is what every report (CSV, the council workbook, the chart, staffing) is drawn
+from. It merges three sources, each aggregated in the database:
+
+- **Logged inquiries** (`Inquiry`), counted with one ``GROUP BY day, outcome, category_id``
+  query over the ``ix_inquiries_report`` index. Offered = every inquiry of the counted channels
+  (a busy call was offered but not answered); answered = outcome ``answered``; a category's count
+  is every inquiry of that category, whatever its outcome. By default only ``phone`` counts,
+  because the council's table is the phone desk's; ``channels=None`` counts every channel (the
+  all-channel figure), any other collection counts those channels.
+- **Imported figures** (`DailyFigure`, `DailyCategoryFigure`: a council report's table). They are
+  authoritative for the days they cover: on such a day logged inquiries are ignored, and a
+  category the import did not count is `None`. Logged inquiries fill the other days.
+- **Campaigns**, marked on their day as `Event` values.
+
+A day with neither is zero from the first day anything was logged (the desk was open and nobody
+called), and `None` ("not counted") before it. Without `start`/`end` the table runs from the
+first to the last day with any figure, inquiry or campaign.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.db import Database
+from breachdesk.db.tables import (
+    Campaign,
+    Category,
+    DailyCategoryFigure,
+    DailyFigure,
+    Incident,
+    Inquiry,
+)
+from breachdesk.errors import InvalidInputError
+from breachdesk.kb.service import get_incident
+from breachdesk.reports.model import DailyTable, DayRow, Event
+
+PHONE: tuple[str, ...] = ("phone",)
+"""The channels of the council's table: the phone desk."""
+
+ANSWERED = "answered"
+MAX_DAYS = 3660
+"""The longest table a report builds (ten years), so a mistyped date cannot ask for millions."""
+
+COLUMNS = ("date", "offered", "answered", "answer_rate")
+"""The fixed leading columns of the CSV contract; one column per category and `events` follow."""
+
+
+@dataclass(frozen=True)
+class PeriodTotal:
+    """Totals over a run of days (a week). A total adds the days that were counted; it is `None`
+    only when no day of the run was. `answer_rate` is over the days with both figures known."""
+
+    start: date
+    end: date
+    days: int
+    offered: int | None
+    answered: int | None
+    answer_rate: float | None
+    categories: dict[str, int | None]
+    events: int
+
+
+@dataclass(frozen=True)
+class CategoryTotal:
+    """One category over the whole table.
+
+    `share` is its part of all categorised inquiries; `per_answered` is its count divided by
+    the calls answered on the days it was counted (for a council table, the share of answered
+    calls that were about it).
+    """
+
+    name: str
+    count: int | None
+    days_counted: int
+    share: float | None
+    per_answered: float | None
+
+
+def daily_table(
+    db: Database,
+    slug: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    channels: Collection[str] | None = PHONE,
+) -> DailyTable:
+    """The incident's daily table from `start` to `end` (inclusive); see the module docstring.
+
+    Raises `NotFoundError` for an unknown incident and `InvalidInputError` for a range that ends
+    before it starts or spans more than `MAX_DAYS` days.
+    """
+    if start is not None and end is not None and end < start:
+        raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        identity = (incident.slug, incident.name)
+        categories = list(
+            s.execute(
+                select(Category.id, Category.name)
+                .where(Category.incident_id == incident.id)
+                .order_by(Category.position, Category.id)
+            )
+        )
+        first_logged, last_logged = s.execute(
+            select(func.min(Inquiry.day), func.max(Inquiry.day)).where(
+                Inquiry.incident_id == incident.id
+            )
+        ).one()
+        if start is None or end is None:
+            first, last = _data_range(s, incident, first_logged, last_logged)
+            # A given bound past the data stands alone: --from after the last day gives that day.
+            if end is None:
+                end = max(last, start) if last and start else last or start
+            if start is None:
+                start = min(first, end) if first and end else first or end
+        if start is None or end is None:
+            return DailyTable(*identity, [name for _, name in categories], [])
+        if end < start:
+            raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
+        if (end - start).days >= MAX_DAYS:
+            raise InvalidInputError(f"a daily table spans at most {MAX_DAYS} days")
+        logged = _logged(s, incident, start, end, channels)
+        imported, imported_categories = _imported(s, incident, start, end)
+        events = _events(s, incident, start, end)
+    names = dict(categories)
+    rows = []
+    day = start
+    while day <= end:
+        if day in imported or day in imported_categories:
+            figure = imported.get(day, (None, None))
+            counts = imported_categories.get(day, {})
+            row = DayRow(day, figure[0], figure[1], {n: counts.get(c) for c, n in names.items()})
+        elif first_logged is not None and day >= first_logged:
+            offered, answered, by_category = logged.get(day, (0, 0, {}))
+            row = DayRow(
+                day, offered, answered, {n: by_category.get(c, 0) for c, n in names.items()}
+            )
+        else:
+            row = DayRow(day, None, None, dict.fromkeys(names.values()))
+        rows.append(DayRow(row.day, row.offered, row.answered, row.categories, events.get(day, [])))
+        day += timedelta(days=1)
+    # A category no day of the range counted (imported tables count only some) is left out,
+    # so a council's two-category table comes back with its two columns.
+    shown = [n for n in names.values() if any(r.categories.get(n) is not None for r in rows)]
+    shown = shown or list(names.values())
+    rows = [
+        DayRow(r.day, r.offered, r.answered, {n: r.categories.get(n) for n in shown}, r.events)
+        for r in rows
+    ]
+    return DailyTable(*identity, shown, rows)
+
+
+def logged_counts_query(
+    incident_id: int, start: date, end: date, channels: Collection[str] | None = PHONE
+) -> Select[date, str, int | None, int]:
+    """The aggregate over logged inquiries: one row per (day, outcome, category) with its count.
+
+    Grouped in the order of ``ix_inquiries_report`` (incident, day, outcome, category), so both
+    engines aggregate straight off the index; the channel filter is the only column read from
+    the table itself.
+    """
+    query = select(
+        Inquiry.day, Inquiry.outcome, Inquiry.category_id, func.count().label("n")
+    ).where(Inquiry.incident_id == incident_id, Inquiry.day >= start, Inquiry.day <= end)
+    if channels is not None:
+        query = query.where(Inquiry.channel.in_(sorted(channels)))
+    return query.group_by(Inquiry.day, Inquiry.outcome, Inquiry.category_id)
+
+
+def _data_range(
+    s: Session, incident: Incident, first_logged: date | None, last_logged: date | None
+) -> tuple[date | None, date | None]:
+    bounds = [
+        s.execute(
+            select(func.min(DailyFigure.day), func.max(DailyFigure.day)).where(
+                DailyFigure.incident_id == incident.id
+            )
+        ).one(),
+        s.execute(
+            select(func.min(DailyCategoryFigure.day), func.max(DailyCategoryFigure.day)).where(
+                DailyCategoryFigure.incident_id == incident.id
+            )
+        ).one(),
+        s.execute(
+            select(func.min(Campaign.sent_on), func.max(Campaign.sent_on)).where(
+                Campaign.incident_id == incident.id
+            )
+        ).one(),
+        (first_logged, last_logged),
+    ]
+    firsts = [b[0] for b in bounds if b[0] is not None]
+    lasts = [b[1] for b in bounds if b[1] is not None]
+    return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def _logged(
+    s: Session, incident: Incident, start: date, end: date, channels: Collection[str] | None
+) -> dict[date, tuple[int, int, dict[int, int]]]:
+    """Per day: offered, answered and per-category counts, from the aggregate query's rows."""
+    offered: dict[date, int] = defaultdict(int)
+    answered: dict[date, int] = defaultdict(int)
+    by_category: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for day, outcome, category_id, n in s.execute(
+        logged_counts_query(incident.id, start, end, channels)
+    ):
+        offered[day] += n
+        if outcome == ANSWERED:
+            answered[day] += n
+        if category_id is not None:
+            by_category[day][category_id] += n
+    return {d: (offered[d], answered[d], dict(by_category[d])) for d in offered}
+
+
+def _imported(
+    s: Session, incident: Incident, start: date, end: date
+) -> tuple[dict[date, tuple[int | None, int | None]], dict[date, dict[int, int | None]]]:
+    figures = {
+        day: (offered, answered)
+        for day, offered, answered in s.execute(
+            select(DailyFigure.day, DailyFigure.offered, DailyFigure.answered).where(
+                DailyFigure.incident_id == incident.id,
+                DailyFigure.day >= start,
+                DailyFigure.day <= end,
+            )
+        )
+    }
+    categories: dict[date, dict[int, int | None]] = defaultdict(dict)
+    for day, category_id, count in s.execute(
+        select(
+            DailyCategoryFigure.day, DailyCategoryFigure.category_id, DailyCategoryFigure.count
+        ).where(
+            DailyCategoryFigure.incident_id == incident.id,
+            DailyCategoryFigure.day >= start,
+            DailyCategoryFigure.day <= end,
+        )
+    ):
+        categories[day][category_id] = count
+    return figures, dict(categories)
+
+
+def _events(s: Session, incident: Incident, start: date, end: date) -> dict[date, list[Event]]:
+    events: dict[date, list[Event]] = defaultdict(list)
+    for sent_on, channel, note in s.execute(
+        select(Campaign.sent_on, Campaign.channel, Campaign.note)
+        .where(
+            Campaign.incident_id == incident.id, Campaign.sent_on >= start, Campaign.sent_on <= end
+        )
+        .order_by(Campaign.sent_on, Campaign.id)
+    ):
+        events[sent_on].append(Event(sent_on, channel, note))
+    return dict(events)
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _rate(rows: list[DayRow]) -> float | None:
+    both = [r for r in rows if r.offered is not None and r.answered is not None]
+    offered = sum(r.offered or 0 for r in both)
+    return sum(r.answered or 0 for r in both) / offered if offered else None
+
+
+def weekly_totals(table: DailyTable) -> list[PeriodTotal]:
+    """The table's totals per week (Monday to Sunday; the first and last may be partial)."""
+    weeks: dict[date, list[DayRow]] = defaultdict(list)
+    for row in table.rows:
+        weeks[row.day - timedelta(days=row.day.weekday())].append(row)
+    return [
+        PeriodTotal(
+            start=rows[0].day,
+            end=rows[-1].day,
+            days=len(rows),
+            offered=_sum(r.offered for r in rows),
+            answered=_sum(r.answered for r in rows),
+            answer_rate=_rate(rows),
+            categories={c: _sum(r.categories.get(c) for r in rows) for c in table.categories},
+            events=sum(len(r.events) for r in rows),
+        )
+        for _, rows in sorted(weeks.items())
+    ]
+
+
+def category_totals(table: DailyTable) -> list[CategoryTotal]:
+    """Each category's total over the table, its share and its count per answered call."""
+    counts = {c: _sum(r.categories.get(c) for r in table.rows) for c in table.categories}
+    everything = sum(v for v in counts.values() if v is not None)
+    totals = []
+    for name in table.categories:
+        counted = [r for r in table.rows if r.categories.get(name) is not None]
+        answered = sum(r.answered for r in counted if r.answered is not None)
+        count = counts[name]
+        totals.append(
+            CategoryTotal(
+                name=name,
+                count=count,
+                days_counted=len(counted),
+                share=count / everything if count is not None and everything else None,
+                per_answered=count / answered if count is not None and answered else None,
+            )
+        )
+    return totals
+
+
+# --- formatting (CSV and the terminal) ------------------------------------------------------
+
+
+def parse_day(text: str) -> date:
+    """An ISO date (``2022-07-29``) from the command line or a query string."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidInputError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def header(table: DailyTable) -> list[str]:
+    """The column names: date, offered, answered, answer_rate, the categories, events."""
+    return [*COLUMNS, *table.categories, "events"]
+
+
+def cells(table: DailyTable, *, missing: str = "") -> list[list[str]]:
+    """Each row as text: ISO date, counts, the rate to 3 decimals, `missing` for `None`."""
+
+    def show(value: int | None) -> str:
+        return missing if value is None else str(value)
+
+    return [
+        [
+            row.day.isoformat(),
+            show(row.offered),
+            show(row.answered),
+            missing if row.answer_rate is None else f"{row.answer_rate:.3f}",
+            *(show(row.categories.get(c)) for c in table.categories),
+            " / ".join(f"{e.channel}: {e.note}" for e in row.events),
+        ]
+        for row in table.rows
+    ]
+
+
+def to_csv(table: DailyTable) -> str:
+    """The table as CSV (the `breachdesk report daily --csv` contract); empty cells = unknown."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header(table))
+    writer.writerows(cells(table))
+    return out.getvalue()
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def to_text(table: DailyTable) -> str:
+    """The table aligned for a terminal (full-width characters count two columns; `-` = not
+    counted)."""
+    rows = [header(table), *cells(table, missing="-")]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        padded = [
+            " " * (w - _width(v)) + v if i else v + " " * (w - _width(v))
+            for i, (v, w) in enumerate(zip(row, widths, strict=False))
+        ]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "PHONE",
+    "CategoryTotal",
+    "PeriodTotal",
+    "category_totals",
+    "cells",
+    "daily_table",
+    "header",
+    "logged_counts_query",
+    "parse_day",
+    "to_csv",
+    "to_text",
+    "weekly_totals",
+]
