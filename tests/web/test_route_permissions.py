@@ -35,6 +35,7 @@ VALUES = {
     "user_id": "1",
     "token_id": "1",
     "file_name": "sakura-faq.txt",
+    "kind": "daily.csv",
 }
 
 

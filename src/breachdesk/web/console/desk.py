@@ -1,0 +1,290 @@
+"""Console: the inquiry desk — the one-screen call form, campaigns, the daily report with its
+chart, staffing and the regulator draft."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from breachdesk.errors import BreachdeskError
+from breachdesk.inquiries import campaigns as campaign_service
+from breachdesk.inquiries import service as inquiries
+from breachdesk.inquiries.categories import ensure_categories
+from breachdesk.kb.service import get_incident
+from breachdesk.reports import daily
+from breachdesk.reports.chart import daily_chart
+from breachdesk.reports.model import DailyTable
+from breachdesk.reports.regulator import draft_markdown, draft_workbook
+from breachdesk.reports.service import regulator_inputs, staffing_table
+from breachdesk.reports.staffing import staffing_for_day
+from breachdesk.reports.xlsx import council_workbook
+from breachdesk.web.console.pages import (
+    Editor,
+    Reader,
+    Reviewer,
+    Slug,
+    audit,
+    incident_context,
+    redirect,
+    render,
+    slug_url,
+)
+from breachdesk.web.deps import DeskDep
+
+router = APIRouter()
+
+OUTCOMES = (
+    ("answered", "応答"),
+    ("busy", "話中・放棄"),
+    ("callback", "折返し"),
+    ("escalated", "エスカレ"),
+)
+CHANNELS = (
+    ("phone", "電話"),
+    ("mail", "メール"),
+    ("web", "Web"),
+    ("sms", "SMS"),
+    ("letter", "郵送"),
+    ("counter", "窓口"),
+)
+Day = Annotated[date | None, Query()]
+_SCRIPT = re.compile(r"<script.*?</script>", re.S | re.I)
+
+
+def _categories(desk: Any, slug: str) -> list[str]:
+    with desk.db.transaction() as s:
+        return [c.name for c in ensure_categories(s, get_incident(s, slug))]
+
+
+@router.get("/i/{slug}/desk")
+def desk_form(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    find: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """The one-screen form an operator fills in after each call, and the latest inquiries."""
+    context = incident_context(desk, slug, "desk")
+    words = find.strip()
+    entries = desk.entries(slug)
+    matches = [e for e in entries if words and (words in e.question or words in e.answer)][:8]
+    context |= {
+        "categories": _categories(desk, slug),
+        "outcomes": OUTCOMES,
+        "channels": CHANNELS,
+        "find": words,
+        "matches": matches,
+        "recent": inquiries.list_inquiries(desk.db, slug, limit=10)[0],
+    }
+    return render(request, me, "console/desk_form.html", context)
+
+
+@router.post("/i/{slug}/desk")
+def desk_log(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    outcome: Annotated[Literal["answered", "busy", "callback", "escalated"], Form()],
+    channel: Annotated[
+        Literal["phone", "mail", "web", "sms", "letter", "counter"], Form()
+    ] = "phone",
+    category: Annotated[str, Form(max_length=100)] = "",
+    fraud: Annotated[str, Form(max_length=5)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+    entry: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Log one inquiry; the note is redacted before it is stored."""
+    suggested = None if category else inquiries.suggest_category(note) if note else None
+    try:
+        view = inquiries.log_inquiry(
+            desk.db,
+            slug,
+            inquiries.InquiryInput(
+                channel=channel,
+                outcome=outcome,
+                handled_by=me.name,
+                category=category or None,
+                fraud_report=bool(fraud),
+                note=note,
+                entry=entry or None,
+                source="console",
+            ),
+        )
+    except BreachdeskError as exc:
+        return redirect(
+            request, slug_url(slug, "desk"), f"記録できませんでした：{exc}", kind="error"
+        )
+    audit(request, me, "inquiry.log", f"{slug}/{view.id}", {"channel": channel, "outcome": outcome})
+    text = f"記録しました（#{view.id}・{view.category or '分類なし'}）。"
+    if suggested and not category:
+        text += f"分類はメモから「{suggested}」と推定しました。"
+    return redirect(request, slug_url(slug, "desk"), text)
+
+
+@router.get("/i/{slug}/campaigns")
+def campaigns(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Response:
+    """Notification campaigns with their delivery results."""
+    context = incident_context(desk, slug, "campaigns")
+    context["campaigns"] = campaign_service.list_campaigns(desk.db, slug)
+    context["channels"] = (
+        ("mail", "メール"),
+        ("sms", "SMS"),
+        ("letter", "郵送"),
+        ("web", "Web告知"),
+    )
+    return render(request, me, "console/desk_campaigns.html", context)
+
+
+@router.post("/i/{slug}/campaigns")
+def add_campaign(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Editor,
+    channel: Annotated[Literal["mail", "sms", "letter", "web"], Form()],
+    sent_on: Annotated[date, Form()],
+    audience: Annotated[int | None, Form(ge=0, le=1_000_000_000)] = None,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record a campaign."""
+    view = campaign_service.add_campaign(
+        desk.db, slug, channel=channel, sent_on=sent_on, audience=audience, note=note
+    )
+    audit(request, me, "campaign.add", f"{slug}/{view.id}", {"channel": channel})
+    return redirect(request, slug_url(slug, "campaigns"), "キャンペーンを記録しました。")
+
+
+def _table(desk: Any, slug: str, start: date | None, end: date | None) -> DailyTable:
+    return daily.daily_table(desk.db, slug, start=start, end=end)
+
+
+def _inline_svg(svg: bytes) -> Markup:
+    """Our own chart's SVG, inlined: the XML prolog dropped, any script stripped to be safe."""
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg") :]
+    return Markup(_SCRIPT.sub("", text))
+
+
+@router.get("/i/{slug}/report")
+def report(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reader,
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+    target: Annotated[float, Query(ge=0.5, le=0.99)] = 0.9,
+    aht: Annotated[float, Query(ge=30, le=3600)] = 300.0,
+    hours: Annotated[int, Query(ge=1, le=24)] = 8,
+    patience: Annotated[float, Query(ge=5, le=1800)] = 60.0,
+) -> Response:
+    """The daily table, the chart, weekly and category totals, and staffing."""
+    table = _table(desk, slug, start, end)
+    context = incident_context(desk, slug, "report")
+    counted = [r for r in table.rows if r.offered]
+    peak = max(counted, key=lambda r: r.offered or 0) if counted else None
+    staffing = [
+        (
+            r.day,
+            staffing_for_day(
+                r.offered or 0,
+                r.answered or 0,
+                target=target,
+                aht=aht,
+                hours_open=hours,
+                patience=patience,
+            ),
+        )
+        for r in counted
+        if r.answered is not None
+    ]
+    context |= {
+        "table": table,
+        "weekly": daily.weekly_totals(table),
+        "category_totals": daily.category_totals(table),
+        "chart": _inline_svg(daily_chart(table, fmt="svg")) if table.rows else None,
+        "peak": peak,
+        "staffing": staffing,
+        "params": {"target": target, "aht": aht, "hours": hours, "patience": patience},
+        "start": start,
+        "end": end,
+        "weekdays": "月火水木金土日",
+    }
+    return render(request, me, "console/report_daily.html", context)
+
+
+@router.get("/i/{slug}/report/download/{kind}")
+def report_download(
+    slug: Slug,
+    desk: DeskDep,
+    me: Reader,
+    kind: Literal["daily.csv", "daily.xlsx", "chart.png", "chart.svg", "staffing.csv"],
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> Response:
+    """The report as a file."""
+    table = _table(desk, slug, start, end)
+    name = f"{slug}-{kind}"
+    if kind == "daily.csv":
+        body: bytes = daily.to_csv(table).encode("utf-8-sig")
+        media = "text/csv; charset=utf-8"
+    elif kind == "daily.xlsx":
+        body = council_workbook(table)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind == "staffing.csv":
+        lines = ["date,offered,answered,answer_rate,implied_agents,agents_needed,lines_needed"]
+        for row in staffing_table(desk.db, slug):
+            st = row.staffing
+            lines.append(
+                f"{row.day},{st.offered},{st.answered},{st.answer_rate:.3f},"
+                f"{'' if st.implied_agents is None else f'{st.implied_agents:.2f}'},"
+                f"{st.agents_needed or ''},{st.lines_needed or ''}"
+            )
+        body = ("\n".join(lines) + "\n").encode("utf-8-sig")
+        media = "text/csv; charset=utf-8"
+    else:
+        fmt = kind.split(".")[1]
+        body = daily_chart(table, fmt=fmt)
+        media = "image/png" if fmt == "png" else "image/svg+xml"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/i/{slug}/regulator")
+def regulator(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reader,
+    discovered: Day = None,
+    unauthorised: Annotated[bool, Query()] = False,
+    download: Annotated[Literal["", "md", "xlsx"], Query()] = "",
+) -> Response:
+    """The 個人情報保護委員会 漏えい等報告 draft (blank items stay visibly blank)."""
+    inputs = regulator_inputs(
+        desk.db, slug, discovered_on=discovered, unauthorised_access=unauthorised
+    )
+    if download == "xlsx":
+        return Response(
+            draft_workbook(inputs),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-report-draft.xlsx"'},
+        )
+    text = draft_markdown(inputs)
+    if download == "md":
+        return Response(
+            text,
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{slug}-report-draft.md"'},
+        )
+    context = incident_context(desk, slug, "regulator")
+    context |= {"draft": text, "discovered": discovered, "unauthorised": unauthorised}
+    return render(request, me, "console/report_regulator.html", context)
