@@ -165,11 +165,28 @@ def _table(desk: Any, slug: str, start: date | None, end: date | None) -> DailyT
     return daily.daily_table(desk.db, slug, start=start, end=end)
 
 
+_STYLE_BLOCK = re.compile(r"<style.*?</style>", re.S | re.I)
+_STYLE_ATTR = re.compile(r'style="([^"]*)"')
+
+
+def _presentation(match: re.Match[str]) -> str:
+    """`style="fill: #fff; stroke: none"` as presentation attributes (`fill="#fff" …`), which
+    the console's Content-Security-Policy (no inline styles) leaves alone."""
+    attrs = []
+    for declaration in match.group(1).split(";"):
+        name, _, value = declaration.partition(":")
+        if name.strip() and value.strip():
+            attrs.append(f'{name.strip()}="{value.strip()}"')
+    return " ".join(attrs)
+
+
 def _inline_svg(svg: bytes) -> Markup:
-    """Our own chart's SVG, inlined: the XML prolog dropped, any script stripped to be safe."""
+    """Our own chart's SVG, inlined: the XML prolog, style blocks and any script dropped, inline
+    styles turned into presentation attributes so that the strict CSP does not blank it."""
     text = svg.decode("utf-8")
     text = text[text.index("<svg") :]
-    return Markup(_SCRIPT.sub("", text))
+    text = _STYLE_ATTR.sub(_presentation, _STYLE_BLOCK.sub("", _SCRIPT.sub("", text)))
+    return Markup(text)
 
 
 @router.get("/i/{slug}/report")
