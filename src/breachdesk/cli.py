@@ -255,6 +255,15 @@ def demo(
             else f"A: (回答できません) 窓口 {a.contact.phone if a.contact else '-'}"
         )
     if serve:
+        import secrets
+
+        from breachdesk.auth import service as auth
+
+        if not run(lambda: auth.list_users(d.db)):
+            password = secrets.token_urlsafe(12)
+            run(lambda: auth.create_user(d.db, "demo", password, "admin", display_name="デモ"))
+            typer.echo(f"\nconsole: http://{host}:{port}/console  user: demo  password: {password}")
+        typer.echo(f"help page: http://{host}:{port}/i/{DEMO_SLUG}")
         serve_(host=host, port=port, workers=1)
 
 
