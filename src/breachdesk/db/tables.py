@@ -284,7 +284,11 @@ class Inquiry(Base):
     """
 
     __tablename__ = "inquiries"
-    __table_args__ = (Index("ix_inquiries_report", "incident_id", "day", "outcome", "category_id"),)
+    # Covering indexes: the daily report (phone calls by day, outcome, category) and the list.
+    __table_args__ = (
+        Index("ix_inquiries_report", "incident_id", "channel", "day", "outcome", "category_id"),
+        Index("ix_inquiries_recent", "incident_id", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))

@@ -120,8 +120,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inquiries", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_inquiries_report", ["incident_id", "day", "outcome", "category_id"], unique=False
+            "ix_inquiries_report",
+            ["incident_id", "channel", "day", "outcome", "category_id"],
+            unique=False,
         )
+        batch_op.create_index("ix_inquiries_recent", ["incident_id", "received_at"], unique=False)
 
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("category_id", sa.Integer(), nullable=True))
@@ -139,6 +142,7 @@ def downgrade() -> None:
         batch_op.drop_column("category_id")
 
     with op.batch_alter_table("inquiries", schema=None) as batch_op:
+        batch_op.drop_index("ix_inquiries_recent")
         batch_op.drop_index("ix_inquiries_report")
 
     op.drop_table("inquiries")
