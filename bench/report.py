@@ -48,9 +48,7 @@ PG_SCHEMA = "bench_report"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Candidate indexes tried in the bench database only (name, columns).
-VARIANTS = (
-    ("ix_bench_channel_after_day", "incident_id, day, channel, outcome, category_id"),
-)
+VARIANTS = (("ix_bench_channel_after_day", "incident_id, day, channel, outcome, category_id"),)
 
 # One day's inquiries from a counter `i`: a multiplicative hash picks channel, outcome and
 # category; phone calls are busy with the day's busy share, mail and web never are.
@@ -282,7 +280,9 @@ def run_one(kind: str, size: int, args: argparse.Namespace) -> None:
             ("phone table (default)", PHONE),
             ("all channels", None),
         ]
-        print("  index: ix_inquiries_report (incident_id, channel, day, outcome, category_id) [migration]")
+        print(
+            "  index: ix_inquiries_report (incident_id, channel, day, outcome, category_id) [migration]"
+        )
         for label, channels in cases:
             report_case(label, db, args.runs, size, channels)
         if args.no_variants:

@@ -37,7 +37,7 @@ def test_an_approved_edit_in_one_instance_is_served_by_the_other(
     db: Database, tmp_path: Path
 ) -> None:
     one, client_one = instance(db, tmp_path)
-    two, client_two = instance(db, tmp_path)
+    _two, client_two = instance(db, tmp_path)
     one.import_documents(SLUG, [FIXTURES / "qa_faq.txt"])
     before = ask(client_two)
     first = ask(client_one)
