@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from console_session import PASSWORD, signed_in
 from fastapi.testclient import TestClient
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
-from breachdesk.web.app import create_app
 
-PASSWORD = "correct horse battery"
 SLUG = "aozora"
 FAQ = "Q1. 漏えいした情報は何ですか？\nA1. 氏名と住所です。\n\nQ2. 補償はありますか？\nA2. 500円分のポイントを付与します。\n"
 
@@ -25,20 +24,6 @@ def desk(tmp_path: Path) -> Desk:
     for name, role in (("ada", "admin"), ("eri", "editor"), ("vic", "viewer"), ("ola", "operator")):
         auth.create_user(the_desk.db, name, PASSWORD, role)
     return the_desk
-
-
-def signed_in(desk: Desk, user: str) -> tuple[TestClient, str]:
-    client = TestClient(create_app(desk.settings, desk=desk), base_url="https://testserver")
-    page = client.get("/console/login")
-    field = HTMLParser(page.text).css_first('input[name="csrf_token"]')
-    assert field is not None
-    client.post(
-        "/console/login",
-        data={"username": user, "password": PASSWORD, "csrf_token": field.attributes["value"]},
-    )
-    principal = auth.resolve_session(desk.db, str(client.cookies.get("bd_session")), hours=1)
-    assert principal is not None and principal.csrf_token
-    return client, principal.csrf_token
 
 
 def upload(client: TestClient, csrf: str, name: str, text: str) -> object:

@@ -6,30 +6,13 @@ import io
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
+from console_session import PASSWORD, signed_in
 from openpyxl import load_workbook
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
-from breachdesk.web.app import create_app
-
-PASSWORD = "correct horse battery"
-
-
-def signed_in(desk: Desk, user: str) -> tuple[TestClient, str]:
-    client = TestClient(create_app(desk.settings, desk=desk), base_url="https://testserver")
-    page = client.get("/console/login")
-    field = HTMLParser(page.text).css_first('input[name="csrf_token"]')
-    assert field is not None
-    client.post(
-        "/console/login",
-        data={"username": user, "password": PASSWORD, "csrf_token": field.attributes["value"]},
-    )
-    principal = auth.resolve_session(desk.db, str(client.cookies.get("bd_session")), hours=1)
-    assert principal is not None and principal.csrf_token
-    return client, principal.csrf_token
 
 
 @pytest.fixture

@@ -108,14 +108,7 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         for n, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield n, ["" if v is None else _cell(v) for v in row]
         return
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DocumentFormatError(str(path), None, "not UTF-8 or Shift_JIS (CP932) text")
+    text = decode_csv(path, data)
     dialect = (
         "excel-tab"
         if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",")
@@ -123,6 +116,16 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     )
     for n, row in enumerate(csv.reader(io.StringIO(text), dialect=dialect), start=1):
         yield n, row
+
+
+def decode_csv(path: Path, data: bytes) -> str:
+    """A CSV export's text: UTF-8 (with or without BOM) or Shift_JIS (CP932), as Excel writes."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentFormatError(str(path), None, "not UTF-8 or Shift_JIS (CP932) text")
 
 
 def _cell(value: Any) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from breachdesk.db import Database
 from breachdesk.db.tables import Campaign, CampaignDelivery
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
+from breachdesk.inquiries.calllog import decode_csv
 from breachdesk.kb.service import get_incident
 
 CHANNELS = ("mail", "sms", "letter", "web")
@@ -128,15 +129,7 @@ def _status(text: str) -> str | None:
 
 def import_delivery_results(db: Database, campaign_id: int, path: Path) -> tuple[int, int]:
     """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced)."""
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DocumentFormatError(str(path), None, "not UTF-8 or Shift_JIS (CP932) text")
+    text = decode_csv(path, path.read_bytes())
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise DocumentFormatError(str(path), None, "the file is empty")

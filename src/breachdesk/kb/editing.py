@@ -275,20 +275,25 @@ def create_entry(
         return eid
 
 
+def _draft(s: Session, entry: Entry, version: int) -> EntryVersion:
+    row = s.scalar(
+        select(EntryVersion).where(
+            EntryVersion.entry_id == entry.id, EntryVersion.version == version
+        )
+    )
+    if row is None:
+        raise NotFoundError("entry version", f"{entry.id} v{version}")
+    if row.status != "draft":
+        raise ConflictError(f"version {version} is {row.status}, not a draft")
+    return row
+
+
 def approve_version(db: Database, slug: str, entry_id: str, version: int, *, actor: str) -> None:
     """Approve a draft: from now on it is the text served for this entry."""
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
-        row = s.scalar(
-            select(EntryVersion).where(
-                EntryVersion.entry_id == entry.id, EntryVersion.version == version
-            )
-        )
-        if row is None:
-            raise NotFoundError("entry version", f"{entry_id} v{version}")
-        if row.status != "draft":
-            raise ConflictError(f"version {version} is {row.status}, not a draft")
+        row = _draft(s, entry, version)
         served = _served(s, entry.id)
         if served is not None and served.version > version:
             raise ConflictError(
@@ -305,15 +310,7 @@ def reject_version(db: Database, slug: str, entry_id: str, version: int, *, acto
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
-        row = s.scalar(
-            select(EntryVersion).where(
-                EntryVersion.entry_id == entry.id, EntryVersion.version == version
-            )
-        )
-        if row is None:
-            raise NotFoundError("entry version", f"{entry_id} v{version}")
-        if row.status != "draft":
-            raise ConflictError(f"version {version} is {row.status}, not a draft")
+        row = _draft(s, entry, version)
         row.status = "rejected"
         row.approved_by = actor
         row.approved_at = utcnow()
