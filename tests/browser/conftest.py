@@ -24,6 +24,7 @@ from breachdesk.desk import Desk
 from breachdesk.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -146,3 +147,14 @@ def console_errors(page: Any) -> list[str]:
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: a temporary folder, so that a test run
+    leaves the checkout clean, or docs/screenshots when BREACHDESK_SCREENSHOTS=docs is set (how
+    the README's pictures are refreshed)."""
+    if os.environ.get("BREACHDESK_SCREENSHOTS") == "docs":
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SHOTS
+    return tmp_path_factory.mktemp("screenshots")

@@ -13,7 +13,6 @@ from breachdesk.auth import service as auth
 from breachdesk.kb import editing
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 SLUG = "browser-shop"
 FAQ = (
@@ -39,7 +38,7 @@ def people(live_server: Any) -> None:
 
 
 def test_an_editor_uploads_edits_approves_and_the_public_page_serves_it(
-    page: Any, live_server: Any, people: None, tmp_path: Path
+    page: Any, live_server: Any, people: None, tmp_path: Path, shots: Path
 ) -> None:
     base = live_server.url
     log_in(page, base, "b-editor")
@@ -57,7 +56,7 @@ def test_an_editor_uploads_edits_approves_and_the_public_page_serves_it(
     expect(page.locator("body")).to_contain_text("承認待ち")
     page.locator('form[action$="/versions/2/approve"] button').click()
     expect(page.locator("body")).to_contain_text("公開中")
-    page.screenshot(path=str(SHOTS / "console-entry.png"), full_page=True)
+    page.screenshot(path=str(shots / "console-entry.png"), full_page=True)
 
     page.goto(f"{base}/i/{SLUG}")
     page.locator("#q").fill("お詫びの品はありますか")
@@ -87,11 +86,11 @@ def test_a_viewer_sees_no_edit_form_and_a_forced_post_is_refused(
 
 
 def test_the_report_page_draws_the_seed_table(
-    page: Any, live_server: Any, people: None, seeds: dict[str, Path]
+    page: Any, live_server: Any, people: None, seeds: dict[str, Path], shots: Path
 ) -> None:
     live_server.desk.import_documents("kokocoupon", [seeds["kokocoupon"]])
     log_in(page, live_server.url, "b-viewer")
     page.goto(f"{live_server.url}/console/i/kokocoupon/report")
     expect(page.locator("#daily tbody tr")).to_have_count(42)
     expect(page.locator("figure.chart svg")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "console-report.png"), full_page=False)
+    page.screenshot(path=str(shots / "console-report.png"), full_page=False)

@@ -3,7 +3,8 @@
 Acceptance-like checks on the cellcellar seed (read at run time): a typed question is answered in
 place with an approved entry's text, an off-topic question shows the desk card, the page works
 with JavaScript off, feedback thanks, and a 360 px screen never scrolls sideways. The test run
-writes docs/screenshots/public-desktop.png and public-360.png.
+saves public-desktop.png and public-360.png (into docs/screenshots with
+BREACHDESK_SCREENSHOTS=docs).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.browser
 SEED = "cellcellar"
 MARKUP = "markup-test"
 SCRIPT = "<script>alert(1)</script>"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SECURITY_CODE_QUESTION = "セキュリティコードも漏れたのですか"
 OFF_TOPIC_QUESTION = "明日の天気は晴れますか"
 
@@ -169,7 +169,9 @@ def test_markup_in_an_answer_is_shown_as_text_and_never_runs(
     assert console_errors == []
 
 
-def test_on_a_desktop_the_desk_card_is_beside_the_question_box(page: Any, live_server: Any) -> None:
+def test_on_a_desktop_the_desk_card_is_beside_the_question_box(
+    page: Any, live_server: Any, shots: Path
+) -> None:
     page.goto(f"{live_server.url}/i/{SEED}")
     ask(page, SECURITY_CODE_QUESTION)
     question_box = page.locator("#ask").bounding_box()
@@ -178,11 +180,12 @@ def test_on_a_desktop_the_desk_card_is_beside_the_question_box(page: Any, live_s
     assert question_box["y"] == overview["y"] and question_box["x"] < overview["x"]
     page.evaluate("window.scrollTo(0, 0)")
     expect(page.locator("#overview a.tel")).to_be_in_viewport()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "public-desktop.png"))
+    page.screenshot(path=str(shots / "public-desktop.png"))
 
 
-def test_a_360px_screen_has_no_horizontal_scroll(browser: Any, live_server: Any) -> None:
+def test_a_360px_screen_has_no_horizontal_scroll(
+    browser: Any, live_server: Any, shots: Path
+) -> None:
     context = browser.new_context(
         viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True, locale="ja-JP"
     )
@@ -194,8 +197,7 @@ def test_a_360px_screen_has_no_horizontal_scroll(browser: Any, live_server: Any)
             page.locator("#faq summary").first.click()
             width = page.evaluate("document.scrollingElement.scrollWidth")
             assert width <= 360, (slug, width)
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(SHOTS / "public-360.png"), full_page=True)
+        page.screenshot(path=str(shots / "public-360.png"), full_page=True)
     finally:
         context.close()
