@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         default=5,
         description="Failed logins per user name (or 4x per address) within 15 minutes before login is refused.",
     )
+    web_blas_threads: int = Field(
+        default=1,
+        description="Linear-algebra (BLAS) threads per web worker; more than one makes the workers fight over the cores.",
+    )
     rate_limit_per_minute: int = Field(
         default=120,
         description="Public requests (page, ask, feedback) per client address per minute; 0 turns the limit off.",

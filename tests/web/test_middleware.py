@@ -89,3 +89,27 @@ def test_a_streamed_body_over_the_limit_is_refused(client: TestClient) -> None:
     )
     assert response.status_code == 413
     assert "byte limit" in response.json()["error"]
+
+
+def test_each_web_worker_runs_the_configured_number_of_blas_threads(tmp_path: Path) -> None:
+    from threadpoolctl import OpenBLASController, threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    before = blas_threads()
+    if not before:
+        pytest.skip("numpy here is linked to no BLAS that threadpoolctl can see")
+    # OpenBLAS obeys only the first thread that set a limit; in a server that is the worker's
+    # main thread running the lifespan, here it would be whichever test got there first.
+    OpenBLASController.clear_controlling_thread(force=True)
+    try:
+        with make_client(tmp_path, web_blas_threads=1):  # the lifespan runs on entering
+            assert blas_threads() == {1}
+        OpenBLASController.clear_controlling_thread(force=True)
+        with make_client(tmp_path / "b", web_blas_threads=3):
+            assert blas_threads() == {3}
+    finally:
+        OpenBLASController.clear_controlling_thread(force=True)
+        threadpool_limits(limits=max(before), user_api="blas")
+        OpenBLASController.clear_controlling_thread(force=True)
