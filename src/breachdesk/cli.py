@@ -642,6 +642,15 @@ def campaign_export_bounced(
         out.write_text(text, encoding="utf-8")
 
 
+@campaign_app.command("purge")
+def campaign_purge(campaign: Annotated[int, typer.Argument(help="Campaign id.")]) -> None:
+    """Forget a campaign's recipients once the follow-up went out (the counts stay)."""
+    from breachdesk.inquiries.campaigns import purge_deliveries
+
+    removed = run(lambda: purge_deliveries(desk().db, campaign))
+    typer.echo(f"{removed} recipients forgotten")
+
+
 # --- Step 2: console users and API tokens (`breachdesk user|token`) ------------------------
 
 user_app = typer.Typer(help="Console users.", no_args_is_help=True)

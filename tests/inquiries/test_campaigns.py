@@ -6,8 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from breachdesk.db import Database
+from breachdesk.db.tables import CampaignDelivery
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
 from breachdesk.inquiries.campaigns import (
     add_campaign,
@@ -62,6 +64,26 @@ def test_delivery_results_and_the_bounced_export(incident: Database, tmp_path: P
     assert sms.follows == mail.id
     assert purge_deliveries(incident, mail.id) == 4
     assert export_bounced(incident, mail.id).splitlines() == ["recipient,reason"]
+    # The counts stay; the addresses do not, and a second purge has nothing left to forget.
+    assert delivery_summary(incident, mail.id)[:2] == (3, 1)
+    with incident.read() as s:
+        stored = s.scalars(select(CampaignDelivery.recipient)).all()
+    assert len(stored) == 4 and not any("@" in r for r in stored)
+    assert purge_deliveries(incident, mail.id) == 0
+
+
+def test_a_campaign_of_another_incident_is_not_found_through_it(
+    incident: Database, tmp_path: Path
+) -> None:
+    editing.create_incident(incident, "other", "別の事案")
+    theirs = add_campaign(incident, "other", channel="mail", sent_on=date(2022, 7, 29))
+    path = tmp_path / "results.csv"
+    path.write_text("recipient,status\na@example.jp,bounced\n", encoding="utf-8")
+    with pytest.raises(NotFoundError):
+        import_delivery_results(incident, theirs.id, path, slug=SLUG)
+    assert import_delivery_results(incident, theirs.id, path, slug="other") == (0, 1)
+    with pytest.raises(NotFoundError):
+        export_bounced(incident, theirs.id, slug=SLUG)
 
 
 def test_a_bad_results_file_changes_nothing(incident: Database, tmp_path: Path) -> None:

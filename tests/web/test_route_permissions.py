@@ -36,6 +36,7 @@ VALUES = {
     "token_id": "1",
     "file_name": "sakura-faq.txt",
     "kind": "daily.csv",
+    "campaign_id": "1",
 }
 
 

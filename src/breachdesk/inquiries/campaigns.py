@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Campaign, CampaignDelivery
@@ -28,6 +29,7 @@ RECIPIENT = ("recipient", "宛先", "email", "mail", "メールアドレス", "p
 STATUS = ("status", "結果", "配信結果", "送信結果", "ステータス")
 REASON = ("reason", "理由", "エラー内容", "詳細")
 DELIVERED = ("delivered", "成功", "配信済", "送信済", "到達", "ok", "success")
+PURGED = "(purged) #"  # a forgotten recipient: no mail address or phone number starts so
 BOUNCED = ("bounced", "bounce", "エラー", "不達", "失敗", "宛先不明", "failed", "error")
 
 
@@ -127,8 +129,20 @@ def _status(text: str) -> str | None:
     return None
 
 
-def import_delivery_results(db: Database, campaign_id: int, path: Path) -> tuple[int, int]:
-    """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced)."""
+def _campaign(s: Session, campaign_id: int, slug: str | None) -> Campaign:
+    """The campaign, which must belong to the incident `slug` when one is given."""
+    campaign = s.get(Campaign, campaign_id)
+    if campaign is None or (slug is not None and campaign.incident_id != get_incident(s, slug).id):
+        raise NotFoundError("campaign", str(campaign_id))
+    return campaign
+
+
+def import_delivery_results(
+    db: Database, campaign_id: int, path: Path, *, slug: str | None = None
+) -> tuple[int, int]:
+    """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
+
+    With `slug`, a campaign of another incident is not found (as the web routes need)."""
     text = decode_csv(path, path.read_bytes())
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
@@ -172,9 +186,7 @@ def import_delivery_results(db: Database, campaign_id: int, path: Path) -> tuple
             str(path), None, f"{len(problems)} bad rows — " + "; ".join(problems[:10])
         )
     with db.transaction() as s:
-        campaign = s.get(Campaign, campaign_id)
-        if campaign is None:
-            raise NotFoundError("campaign", str(campaign_id))
+        _campaign(s, campaign_id, slug)
         existing = {
             d.recipient: d
             for d in s.scalars(
@@ -215,18 +227,19 @@ def delivery_summary(db: Database, campaign_id: int) -> tuple[int, int, int | No
         return delivered, bounced, unknown
 
 
-def export_bounced(db: Database, campaign_id: int) -> str:
+def export_bounced(db: Database, campaign_id: int, *, slug: str | None = None) -> str:
     """The bounced recipients as CSV (header `recipient,reason`), for the next campaign."""
     with db.read() as s:
-        if s.get(Campaign, campaign_id) is None:
-            raise NotFoundError("campaign", str(campaign_id))
+        _campaign(s, campaign_id, slug)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["recipient", "reason"])
         for d in s.scalars(
             select(CampaignDelivery)
             .where(
-                CampaignDelivery.campaign_id == campaign_id, CampaignDelivery.status == "bounced"
+                CampaignDelivery.campaign_id == campaign_id,
+                CampaignDelivery.status == "bounced",
+                CampaignDelivery.recipient.not_like(f"{PURGED}%"),
             )
             .order_by(CampaignDelivery.id)
         ):
@@ -235,12 +248,18 @@ def export_bounced(db: Database, campaign_id: int) -> str:
 
 
 def purge_deliveries(db: Database, campaign_id: int) -> int:
-    """Delete a campaign's recipients (keep its counts in the campaign row); returns how many."""
+    """Forget a campaign's recipients once the follow-up went out; returns how many.
+
+    Each row's address or number is replaced by a placeholder, so the delivered and bounced
+    counts stay while no personal data does; purged rows are never exported."""
     with db.transaction() as s:
-        campaign = s.get(Campaign, campaign_id)
-        if campaign is None:
-            raise NotFoundError("campaign", str(campaign_id))
-        result = s.execute(
-            delete(CampaignDelivery).where(CampaignDelivery.campaign_id == campaign_id)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        _campaign(s, campaign_id, None)
+        rows = s.scalars(
+            select(CampaignDelivery).where(
+                CampaignDelivery.campaign_id == campaign_id,
+                CampaignDelivery.recipient.not_like(f"{PURGED}%"),
+            )
+        ).all()
+        for row in rows:
+            row.recipient, row.reason = f"{PURGED}{row.id}", ""
+        return len(rows)

@@ -24,6 +24,7 @@ from breachdesk.review import service as review
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.security import requires
+from breachdesk.web.uploads import copy_upload, upload_name
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -198,13 +199,21 @@ def upload_documents(
 ) -> list[ImportOut]:
     """Import documents into the incident with the same importers and errors as the CLI."""
     with tempfile.TemporaryDirectory(prefix="breachdesk-upload-") as tmp:
-        paths = []
+        paths: list[Path] = []
+        budget = desk.settings.max_upload_bytes
         for upload in files:
-            name = Path(upload.filename or "").name
-            if not name or name.startswith("."):
+            name = upload_name(upload.filename)
+            if not name:
                 raise InvalidInputError("every upload needs a file name", where="files")
             path = Path(tmp) / name
-            path.write_bytes(upload.file.read())
+            if path in paths:
+                raise InvalidInputError(f"two uploads are named {name}", where="files")
+            written = copy_upload(upload, path, budget)
+            if written is None:
+                raise InvalidInputError(
+                    f"the uploads are over {desk.settings.max_upload_bytes:,} bytes", where="files"
+                )
+            budget -= written
             paths.append(path)
         results = desk.import_documents(slug, paths, actor=who.name)
     audit(request, who, "documents.import", slug, {"files": [r.file_name for r in results]})

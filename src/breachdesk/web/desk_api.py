@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
+from breachdesk.inquiries.calllog import import_call_log
 from breachdesk.reports import daily
-from breachdesk.web.api import ERRORS, Limit, Offset, Page, Slug
+from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.automation import Editor, Reader, Reviewer, audit
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1", tags=["desk"])
 
@@ -196,6 +198,70 @@ def add_campaign(
         follows=c.follows,
         delivered=0,
         bounced=0,
+    )
+
+
+class CallLogOut(BaseModel):
+    file_name: str
+    calls: int
+    answered: int
+    busy: int
+    other: int
+
+
+class DeliveryOut(BaseModel):
+    delivered: int
+    bounced: int
+
+
+UploadedFile = Annotated[UploadFile, File(description="The file, as multipart form data.")]
+
+
+@router.post("/incidents/{slug}/calls", status_code=201, responses=ERRORS)
+def import_calls(
+    slug: Slug, file: UploadedFile, request: Request, desk: DeskDep, who: Editor
+) -> CallLogOut:
+    """Import a phone system's call log (CSV or XLSX, one row per call): all rows or none; a
+    bad file is a 422 naming every bad row."""
+    with saved_upload(file, desk.settings.max_upload_bytes) as path:
+        r = import_call_log(desk.db, slug, path)
+    audit(request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
+    return CallLogOut(
+        file_name=r.file_name, calls=r.calls, answered=r.answered, busy=r.busy, other=r.other
+    )
+
+
+@router.post("/incidents/{slug}/campaigns/{campaign_id}/results", responses=ERRORS)
+def import_campaign_results(
+    slug: Slug,
+    campaign_id: Id,
+    file: UploadedFile,
+    request: Request,
+    desk: DeskDep,
+    who: Editor,
+) -> DeliveryOut:
+    """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
+    with saved_upload(file, desk.settings.max_upload_bytes) as path:
+        delivered, bounced = campaign_service.import_delivery_results(
+            desk.db, campaign_id, path, slug=slug
+        )
+    detail = {"delivered": delivered, "bounced": bounced}
+    audit(request, who, "campaign.results", f"{slug}/{campaign_id}", dict(detail))
+    return DeliveryOut(delivered=delivered, bounced=bounced)
+
+
+@router.get(
+    "/incidents/{slug}/campaigns/{campaign_id}/bounced",
+    response_class=Response,
+    responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+)
+def bounced(slug: Slug, campaign_id: Id, request: Request, desk: DeskDep, who: Editor) -> Response:
+    """The bounced recipients as CSV (`recipient,reason`), the next campaign's audience.
+    Personal data: editors only, and every export is audited."""
+    body = campaign_service.export_bounced(desk.db, campaign_id, slug=slug)
+    audit(request, who, "campaign.export_bounced", f"{slug}/{campaign_id}", {})
+    return Response(
+        body, media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"}
     )
 
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from breachdesk.errors import BreachdeskError
+from breachdesk.errors import BreachdeskError, DocumentFormatError, NotFoundError
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
+from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.categories import ensure_categories
 from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
@@ -23,6 +25,7 @@ from breachdesk.reports.regulator import draft_markdown, draft_workbook
 from breachdesk.reports.service import regulator_inputs, staffing_table
 from breachdesk.reports.staffing import staffing_for_day
 from breachdesk.reports.xlsx import council_workbook
+from breachdesk.web.api import Id
 from breachdesk.web.console.pages import (
     Editor,
     Reader,
@@ -35,6 +38,7 @@ from breachdesk.web.console.pages import (
     slug_url,
 )
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.uploads import saved_upload
 
 router = APIRouter()
 
@@ -159,6 +163,90 @@ def add_campaign(
     )
     audit(request, me, "campaign.add", f"{slug}/{view.id}", {"channel": channel})
     return redirect(request, slug_url(slug, "campaigns"), "キャンペーンを記録しました。")
+
+
+def _upload_failed(exc: BreachdeskError) -> tuple[str, list[str]]:
+    """A rejected upload as a flash message: the file and, for bad rows, every row named."""
+    if isinstance(exc, CallLogError):
+        rows = [f"{line}行目：{why}" for line, why in exc.problems]
+        return f"{Path(exc.path).name} は取り込みませんでした（{len(rows)}行に誤り）。", rows
+    if isinstance(exc, DocumentFormatError):
+        where = f"{exc.line}行目：" if exc.line else ""
+        return f"{Path(exc.path).name} は取り込みませんでした：{where}{exc.reason}", []
+    return f"取り込みませんでした：{exc}", []
+
+
+@router.post("/i/{slug}/calls")
+def import_calls(
+    request: Request, slug: Slug, desk: DeskDep, me: Editor, file: Annotated[UploadFile, File()]
+) -> Response:
+    """Import a phone system's call log (CSV or XLSX): every row, or none with each bad row."""
+    try:
+        with saved_upload(file, desk.settings.max_upload_bytes) as path:
+            result = import_call_log(desk.db, slug, path)
+    except NotFoundError:
+        raise
+    except BreachdeskError as exc:
+        text, lines = _upload_failed(exc)
+        return redirect(request, slug_url(slug, "desk"), text, kind="error", lines=lines)
+    audit(request, me, "calls.import", slug, {"file": result.file_name, "calls": result.calls})
+    return redirect(
+        request,
+        slug_url(slug, "desk"),
+        f"{result.file_name}：{result.calls}件を取り込みました"
+        f"（応答 {result.answered}・話中/放棄 {result.busy}・その他 {result.other}）。",
+    )
+
+
+@router.post("/i/{slug}/campaigns/{campaign_id}/results")
+def import_campaign_results(
+    request: Request,
+    slug: Slug,
+    campaign_id: Id,
+    desk: DeskDep,
+    me: Editor,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
+    try:
+        with saved_upload(file, desk.settings.max_upload_bytes) as path:
+            delivered, bounced = campaign_service.import_delivery_results(
+                desk.db, campaign_id, path, slug=slug
+            )
+    except NotFoundError:
+        raise  # a campaign of another incident is a 404, not a flash message
+    except BreachdeskError as exc:
+        text, lines = _upload_failed(exc)
+        return redirect(request, slug_url(slug, "campaigns"), text, kind="error", lines=lines)
+    audit(
+        request,
+        me,
+        "campaign.results",
+        f"{slug}/{campaign_id}",
+        {"delivered": delivered, "bounced": bounced},
+    )
+    return redirect(
+        request,
+        slug_url(slug, "campaigns"),
+        f"#{campaign_id} の配信結果を取り込みました（配信済 {delivered}・不達 {bounced}）。",
+    )
+
+
+@router.get("/i/{slug}/campaigns/{campaign_id}/bounced.csv")
+def bounced_csv(
+    request: Request, slug: Slug, campaign_id: Id, desk: DeskDep, me: Editor
+) -> Response:
+    """The bounced recipients (personal data: editors only, audited) as the next audience."""
+    body = campaign_service.export_bounced(desk.db, campaign_id, slug=slug)
+    audit(request, me, "campaign.export_bounced", f"{slug}/{campaign_id}", {})
+    return Response(
+        body.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{slug}-campaign-{campaign_id}-bounced.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _table(desk: Any, slug: str, start: date | None, end: date | None) -> DailyTable:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -31,11 +30,11 @@ from breachdesk.web.console.pages import (
     slug_url,
 )
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.uploads import copy_upload, upload_name
 
 router = APIRouter()
 
 ShortText = Annotated[str, Form(max_length=300)]
-COPY_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -153,17 +152,6 @@ def upload_form(request: Request, slug: Slug, desk: DeskDep, me: Editor) -> Resp
     return _upload_page(request, desk, me, slug)
 
 
-def upload_name(raw: str | None) -> str:
-    """An uploaded file's name as stored: its base name only, NFC, no control characters.
-
-    Documents are versioned by file name, so the name is kept as the person's computer sent it
-    (NFC, because macOS sends decomposed kana) and only stripped of any folder part.
-    """
-    name = unicodedata.normalize("NFC", (raw or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".").strip()
-    return name[:200]
-
-
 @router.post("/i/{slug}/upload")
 def upload(
     request: Request,
@@ -205,19 +193,17 @@ def upload(
                 return _upload_page(
                     request, desk, me, slug, problem=problem, format=chosen, status=422
                 )
-            with path.open("wb") as out:
-                while chunk := item.file.read(COPY_CHUNK):
-                    total += len(chunk)
-                    if total > limit:
-                        problem = {
-                            "file": name,
-                            "line": None,
-                            "reason": f"合計 {limit:,} バイトの上限を超えています。",
-                        }
-                        return _upload_page(
-                            request, desk, me, slug, problem=problem, format=chosen, status=413
-                        )
-                    out.write(chunk)
+            written = copy_upload(item, path, limit - total)
+            if written is None:
+                problem = {
+                    "file": name,
+                    "line": None,
+                    "reason": f"合計 {limit:,} バイトの上限を超えています。",
+                }
+                return _upload_page(
+                    request, desk, me, slug, problem=problem, format=chosen, status=413
+                )
+            total += written
             paths.append(path)
         try:
             results = desk.import_documents(slug, paths, format=chosen, actor=me.name)
