@@ -105,3 +105,28 @@ def test_durations() -> None:
     assert parse_duration("") is None
     with pytest.raises(ValueError):
         parse_duration("1分")
+
+
+def test_carriage_returns_end_rows_and_a_quoted_note_keeps_its_line(
+    incident: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls-cr.csv"
+    text = '着信日時,結果,メモ\r2022/7/29 9:01,応答,"二行の\rメモ"\r2022/7/29 9:02,謎,\r'
+    path.write_bytes(text.encode("cp932"))
+    with pytest.raises(CallLogError) as err:
+        import_call_log(incident, SLUG, path)
+    assert err.value.problems == [(4, err.value.problems[0][1])]  # the row after a 2-line note
+    path.write_bytes(text.replace("謎", "話中").encode("cp932"))
+    assert import_call_log(incident, SLUG, path).calls == 2
+
+
+def test_text_that_is_not_csv_is_a_format_error_with_its_line(
+    incident: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "calls.csv"
+    # A field over the csv module's limit (128 kB), as a binary file renamed .csv can give.
+    path.write_bytes("着信日時,結果\n".encode() + b'"' + b"x" * 200_000 + b'",1\n')
+    with pytest.raises(DocumentFormatError) as err:
+        import_call_log(incident, SLUG, path)
+    assert err.value.line == 2 and "CSV" in err.value.reason
+    assert list_inquiries(incident, SLUG)[1] == 0

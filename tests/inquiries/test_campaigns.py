@@ -106,3 +106,14 @@ def test_bad_campaigns_are_refused(incident: Database) -> None:
         add_campaign(incident, SLUG, channel="sms", sent_on=date(2022, 7, 29), follows=999)
     with pytest.raises(NotFoundError):
         export_bounced(incident, 999)
+
+
+def test_results_with_carriage_returns_or_binary_noise(incident: Database, tmp_path: Path) -> None:
+    mail = add_campaign(incident, SLUG, channel="mail", sent_on=date(2022, 7, 29))
+    path = tmp_path / "results.csv"
+    path.write_bytes(b"recipient,status\ra@example.jp,bounced\rb@example.jp,delivered\r")
+    assert import_delivery_results(incident, mail.id, path) == (1, 1)
+    path.write_bytes("ó\x06£\rÍ\U000b9887".encode())  # what a fuzzer sent: no header, no rows
+    with pytest.raises(DocumentFormatError):
+        import_delivery_results(incident, mail.id, path)
+    assert delivery_summary(incident, mail.id)[:2] == (1, 1)

@@ -114,8 +114,22 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         if text.split("\n", 1)[0].count("\t") > text.split("\n", 1)[0].count(",")
         else "excel"
     )
-    for n, row in enumerate(csv.reader(io.StringIO(text), dialect=dialect), start=1):
-        yield n, row
+    yield from csv_rows(path, text, dialect=dialect)
+
+
+def csv_rows(path: Path, text: str, *, dialect: str = "excel") -> Iterator[tuple[int, list[str]]]:
+    """CSV rows with the line each starts on; any line ending (CR, LF, CRLF) is a row's end,
+    and text the csv module cannot read is a `DocumentFormatError` naming that line."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DocumentFormatError(
+            str(path), reader.line_num or 1, f"not readable CSV: {exc}"
+        ) from exc
 
 
 def decode_csv(path: Path, data: bytes) -> str:

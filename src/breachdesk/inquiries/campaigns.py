@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from breachdesk.db import Database
 from breachdesk.db.tables import Campaign, CampaignDelivery
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
-from breachdesk.inquiries.calllog import decode_csv
+from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.kb.service import get_incident
 
 CHANNELS = ("mail", "sms", "letter", "web")
@@ -144,10 +144,10 @@ def import_delivery_results(
 
     With `slug`, a campaign of another incident is not found (as the web routes need)."""
     text = decode_csv(path, path.read_bytes())
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv_rows(path, text))
     if not rows:
         raise DocumentFormatError(str(path), None, "the file is empty")
-    header = [_norm(h) for h in rows[0]]
+    header = [_norm(h) for h in rows[0][1]]
 
     def column(names: tuple[str, ...], required: bool) -> int | None:
         for name in names:
@@ -167,7 +167,7 @@ def import_delivery_results(
     assert who is not None and status_col is not None
     results: dict[str, tuple[str, str]] = {}
     problems: list[str] = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         if not any(c.strip() for c in row):
             continue
         recipient = row[who].strip() if who < len(row) else ""
