@@ -70,7 +70,7 @@ def test_no_server_errors_under_schemathesis(seeds: dict[str, Path], tmp_path: P
                 "--max-examples",
                 os.environ.get("BREACHDESK_FUZZ_EXAMPLES", "25"),
                 "--seed",
-                "20261124",
+                os.environ.get("BREACHDESK_FUZZ_SEED", "20261124"),
                 "--workers",
                 "1",
                 "--max-time",
