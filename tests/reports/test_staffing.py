@@ -110,3 +110,10 @@ def test_the_implied_agents_reproduce_the_observed_rate() -> None:
     summary = staffing_for_day(140, 58)
     assert summary.answer_rate == pytest.approx(58 / 140)
     assert summary.agents_needed is not None and summary.agents_needed > implied
+
+
+def test_a_day_that_answered_everything_implies_only_enough_agents() -> None:
+    assert implied_agents(8, 8, hours_open=8, aht=300, patience=60) is None
+    assert implied_agents(0, 0, hours_open=8, aht=300, patience=60) is None
+    almost = implied_agents(400, 399, hours_open=8, aht=300, patience=60)
+    assert almost is not None and almost > 4  # 4.2 Erlangs of work need more than four

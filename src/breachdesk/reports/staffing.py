@@ -204,6 +204,7 @@ def lines_needed(
     return None
 
 
+
 def implied_agents(
     offered: int,
     answered: int,
@@ -217,9 +218,10 @@ def implied_agents(
 
     Found by bisection on a continuous agent count (the model's rate interpolated between whole
     agents), so a desk that answered 58 of 140 shows as, say, 2.4 agents rather than "2 or 3".
-    None when nothing was offered.
+    None when nothing was offered, and None when every call was answered: the model never
+    reaches 100 %, and "all answered" says only that there were enough agents, not how many.
     """
-    if offered <= 0:
+    if offered <= 0 or answered >= offered:
         return None
     observed = answered / offered
 
