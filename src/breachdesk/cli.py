@@ -390,34 +390,101 @@ def report_daily(
     typer.echo(daily.to_csv(table) if as_csv else daily.to_text(table), nl=False)
 
 
+TargetOpt = Annotated[float, typer.Option("--target", help="Target answer rate (0–1).")]
+AhtOpt = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
+HoursOpt = Annotated[
+    int | None,
+    typer.Option("--hours", help="Hours the desk is open per day [default: 8, or the profile's]."),
+]
+PatienceOpt = Annotated[float, typer.Option("--patience", help="Mean caller patience, seconds.")]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help='Intraday profile: a weight per open hour, e.g. "1,2,3,3,2,2,1,1".'
+    ),
+]
+
+
+def _assumptions(
+    target: float, aht: float, hours: int | None, patience: float, profile: str | None
+) -> Any:
+    from breachdesk.reports.staffing import Assumptions, parse_profile
+
+    weights = parse_profile(profile) if profile else None
+    open_hours = hours if hours is not None else len(weights) if weights else 8
+    return Assumptions(target, aht, open_hours, patience, weights)
+
+
 @report_app.command("staffing")
 def report_staffing(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
-    target: Annotated[float, typer.Option(help="Target answer rate (0–1).")] = 0.9,
-    aht: Annotated[float, typer.Option(help="Mean handling time, seconds.")] = 300.0,
-    hours: Annotated[int, typer.Option(help="Hours the desk is open per day.")] = 8,
-    patience: Annotated[float, typer.Option(help="Mean caller patience, seconds.")] = 60.0,
+    target: TargetOpt = 0.9,
+    aht: AhtOpt = 300.0,
+    hours: HoursOpt = None,
+    patience: PatienceOpt = 60.0,
+    profile: ProfileOpt = None,
+    agents: Annotated[
+        int | None, typer.Option("--agents", help="A plan: this many agents each day…", min=1)
+    ] = None,
+    lines: Annotated[
+        int | None, typer.Option("--lines", help="…on this many lines (default: one each).")
+    ] = None,
 ) -> None:
-    """Per day: answer rate, agents it implies, agents and lines needed for the target."""
-    from breachdesk.reports.service import staffing_table
+    """Per day: the answer rate, the agents it implies, the agents and lines needed for the
+    target; with --agents (and --lines), the answer rate, busy and hang-up shares of that plan."""
+    from breachdesk.reports.service import staffing_csv, staffing_table
 
-    rows = run(
-        lambda: staffing_table(
-            desk().db, incident, target=target, aht=aht, hours_open=hours, patience=patience
+    def build() -> tuple[Any, str]:
+        a = _assumptions(target, aht, hours, patience, profile)
+        plan_lines = lines if lines is not None or agents is None else agents
+        rows = staffing_table(desk().db, incident, a, agents=agents, lines=plan_lines)
+        return a, staffing_csv(rows)
+
+    a, text = run(build)
+    typer.echo(f"# assumptions: {a.describe()}")
+    typer.echo(text, nl=False)
+
+
+@report_app.command("forecast")
+def report_forecast(
+    incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
+    on: Annotated[str, typer.Option("--on", help="Day of the planned campaign, YYYY-MM-DD.")],
+    days: Annotated[int, typer.Option("--days", help="Days to forecast.", min=1, max=120)] = 14,
+    audience: Annotated[
+        int | None, typer.Option("--audience", help="People the campaign reaches.", min=1)
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Also write the chart with the forecast (.png or .svg)."),
+    ] = None,
+    target: TargetOpt = 0.9,
+    aht: AhtOpt = 300.0,
+    hours: HoursOpt = None,
+    patience: PatienceOpt = 60.0,
+    profile: ProfileOpt = None,
+) -> None:
+    """Calls expected after a planned campaign, from how the incident's earlier campaigns rose
+    and decayed, with the agents each day needs for the target."""
+    from breachdesk.errors import InvalidInputError
+    from breachdesk.reports.daily import parse_day
+    from breachdesk.reports.service import forecast_csv, forecast_table
+
+    def build() -> tuple[Any, Any]:
+        if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
+            raise InvalidInputError(f"--chart: a .png or .svg file, not {chart.name!r}")
+        a = _assumptions(target, aht, hours, patience, profile)
+        return forecast_table(
+            desk().db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
         )
-    )
-    typer.echo(
-        f"# assumptions: handling time {aht:.0f} s, open {hours} h/day, patience {patience:.0f} s,"
-        f" calls spread evenly over the day; target answer rate {target:.0%}"
-    )
-    typer.echo("date,offered,answered,answer_rate,implied_agents,agents_needed,lines_needed")
-    for r in rows:
-        st = r.staffing
-        implied = "" if st.implied_agents is None else f"{st.implied_agents:.2f}"
-        typer.echo(
-            f"{r.day},{st.offered},{st.answered},{st.answer_rate:.3f},{implied},"
-            f"{st.agents_needed or ''},{st.lines_needed or ''}"
-        )
+
+    table, rows = run(build)
+    if chart is not None:
+        from breachdesk.reports.chart import daily_chart
+
+        fmt = chart.suffix.lower().lstrip(".")
+        series = [(r.day.day, r.day.expected) for r in rows]
+        chart.write_bytes(run(lambda: daily_chart(table, fmt=fmt, forecast=series)))
+    typer.echo(forecast_csv(rows), nl=False)
 
 
 @report_app.command("regulator")

@@ -6,7 +6,9 @@ import math
 
 import pytest
 
+from breachdesk.errors import InvalidInputError
 from breachdesk.reports.staffing import (
+    Assumptions,
     agents_needed,
     average_speed_of_answer,
     desk_day,
@@ -15,6 +17,8 @@ from breachdesk.reports.staffing import (
     erlang_c,
     implied_agents,
     lines_needed,
+    parse_profile,
+    plan_day,
     service_level,
     staffing_for_day,
 )
@@ -117,3 +121,40 @@ def test_a_day_that_answered_everything_implies_only_enough_agents() -> None:
     assert implied_agents(0, 0, hours_open=8, aht=300, patience=60) is None
     almost = implied_agents(400, 399, hours_open=8, aht=300, patience=60)
     assert almost is not None and almost > 4  # 4.2 Erlangs of work need more than four
+
+
+def test_a_plan_splits_the_calls_into_answered_busy_and_hung_up() -> None:
+    plan = plan_day(140, agents=3, lines=5, hours_open=8, aht=300, patience=60)
+    assert plan.answer_rate + plan.busy + plan.abandoned == pytest.approx(1.0)
+    assert plan.busy > 0 and plan.abandoned > 0
+    # The same as the day's rate the staffing search uses.
+    rate, _ = desk_day(140, hours_open=8, aht=300, agents=3, patience=60, lines=5)
+    assert plan.answer_rate == pytest.approx(rate)
+    # Callers who cannot wait at all: a pure loss system, Erlang B on the agents' lines.
+    impatient = plan_day(140, agents=3, lines=3, hours_open=8, aht=300, patience=1e-6)
+    traffic = 140 / 8 * 300 / 3600
+    assert impatient.busy == pytest.approx(erlang_b(traffic, 3), abs=1e-4)
+    more_lines = plan_day(140, agents=3, lines=10, hours_open=8, aht=300, patience=60)
+    assert more_lines.busy < plan.busy and more_lines.abandoned > plan.abandoned
+
+
+def test_a_peaky_day_needs_more_agents_than_a_flat_one() -> None:
+    flat = staffing_for_day(140, 58, Assumptions())
+    peaky = staffing_for_day(140, 58, Assumptions(profile=(1, 1, 6, 1, 1, 1, 1, 1)))
+    assert flat.agents_needed is not None and peaky.agents_needed is not None
+    assert peaky.agents_needed > flat.agents_needed
+    assert "intraday profile 1,1,6,1,1,1,1,1" in peaky.assumptions.describe()
+
+
+def test_assumptions_and_plans_refuse_what_cannot_be() -> None:
+    with pytest.raises(InvalidInputError, match="3 weights for 8"):
+        Assumptions(profile=(1, 2, 3))
+    with pytest.raises(InvalidInputError):
+        Assumptions(profile=(1, -1, 1, 1, 1, 1, 1, 1))
+    with pytest.raises(InvalidInputError):
+        Assumptions(target=1.0)
+    with pytest.raises(InvalidInputError, match="lines"):
+        plan_day(100, agents=4, lines=2, hours_open=8, aht=300, patience=60)
+    assert parse_profile("1, 2、3") == (1.0, 2.0, 3.0)
+    with pytest.raises(InvalidInputError):
+        parse_profile("1,two")

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from statistics import median
 
 from sqlalchemy import func, select
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
+from breachdesk.inquiries.campaigns import list_campaigns
 from breachdesk.kb.service import describe_incident, get_incident, list_entries
 from breachdesk.reports.daily import daily_table
+from breachdesk.reports.forecast import ForecastDay, forecast_after
+from breachdesk.reports.model import DailyTable
 from breachdesk.reports.regulator import DeskTotals, RegulatorInputs
-from breachdesk.reports.staffing import DayStaffing, staffing_for_day
+from breachdesk.reports.staffing import (
+    PLAN_HEADER,
+    STAFFING_HEADER,
+    Assumptions,
+    DayStaffing,
+    agents_needed,
+    staffing_csv_line,
+    staffing_for_day,
+)
 
 
 def regulator_inputs(
@@ -63,25 +75,91 @@ class StaffingRow:
 def staffing_table(
     db: Database,
     slug: str,
+    assumptions: Assumptions | None = None,
     *,
-    target: float = 0.9,
-    aht: float = 300.0,
-    hours_open: int = 8,
-    patience: float = 60.0,
+    agents: int | None = None,
+    lines: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> list[StaffingRow]:
-    """Each counted day: the answer rate, the agents it implies and what the target needs."""
+    """Each counted day: the answer rate, the agents it implies, what the target needs, and
+    what `agents` and `lines`, when given, would have done."""
+    table = daily_table(db, slug, start=start, end=end)
+    return staffing_rows(table, assumptions, agents=agents, lines=lines)
+
+
+def staffing_rows(
+    table: DailyTable,
+    assumptions: Assumptions | None = None,
+    *,
+    agents: int | None = None,
+    lines: int | None = None,
+) -> list[StaffingRow]:
+    """`staffing_table` over a daily table already read."""
     return [
         StaffingRow(
             r.day,
-            staffing_for_day(
-                r.offered,
-                r.answered,
-                target=target,
-                aht=aht,
-                hours_open=hours_open,
-                patience=patience,
-            ),
+            staffing_for_day(r.offered, r.answered, assumptions, agents=agents, lines=lines),
         )
-        for r in daily_table(db, slug).rows
+        for r in table.rows
         if r.offered and r.answered is not None
     ]
+
+
+def staffing_csv(rows: list[StaffingRow]) -> str:
+    """The staffing table as CSV, with the plan's columns when it has one."""
+    planned = any(r.staffing.plan is not None for r in rows)
+    out = [STAFFING_HEADER + (PLAN_HEADER if planned else "")]
+    out += [staffing_csv_line(r.day, r.staffing) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    day: ForecastDay
+    agents_needed: int | None
+
+
+def forecast_table(
+    db: Database,
+    slug: str,
+    *,
+    on: date,
+    days: int = 14,
+    audience: int | None = None,
+    assumptions: Assumptions | None = None,
+) -> tuple[DailyTable, list[ForecastRow]]:
+    """The calls expected after a campaign planned for `on`, read from how the incident's
+    earlier campaigns played out, each day with the agents its expected calls need.
+
+    Scaled by audience when `audience` is given and earlier campaigns recorded theirs (their
+    median)."""
+    a = assumptions or Assumptions()
+    table = daily_table(db, slug)
+    past = [c.audience for c in list_campaigns(db, slug) if c.audience and c.sent_on < on]
+    past_audience = int(median(past)) if past else None
+    days_ = forecast_after(table, on, days, audience=audience, past_audience=past_audience)
+    rows = [
+        ForecastRow(
+            d,
+            agents_needed(
+                d.expected,
+                a.target,
+                hours_open=a.hours_open,
+                aht=a.aht,
+                patience=a.patience,
+                profile=a.profile,
+            ),
+        )
+        for d in days_
+    ]
+    return table, rows
+
+
+def forecast_csv(rows: list[ForecastRow]) -> str:
+    out = ["date,expected,low,high,agents_needed"]
+    out += [
+        f"{r.day.day},{r.day.expected:.1f},{r.day.low:.1f},{r.day.high:.1f},{r.agents_needed or ''}"
+        for r in rows
+    ]
+    return "\n".join(out) + "\n"

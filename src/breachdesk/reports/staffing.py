@@ -23,6 +23,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from breachdesk.errors import InvalidInputError
+
 MAX_QUEUE = 2000  # states beyond the agents when lines are unlimited
 
 
@@ -116,6 +118,8 @@ class HourOutcome:
     hour: int
     offered: float
     answered: float
+    busy: float = 0.0
+    abandoned: float = 0.0
 
 
 def _profile(hours_open: int, profile: Sequence[float] | None) -> list[float]:
@@ -142,9 +146,60 @@ def desk_day(
     for hour, share in enumerate(_profile(hours_open, profile)):
         calls = offered * share
         outcome = erlang_a(calls / 3600.0, aht, agents, patience, lines)
-        hours.append(HourOutcome(hour, calls, calls * outcome.answered))
+        hours.append(
+            HourOutcome(
+                hour,
+                calls,
+                calls * outcome.answered,
+                calls * outcome.blocked,
+                calls * outcome.abandoned,
+            )
+        )
         answered += calls * outcome.answered
     return (answered / offered if offered > 0 else 1.0), hours
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a given number of agents and lines would do to a day's calls (shares of offered)."""
+
+    agents: int
+    lines: int | None
+    answer_rate: float
+    busy: float
+    abandoned: float
+
+
+def plan_day(
+    offered: float,
+    *,
+    agents: int,
+    lines: int | None,
+    hours_open: int,
+    aht: float,
+    patience: float,
+    profile: Sequence[float] | None = None,
+) -> Plan:
+    """The answer rate, busy-signal share (Erlang B part) and hang-up share (Erlang A part) of
+    a day with `agents` agents and `lines` lines (None: as many as callers)."""
+    if agents < 1:
+        raise InvalidInputError("a plan has at least one agent", where="agents")
+    if lines is not None and lines < agents:
+        raise InvalidInputError("every agent needs a line: lines ≥ agents", where="lines")
+    rate, hours = desk_day(
+        offered,
+        hours_open=hours_open,
+        aht=aht,
+        agents=agents,
+        patience=patience,
+        lines=lines,
+        profile=profile,
+    )
+    if offered <= 0:
+        return Plan(agents, lines, 1.0, 0.0, 0.0)
+    busy = sum(h.busy for h in hours) / offered
+    abandoned = sum(h.abandoned for h in hours) / offered
+    return Plan(agents, lines, rate, busy, abandoned)
 
 
 def agents_needed(
@@ -204,7 +259,6 @@ def lines_needed(
     return None
 
 
-
 def implied_agents(
     offered: int,
     answered: int,
@@ -213,6 +267,7 @@ def implied_agents(
     aht: float,
     patience: float,
     lines: int | None = None,
+    profile: Sequence[float] | None = None,
 ) -> float | None:
     """The effective number of agents a day's answer rate implies under these assumptions.
 
@@ -228,7 +283,13 @@ def implied_agents(
     def rate(n: int) -> float:
         the_lines = None if lines is None else max(lines, n)
         return desk_day(
-            offered, hours_open=hours_open, aht=aht, agents=n, patience=patience, lines=the_lines
+            offered,
+            hours_open=hours_open,
+            aht=aht,
+            agents=n,
+            patience=patience,
+            lines=the_lines,
+            profile=profile,
         )[0]
 
     previous = 0.0
@@ -242,48 +303,136 @@ def implied_agents(
 
 
 @dataclass(frozen=True)
+class Assumptions:
+    """What every staffing figure rests on; shown beside the figures."""
+
+    target: float = 0.9
+    aht: float = 300.0
+    hours_open: int = 8
+    patience: float = 60.0
+    profile: tuple[float, ...] | None = None  # weights per open hour; None: flat
+
+    def __post_init__(self) -> None:
+        if not 0 < self.target < 1:
+            raise InvalidInputError("the target answer rate is between 0 and 1", where="target")
+        if self.aht <= 0 or self.patience <= 0 or not 1 <= self.hours_open <= 24:
+            raise InvalidInputError("handling time and patience are positive; 1–24 open hours")
+        if self.profile is not None:
+            if not self.profile or min(self.profile) < 0 or sum(self.profile) <= 0:
+                raise InvalidInputError(
+                    "an intraday profile is non-negative weights, one per open hour",
+                    where="profile",
+                )
+            if len(self.profile) != self.hours_open:
+                raise InvalidInputError(
+                    f"the intraday profile has {len(self.profile)} weights "
+                    f"for {self.hours_open} open hours",
+                    where="profile",
+                )
+
+    def describe(self) -> str:
+        shape = "calls spread evenly over the day"
+        if self.profile is not None:
+            shape = "intraday profile " + ",".join(f"{w:g}" for w in self.profile)
+        return (
+            f"handling time {self.aht:g} s, open {self.hours_open} h/day, patience "
+            f"{self.patience:g} s, {shape}; target answer rate {self.target:.0%}"
+        )
+
+
+@dataclass(frozen=True)
 class DayStaffing:
-    """One day's staffing picture, with the assumptions it rests on."""
+    """One day's staffing picture: what its answer rate implied, what the target needs, and
+    what a given plan (agents and lines) would have done."""
 
     offered: int
     answered: int
     answer_rate: float
     implied_agents: float | None
-    target: float
     agents_needed: int | None
     lines_needed: int | None
-    aht: float
-    hours_open: int
-    patience: float
+    assumptions: Assumptions
+    plan: Plan | None = None
 
 
 def staffing_for_day(
     offered: int,
     answered: int,
+    assumptions: Assumptions | None = None,
     *,
-    target: float = 0.9,
-    aht: float = 300.0,
-    hours_open: int = 8,
-    patience: float = 60.0,
+    agents: int | None = None,
+    lines: int | None = None,
 ) -> DayStaffing:
-    """What a day implied, and the agents (with one line each) and lines needed for `target`."""
-    agents = agents_needed(offered, target, hours_open=hours_open, aht=aht, patience=patience)
-    lines = (
+    """What a day implied, the agents (with one line each) and lines needed for the target,
+    and, given `agents` (and `lines`), the answer rate, busy and hang-up shares they give."""
+    a = assumptions or Assumptions()
+    hours, aht, patience, profile = a.hours_open, a.aht, a.patience, a.profile
+    needed = agents_needed(
+        offered, a.target, hours_open=hours, aht=aht, patience=patience, profile=profile
+    )
+    needed_lines = (
         lines_needed(
-            offered, target, agents=agents, hours_open=hours_open, aht=aht, patience=patience
+            offered,
+            a.target,
+            agents=needed,
+            hours_open=hours,
+            aht=aht,
+            patience=patience,
+            profile=profile,
+        )
+        if needed is not None
+        else None
+    )
+    plan = (
+        plan_day(
+            offered,
+            agents=agents,
+            lines=lines,
+            hours_open=hours,
+            aht=aht,
+            patience=patience,
+            profile=profile,
         )
         if agents is not None
         else None
     )
-    return DayStaffing(
-        offered,
-        answered,
-        answered / offered if offered else 1.0,
-        implied_agents(offered, answered, hours_open=hours_open, aht=aht, patience=patience),
-        target,
-        agents,
-        lines,
-        aht,
-        hours_open,
-        patience,
+    implied = implied_agents(
+        offered, answered, hours_open=hours, aht=aht, patience=patience, profile=profile
     )
+    rate = answered / offered if offered else 1.0
+    return DayStaffing(offered, answered, rate, implied, needed, needed_lines, a, plan)
+
+
+def parse_profile(text: str) -> tuple[float, ...]:
+    """An intraday profile written as weights per open hour: "1,2,3,3,2,2,1,1"."""
+    try:
+        weights = tuple(float(w) for w in text.replace("、", ",").split(",") if w.strip())
+    except ValueError:
+        raise InvalidInputError(
+            f"an intraday profile is numbers separated by commas, not {text!r}", where="profile"
+        ) from None
+    if not weights:
+        raise InvalidInputError(
+            "an intraday profile needs one weight per open hour", where="profile"
+        )
+    return weights
+
+
+STAFFING_HEADER = "date,offered,answered,answer_rate,implied_agents,agents_needed,lines_needed"
+PLAN_HEADER = ",plan_agents,plan_lines,plan_answer_rate,plan_busy,plan_abandoned"
+
+
+def staffing_csv_line(day: object, st: DayStaffing) -> str:
+    """One day of the staffing CSV (`STAFFING_HEADER`, plus `PLAN_HEADER` with a plan)."""
+    implied = "" if st.implied_agents is None else f"{st.implied_agents:.2f}"
+    line = (
+        f"{day},{st.offered},{st.answered},{st.answer_rate:.3f},{implied},"
+        f"{st.agents_needed or ''},{st.lines_needed or ''}"
+    )
+    if st.plan is not None:
+        p = st.plan
+        line += (
+            f",{p.agents},{'' if p.lines is None else p.lines},{p.answer_rate:.3f},"
+            f"{p.busy:.3f},{p.abandoned:.3f}"
+        )
+    return line

@@ -12,7 +12,12 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from breachdesk.errors import BreachdeskError, DocumentFormatError, NotFoundError
+from breachdesk.errors import (
+    BreachdeskError,
+    DocumentFormatError,
+    InvalidInputError,
+    NotFoundError,
+)
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
@@ -22,8 +27,15 @@ from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
 from breachdesk.reports.model import DailyTable
 from breachdesk.reports.regulator import draft_markdown, draft_workbook
-from breachdesk.reports.service import regulator_inputs, staffing_table
-from breachdesk.reports.staffing import staffing_for_day
+from breachdesk.reports.service import (
+    ForecastRow,
+    StaffingRow,
+    forecast_table,
+    regulator_inputs,
+    staffing_csv,
+    staffing_rows,
+)
+from breachdesk.reports.staffing import Assumptions, parse_profile
 from breachdesk.reports.xlsx import council_workbook
 from breachdesk.web.api import Id
 from breachdesk.web.console.pages import (
@@ -289,35 +301,63 @@ def report(
     aht: Annotated[float, Query(ge=30, le=3600)] = 300.0,
     hours: Annotated[int, Query(ge=1, le=24)] = 8,
     patience: Annotated[float, Query(ge=5, le=1800)] = 60.0,
+    profile: Annotated[str, Query(max_length=200)] = "",
+    agents: Annotated[int | None, Query(ge=1, le=500)] = None,
+    lines: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    forecast_on: Annotated[date | None, Query()] = None,
+    forecast_days: Annotated[int, Query(ge=1, le=60)] = 14,
+    audience: Annotated[int | None, Query(ge=1, le=100_000_000)] = None,
 ) -> Response:
-    """The daily table, the chart, weekly and category totals, and staffing."""
+    """The daily table, the chart, weekly and category totals, staffing (with a plan to try)
+    and the forecast after a planned campaign."""
     table = _table(desk, slug, start, end)
     context = incident_context(desk, slug, "report")
     counted = [r for r in table.rows if r.offered]
     peak = max(counted, key=lambda r: r.offered or 0) if counted else None
-    staffing = [
-        (
-            r.day,
-            staffing_for_day(
-                r.offered or 0,
-                r.answered or 0,
-                target=target,
-                aht=aht,
-                hours_open=hours,
-                patience=patience,
-            ),
-        )
-        for r in counted
-        if r.answered is not None
-    ]
+    problem = None
+    staffing: list[StaffingRow] = []
+    forecast: list[ForecastRow] = []
+    try:
+        weights = parse_profile(profile) if profile.strip() else None
+        assumptions = Assumptions(target, aht, hours, patience, weights)
+        plan_lines = lines if lines is not None or agents is None else agents
+        staffing = staffing_rows(table, assumptions, agents=agents, lines=plan_lines)
+        if forecast_on is not None:
+            forecast = forecast_table(
+                desk.db,
+                slug,
+                on=forecast_on,
+                days=forecast_days,
+                audience=audience,
+                assumptions=assumptions,
+            )[1]
+    except InvalidInputError as exc:
+        problem = str(exc)
+    series = [(r.day.day, r.day.expected) for r in forecast] or None
     context |= {
         "table": table,
         "weekly": daily.weekly_totals(table),
         "category_totals": daily.category_totals(table),
-        "chart": _inline_svg(daily_chart(table, fmt="svg")) if table.rows else None,
+        "chart": _inline_svg(daily_chart(table, fmt="svg", forecast=series))
+        if table.rows
+        else None,
         "peak": peak,
         "staffing": staffing,
-        "params": {"target": target, "aht": aht, "hours": hours, "patience": patience},
+        "planned": agents is not None,
+        "forecast": forecast,
+        "problem": problem,
+        "params": {
+            "target": target,
+            "aht": aht,
+            "hours": hours,
+            "patience": patience,
+            "profile": profile,
+            "agents": agents,
+            "lines": lines,
+            "forecast_on": forecast_on,
+            "forecast_days": forecast_days,
+            "audience": audience,
+        },
         "start": start,
         "end": end,
         "weekdays": "月火水木金土日",
@@ -344,15 +384,7 @@ def report_download(
         body = council_workbook(table)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "staffing.csv":
-        lines = ["date,offered,answered,answer_rate,implied_agents,agents_needed,lines_needed"]
-        for row in staffing_table(desk.db, slug):
-            st = row.staffing
-            lines.append(
-                f"{row.day},{st.offered},{st.answered},{st.answer_rate:.3f},"
-                f"{'' if st.implied_agents is None else f'{st.implied_agents:.2f}'},"
-                f"{st.agents_needed or ''},{st.lines_needed or ''}"
-            )
-        body = ("\n".join(lines) + "\n").encode("utf-8-sig")
+        body = staffing_csv(staffing_rows(table)).encode("utf-8-sig")
         media = "text/csv; charset=utf-8"
     else:
         fmt = kind.split(".")[1]

@@ -1,0 +1,45 @@
+"""The console report page: a staffing plan to try and the forecast after a planned campaign,
+on the fictional demo desk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from console_session import PASSWORD, signed_in
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from breachdesk.auth import service as auth
+from breachdesk.config import Settings
+from breachdesk.demo import DEMO_SLUG, demo_files
+from breachdesk.demo.desk import seed_demo_desk
+from breachdesk.desk import Desk
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    settings = Settings(db=str(tmp_path / "f.db"), dense_model="none", cache_dir=tmp_path / "c")
+    the_desk = Desk(settings)
+    the_desk.import_documents(DEMO_SLUG, demo_files())
+    seed_demo_desk(the_desk.db, DEMO_SLUG)
+    auth.create_user(the_desk.db, "vic", PASSWORD, "viewer")
+    return the_desk
+
+
+def test_the_console_report_tries_a_plan_and_draws_the_forecast(desk: Desk) -> None:
+    viewer, _ = signed_in(desk, "vic")
+    page = viewer.get(
+        f"/console/i/{DEMO_SLUG}/report",
+        params={"agents": "2", "lines": "3", "forecast_on": "2026-10-20", "audience": "400"},
+    )
+    assert page.status_code == 200
+    tree = HTMLParser(page.text)
+    head = tree.css_first('table[aria-label="人員計画"] thead').text()
+    assert "試算の応答率（2人・3回線）" in head
+    forecast = tree.css('table[aria-label="入電予測"] tbody tr')
+    assert len(forecast) == 14
+    assert re.match(r"10/20", forecast[0].css_first("td").text())
+    bad = viewer.get(f"/console/i/{DEMO_SLUG}/report", params={"profile": "1,2"})
+    error = HTMLParser(bad.text).css_first(".form-error")
+    assert bad.status_code == 200 and error is not None and "open hours" in error.text()
