@@ -405,16 +405,6 @@ ProfileOpt = Annotated[
 ]
 
 
-def _assumptions(
-    target: float, aht: float, hours: int | None, patience: float, profile: str | None
-) -> Any:
-    from breachdesk.reports.staffing import Assumptions, parse_profile
-
-    weights = parse_profile(profile) if profile else None
-    open_hours = hours if hours is not None else len(weights) if weights else 8
-    return Assumptions(target, aht, open_hours, patience, weights)
-
-
 @report_app.command("staffing")
 def report_staffing(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
@@ -433,9 +423,10 @@ def report_staffing(
     """Per day: the answer rate, the agents it implies, the agents and lines needed for the
     target; with --agents (and --lines), the answer rate, busy and hang-up shares of that plan."""
     from breachdesk.reports.service import staffing_csv, staffing_table
+    from breachdesk.reports.staffing import Assumptions
 
     def build() -> tuple[Any, str]:
-        a = _assumptions(target, aht, hours, patience, profile)
+        a = Assumptions.from_inputs(target, aht, hours, patience, profile)
         plan_lines = lines if lines is not None or agents is None else agents
         rows = staffing_table(desk().db, incident, a, agents=agents, lines=plan_lines)
         return a, staffing_csv(rows)
@@ -468,11 +459,12 @@ def report_forecast(
     from breachdesk.errors import InvalidInputError
     from breachdesk.reports.daily import parse_day
     from breachdesk.reports.service import forecast_csv, forecast_table
+    from breachdesk.reports.staffing import Assumptions
 
     def build() -> tuple[Any, Any]:
         if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
             raise InvalidInputError(f"--chart: a .png or .svg file, not {chart.name!r}")
-        a = _assumptions(target, aht, hours, patience, profile)
+        a = Assumptions.from_inputs(target, aht, hours, patience, profile)
         return forecast_table(
             desk().db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
         )

@@ -43,3 +43,28 @@ def test_the_console_report_tries_a_plan_and_draws_the_forecast(desk: Desk) -> N
     bad = viewer.get(f"/console/i/{DEMO_SLUG}/report", params={"profile": "1,2"})
     error = HTMLParser(bad.text).css_first(".form-error")
     assert bad.status_code == 200 and error is not None and "open hours" in error.text()
+
+
+def test_the_api_gives_the_plan_and_the_forecast(desk: Desk) -> None:
+    from fastapi.testclient import TestClient
+
+    from breachdesk.web.app import create_app
+
+    token = auth.create_token(desk.db, "robot", "viewer")
+    api = TestClient(
+        create_app(desk.settings, desk=desk),
+        base_url="https://testserver",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    url = f"/api/v1/incidents/{DEMO_SLUG}/reports"
+    staffing = api.get(f"{url}/staffing", params={"agents": 2, "profile": "1,2,3,3,2,2,1,1"})
+    assert staffing.status_code == 200
+    body = staffing.json()
+    assert "intraday profile 1,2,3,3,2,2,1,1" in body["assumptions"]
+    plans = [d["plan"] for d in body["days"]]
+    assert plans and all(p["agents"] == 2 and p["lines"] == 2 for p in plans)
+    assert all(abs(p["answer_rate"] + p["busy"] + p["abandoned"] - 1) < 1e-6 for p in plans)
+    forecast = api.get(f"{url}/forecast", params={"on": "2026-10-20", "days": 5})
+    assert [d["date"] for d in forecast.json()] == [f"2026-10-{n}" for n in range(20, 25)]
+    bad = api.get(f"{url}/staffing", params={"profile": "1,2", "hours": 8})
+    assert bad.status_code == 422 and "2 weights for 8 open hours" in bad.json()["error"]

@@ -330,6 +330,21 @@ class Assumptions:
                     where="profile",
                 )
 
+    @classmethod
+    def from_inputs(
+        cls,
+        target: float,
+        aht: float,
+        hours: int | None,
+        patience: float,
+        profile: str | None,
+    ) -> Assumptions:
+        """From a form, a query or the command line: the profile as text ("1,2,3,…"), the open
+        hours defaulting to the profile's length, else 8."""
+        weights = parse_profile(profile) if profile and profile.strip() else None
+        open_hours = hours if hours is not None else len(weights) if weights else 8
+        return cls(target, aht, open_hours, patience, weights)
+
     def describe(self) -> str:
         shape = "calls spread evenly over the day"
         if self.profile is not None:

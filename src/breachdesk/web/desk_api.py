@@ -12,6 +12,8 @@ from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import import_call_log
 from breachdesk.reports import daily
+from breachdesk.reports.service import forecast_table, staffing_table
+from breachdesk.reports.staffing import Assumptions
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.automation import Editor, Reader, Reviewer, audit
 from breachdesk.web.deps import DeskDep
@@ -323,4 +325,111 @@ def category_report(slug: Slug, desk: DeskDep, who: Reader) -> list[CategoryOut]
     return [
         CategoryOut(name=c.name, count=c.count, days_counted=c.days_counted, share=c.share)
         for c in daily.category_totals(table)
+    ]
+
+
+class PlanOut(BaseModel):
+    agents: int
+    lines: int | None
+    answer_rate: float
+    busy: float
+    abandoned: float
+
+
+class StaffingDayOut(BaseModel):
+    date: date
+    offered: int
+    answered: int
+    answer_rate: float
+    implied_agents: float | None
+    agents_needed: int | None
+    lines_needed: int | None
+    plan: PlanOut | None
+
+
+class StaffingOut(BaseModel):
+    assumptions: str
+    days: list[StaffingDayOut]
+
+
+class ForecastDayOut(BaseModel):
+    date: date
+    expected: float
+    low: float
+    high: float
+    agents_needed: int | None
+
+
+Target = Annotated[float, Query(gt=0, lt=1, description="Target answer rate.")]
+Aht = Annotated[float, Query(ge=1, le=36_000, description="Mean handling time, seconds.")]
+Hours = Annotated[int | None, Query(ge=1, le=24, description="Open hours (default 8).")]
+Patience = Annotated[float, Query(ge=1, le=36_000, description="Mean patience, seconds.")]
+Profile = Annotated[
+    str | None, Query(max_length=200, description='Weights per open hour, "1,2,3,…".')
+]
+
+
+@router.get("/incidents/{slug}/reports/staffing", responses=ERRORS)
+def staffing_report(
+    slug: Slug,
+    desk: DeskDep,
+    who: Reader,
+    target: Target = 0.9,
+    aht: Aht = 300.0,
+    hours: Hours = None,
+    patience: Patience = 60.0,
+    profile: Profile = None,
+    agents: Annotated[int | None, Query(ge=1, le=500)] = None,
+    lines: Annotated[int | None, Query(ge=1, le=1000)] = None,
+) -> StaffingOut:
+    """Per counted day: the answer rate, the agents it implies, the agents and lines the target
+    needs, and with `agents` (and `lines`, default one per agent) what that plan would give."""
+    a = Assumptions.from_inputs(target, aht, hours, patience, profile)
+    plan_lines = lines if lines is not None or agents is None else agents
+    rows = staffing_table(desk.db, slug, a, agents=agents, lines=plan_lines)
+    return StaffingOut(
+        assumptions=a.describe(),
+        days=[
+            StaffingDayOut(
+                date=r.day,
+                offered=r.staffing.offered,
+                answered=r.staffing.answered,
+                answer_rate=r.staffing.answer_rate,
+                implied_agents=r.staffing.implied_agents,
+                agents_needed=r.staffing.agents_needed,
+                lines_needed=r.staffing.lines_needed,
+                plan=None if r.staffing.plan is None else PlanOut(**vars(r.staffing.plan)),
+            )
+            for r in rows
+        ],
+    )
+
+
+@router.get("/incidents/{slug}/reports/forecast", responses=ERRORS)
+def forecast_report(
+    slug: Slug,
+    desk: DeskDep,
+    who: Reader,
+    on: Annotated[date, Query(description="Day of the planned campaign.")],
+    days: Annotated[int, Query(ge=1, le=120)] = 14,
+    audience: Annotated[int | None, Query(ge=1, le=1_000_000_000)] = None,
+    target: Target = 0.9,
+    aht: Aht = 300.0,
+    hours: Hours = None,
+    patience: Patience = 60.0,
+    profile: Profile = None,
+) -> list[ForecastDayOut]:
+    """Calls expected after a planned campaign, from the incident's earlier campaigns, each day
+    with the agents its expected calls need for the target."""
+    a = Assumptions.from_inputs(target, aht, hours, patience, profile)
+    _, rows = forecast_table(desk.db, slug, on=on, days=days, audience=audience, assumptions=a)
+    return [
+        ForecastDayOut(
+            date=r.day.day,
+            expected=r.day.expected,
+            low=r.day.low,
+            high=r.day.high,
+            agents_needed=r.agents_needed,
+        )
+        for r in rows
     ]

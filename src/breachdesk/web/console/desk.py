@@ -35,7 +35,7 @@ from breachdesk.reports.service import (
     staffing_csv,
     staffing_rows,
 )
-from breachdesk.reports.staffing import Assumptions, parse_profile
+from breachdesk.reports.staffing import Assumptions
 from breachdesk.reports.xlsx import council_workbook
 from breachdesk.web.api import Id
 from breachdesk.web.console.pages import (
@@ -318,8 +318,7 @@ def report(
     staffing: list[StaffingRow] = []
     forecast: list[ForecastRow] = []
     try:
-        weights = parse_profile(profile) if profile.strip() else None
-        assumptions = Assumptions(target, aht, hours, patience, weights)
+        assumptions = Assumptions.from_inputs(target, aht, hours, patience, profile)
         plan_lines = lines if lines is not None or agents is None else agents
         staffing = staffing_rows(table, assumptions, agents=agents, lines=plan_lines)
         if forecast_on is not None:
