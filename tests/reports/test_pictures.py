@@ -117,3 +117,24 @@ def test_the_draft_quotes_published_text_and_leaves_blanks_visible() -> None:
     book = load_workbook(io.BytesIO(draft_workbook(inputs)))
     cells = [c.value for row in book.active.iter_rows() for c in row]  # type: ignore[union-attr]
     assert "原因" in cells and BLANK.format(what="公表の日と方法") in cells
+
+
+def test_a_big_campaign_s_decay_outweighs_a_small_noisy_one() -> None:
+    from breachdesk.reports.forecast import ForecastDay
+    from breachdesk.reports.model import DailyTable, DayRow, Event
+
+    start = date(2026, 9, 1)
+    calls = [20] * 5 + [120, 70, 45, 32, 26] + [20] * 5 + [24, 26, 27, 20, 20]
+    rows = [DayRow(start + timedelta(days=i), n, n, {}, []) for i, n in enumerate(calls)]
+    events = [
+        Event(start + timedelta(days=5), "mail", "big"),
+        Event(start + timedelta(days=15), "sms", "small"),
+    ]
+    rows[5] = DayRow(rows[5].day, 120, 120, {}, [events[0]])
+    rows[15] = DayRow(rows[15].day, 24, 24, {}, [events[1]])
+    table = DailyTable("t", "t", [], rows)
+    days: list[ForecastDay] = forecast_after(table, start + timedelta(days=30), days=3)
+    excess = [d.expected - 20 for d in days]
+    # The big campaign halves its excess about every day; the small one's rising noise must not
+    # turn that into a plateau.
+    assert excess[1] / excess[0] < 0.7

@@ -6,13 +6,15 @@ excess(t) = peak · r^t. From each past campaign of the incident we read the bas
 of the 3 counted days before it), the peak excess (its day's calls minus the baseline) and the
 decay ratio r (the median ratio of consecutive excesses over the next 5 days). The planned
 campaign gets the median peak — scaled by audience when both audiences are known — and the
-median r; the band is the lowest and highest of the past campaigns' peaks. Days with "-" (not
-counted) are skipped, never read as zero.
+past campaigns' r averaged geometrically with their peaks as weights (capped at 0.95); the
+band is the lowest and highest of the past campaigns' peaks. Days with "-" (not counted) are
+skipped, never read as zero.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
@@ -85,8 +87,14 @@ def forecast_after(
     scale = audience / past_audience if audience and past_audience else 1.0
     peak = float(median(peaks)) * scale
     low_peak, high_peak = min(peaks) * scale, max(peaks) * scale
-    ratios = [e.ratio for e in effects if e.ratio is not None]
-    r = min(0.95, float(median(ratios))) if ratios else 0.5
+    # Each past campaign's decay, weighted by its peak: a big campaign's decay is measured over
+    # large numbers, a small one's is mostly day-to-day noise.
+    decays = [(e.peak, e.ratio) for e in effects if e.ratio is not None]
+    r = (
+        min(0.95, math.exp(sum(w * math.log(q) for w, q in decays) / sum(w for w, _ in decays)))
+        if decays
+        else 0.5
+    )
     out = []
     for k in range(days):
         decay = r**k
