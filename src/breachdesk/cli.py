@@ -427,8 +427,7 @@ def report_staffing(
 
     def build() -> tuple[Any, str]:
         a = Assumptions.from_inputs(target, aht, hours, patience, profile)
-        plan_lines = lines if lines is not None or agents is None else agents
-        rows = staffing_table(desk().db, incident, a, agents=agents, lines=plan_lines)
+        rows = staffing_table(desk().db, incident, a, agents=agents, lines=lines)
         return a, staffing_csv(rows)
 
     a, text = run(build)

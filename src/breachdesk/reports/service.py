@@ -21,7 +21,6 @@ from breachdesk.reports.staffing import (
     STAFFING_HEADER,
     Assumptions,
     DayStaffing,
-    agents_needed,
     staffing_csv_line,
     staffing_for_day,
 )
@@ -83,7 +82,7 @@ def staffing_table(
     end: date | None = None,
 ) -> list[StaffingRow]:
     """Each counted day: the answer rate, the agents it implies, what the target needs, and
-    what `agents` and `lines`, when given, would have done."""
+    what `agents` on `lines` lines (default: one per agent), when given, would have done."""
     table = daily_table(db, slug, start=start, end=end)
     return staffing_rows(table, assumptions, agents=agents, lines=lines)
 
@@ -96,6 +95,8 @@ def staffing_rows(
     lines: int | None = None,
 ) -> list[StaffingRow]:
     """`staffing_table` over a daily table already read."""
+    if agents is not None and lines is None:
+        lines = agents  # a plan's agents each have a line unless told otherwise
     return [
         StaffingRow(
             r.day,
@@ -139,21 +140,7 @@ def forecast_table(
     past = [c.audience for c in list_campaigns(db, slug) if c.audience and c.sent_on < on]
     past_audience = int(median(past)) if past else None
     days_ = forecast_after(table, on, days, audience=audience, past_audience=past_audience)
-    rows = [
-        ForecastRow(
-            d,
-            agents_needed(
-                d.expected,
-                a.target,
-                hours_open=a.hours_open,
-                aht=a.aht,
-                patience=a.patience,
-                profile=a.profile,
-            ),
-        )
-        for d in days_
-    ]
-    return table, rows
+    return table, [ForecastRow(d, a.agents_needed(d.expected)) for d in days_]
 
 
 def forecast_csv(rows: list[ForecastRow]) -> str:

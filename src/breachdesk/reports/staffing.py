@@ -20,7 +20,7 @@ each hour is taken as a stationary M/M/n+M period, as workforce tools do.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from breachdesk.errors import InvalidInputError
@@ -202,6 +202,32 @@ def plan_day(
     return Plan(agents, lines, rate, busy, abandoned)
 
 
+def _rate_by_agents(
+    offered: float,
+    *,
+    hours_open: int,
+    aht: float,
+    patience: float,
+    lines: int | None,
+    profile: Sequence[float] | None,
+) -> Callable[[int], float]:
+    """The day's answer rate as a function of the number of agents; given lines grow with the
+    agents (every agent needs one)."""
+
+    def rate(agents: int) -> float:
+        return desk_day(
+            offered,
+            hours_open=hours_open,
+            aht=aht,
+            agents=agents,
+            patience=patience,
+            lines=None if lines is None else max(lines, agents),
+            profile=profile,
+        )[0]
+
+    return rate
+
+
 def agents_needed(
     offered: float,
     target: float,
@@ -215,20 +241,10 @@ def agents_needed(
 ) -> int | None:
     """The fewest agents for an answer rate ≥ `target` (lines grow with the agents when given
     fewer); None if even `limit` agents cannot reach it."""
-    for n in range(1, limit + 1):
-        the_lines = None if lines is None else max(lines, n)
-        rate, _ = desk_day(
-            offered,
-            hours_open=hours_open,
-            aht=aht,
-            agents=n,
-            patience=patience,
-            lines=the_lines,
-            profile=profile,
-        )
-        if rate >= target:
-            return n
-    return None
+    rate = _rate_by_agents(
+        offered, hours_open=hours_open, aht=aht, patience=patience, lines=lines, profile=profile
+    )
+    return next((n for n in range(1, limit + 1) if rate(n) >= target), None)
 
 
 def lines_needed(
@@ -279,19 +295,9 @@ def implied_agents(
     if offered <= 0 or answered >= offered:
         return None
     observed = answered / offered
-
-    def rate(n: int) -> float:
-        the_lines = None if lines is None else max(lines, n)
-        return desk_day(
-            offered,
-            hours_open=hours_open,
-            aht=aht,
-            agents=n,
-            patience=patience,
-            lines=the_lines,
-            profile=profile,
-        )[0]
-
+    rate = _rate_by_agents(
+        offered, hours_open=hours_open, aht=aht, patience=patience, lines=lines, profile=profile
+    )
     previous = 0.0
     for n in range(1, 501):
         current = rate(n)
@@ -345,6 +351,52 @@ class Assumptions:
         open_hours = hours if hours is not None else len(weights) if weights else 8
         return cls(target, aht, open_hours, patience, weights)
 
+    def agents_needed(self, offered: float) -> int | None:
+        """The fewest agents (one line each) for the target answer rate."""
+        return agents_needed(
+            offered,
+            self.target,
+            hours_open=self.hours_open,
+            aht=self.aht,
+            patience=self.patience,
+            profile=self.profile,
+        )
+
+    def lines_needed(self, offered: float, agents: int) -> int | None:
+        """The fewest lines with which `agents` agents reach the target answer rate."""
+        return lines_needed(
+            offered,
+            self.target,
+            agents=agents,
+            hours_open=self.hours_open,
+            aht=self.aht,
+            patience=self.patience,
+            profile=self.profile,
+        )
+
+    def implied_agents(self, offered: int, answered: int) -> float | None:
+        """The effective agents a day's answer rate implies (see `implied_agents`)."""
+        return implied_agents(
+            offered,
+            answered,
+            hours_open=self.hours_open,
+            aht=self.aht,
+            patience=self.patience,
+            profile=self.profile,
+        )
+
+    def plan(self, offered: float, agents: int, lines: int | None) -> Plan:
+        """What `agents` agents on `lines` lines give (see `plan_day`)."""
+        return plan_day(
+            offered,
+            agents=agents,
+            lines=lines,
+            hours_open=self.hours_open,
+            aht=self.aht,
+            patience=self.patience,
+            profile=self.profile,
+        )
+
     def describe(self) -> str:
         shape = "calls spread evenly over the day"
         if self.profile is not None:
@@ -381,41 +433,17 @@ def staffing_for_day(
     """What a day implied, the agents (with one line each) and lines needed for the target,
     and, given `agents` (and `lines`), the answer rate, busy and hang-up shares they give."""
     a = assumptions or Assumptions()
-    hours, aht, patience, profile = a.hours_open, a.aht, a.patience, a.profile
-    needed = agents_needed(
-        offered, a.target, hours_open=hours, aht=aht, patience=patience, profile=profile
+    needed = a.agents_needed(offered)
+    return DayStaffing(
+        offered,
+        answered,
+        answered / offered if offered else 1.0,
+        a.implied_agents(offered, answered),
+        needed,
+        None if needed is None else a.lines_needed(offered, needed),
+        a,
+        None if agents is None else a.plan(offered, agents, lines),
     )
-    needed_lines = (
-        lines_needed(
-            offered,
-            a.target,
-            agents=needed,
-            hours_open=hours,
-            aht=aht,
-            patience=patience,
-            profile=profile,
-        )
-        if needed is not None
-        else None
-    )
-    plan = (
-        plan_day(
-            offered,
-            agents=agents,
-            lines=lines,
-            hours_open=hours,
-            aht=aht,
-            patience=patience,
-            profile=profile,
-        )
-        if agents is not None
-        else None
-    )
-    implied = implied_agents(
-        offered, answered, hours_open=hours, aht=aht, patience=patience, profile=profile
-    )
-    rate = answered / offered if offered else 1.0
-    return DayStaffing(offered, answered, rate, implied, needed, needed_lines, a, plan)
 
 
 def parse_profile(text: str) -> tuple[float, ...]:

@@ -247,8 +247,13 @@ def import_campaign_results(
         delivered, bounced = campaign_service.import_delivery_results(
             desk.db, campaign_id, path, slug=slug
         )
-    detail = {"delivered": delivered, "bounced": bounced}
-    audit(request, who, "campaign.results", f"{slug}/{campaign_id}", dict(detail))
+    audit(
+        request,
+        who,
+        "campaign.results",
+        f"{slug}/{campaign_id}",
+        {"delivered": delivered, "bounced": bounced},
+    )
     return DeliveryOut(delivered=delivered, bounced=bounced)
 
 
@@ -385,8 +390,7 @@ def staffing_report(
     """Per counted day: the answer rate, the agents it implies, the agents and lines the target
     needs, and with `agents` (and `lines`, default one per agent) what that plan would give."""
     a = Assumptions.from_inputs(target, aht, hours, patience, profile)
-    plan_lines = lines if lines is not None or agents is None else agents
-    rows = staffing_table(desk.db, slug, a, agents=agents, lines=plan_lines)
+    rows = staffing_table(desk.db, slug, a, agents=agents, lines=lines)
     return StaffingOut(
         assumptions=a.describe(),
         days=[

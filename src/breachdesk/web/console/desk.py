@@ -319,8 +319,7 @@ def report(
     forecast: list[ForecastRow] = []
     try:
         assumptions = Assumptions.from_inputs(target, aht, hours, patience, profile)
-        plan_lines = lines if lines is not None or agents is None else agents
-        staffing = staffing_rows(table, assumptions, agents=agents, lines=plan_lines)
+        staffing = staffing_rows(table, assumptions, agents=agents, lines=lines)
         if forecast_on is not None:
             forecast = forecast_table(
                 desk.db,
