@@ -6,9 +6,7 @@ session (then with the CSRF header). Every change is written to the audit log.
 
 from __future__ import annotations
 
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
@@ -18,13 +16,12 @@ from pydantic import BaseModel, Field
 from breachdesk.auth import service as auth
 from breachdesk.auth.roles import Permission
 from breachdesk.auth.service import Principal
-from breachdesk.errors import InvalidInputError
 from breachdesk.kb import editing
 from breachdesk.review import service as review
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.security import requires
-from breachdesk.web.uploads import copy_upload, upload_name
+from breachdesk.web.uploads import saved_uploads
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
 
@@ -198,23 +195,7 @@ def upload_documents(
     ],
 ) -> list[ImportOut]:
     """Import documents into the incident with the same importers and errors as the CLI."""
-    with tempfile.TemporaryDirectory(prefix="breachdesk-upload-") as tmp:
-        paths: list[Path] = []
-        budget = desk.settings.max_upload_bytes
-        for upload in files:
-            name = upload_name(upload.filename)
-            if not name:
-                raise InvalidInputError("every upload needs a file name", where="files")
-            path = Path(tmp) / name
-            if path in paths:
-                raise InvalidInputError(f"two uploads are named {name}", where="files")
-            written = copy_upload(upload, path, budget)
-            if written is None:
-                raise InvalidInputError(
-                    f"the uploads are over {desk.settings.max_upload_bytes:,} bytes", where="files"
-                )
-            budget -= written
-            paths.append(path)
+    with saved_uploads(files, desk.settings.max_upload_bytes) as paths:
         results = desk.import_documents(slug, paths, actor=who.name)
     audit(request, who, "documents.import", slug, {"files": [r.file_name for r in results]})
     return [

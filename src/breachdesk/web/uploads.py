@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,17 +39,47 @@ def copy_upload(upload: UploadFile, path: Path, budget: int) -> int | None:
     return total
 
 
+class UploadError(InvalidInputError):
+    """An upload refused before any importer read it: `kind` is why ("no_name", "duplicate",
+    "too_large"), `file` which one."""
+
+    def __init__(self, kind: str, file: str, reason: str, *, where: str) -> None:
+        self.kind = kind
+        self.file = file
+        super().__init__(reason, where=where)
+
+
+@contextmanager
+def saved_uploads(
+    uploads: Sequence[UploadFile], limit: int, *, where: str = "files"
+) -> Iterator[list[Path]]:
+    """Uploads saved under their cleaned names in one temporary folder, removed afterwards;
+    at most `limit` bytes together. A file without a usable name, two files of one name, or
+    too many bytes is an `UploadError` naming the file."""
+    with tempfile.TemporaryDirectory(prefix="breachdesk-upload-") as folder:
+        paths: list[Path] = []
+        budget = limit
+        for upload in uploads:
+            name = upload_name(upload.filename)
+            if not name:
+                raise UploadError(
+                    "no_name", upload.filename or "", "an upload has no usable name", where=where
+                )
+            path = Path(folder) / name
+            if path in paths:
+                raise UploadError("duplicate", name, f"two uploads are named {name}", where=where)
+            written = copy_upload(upload, path, budget)
+            if written is None:
+                raise UploadError(
+                    "too_large", name, f"the uploads are over {limit:,} bytes", where=where
+                )
+            budget -= written
+            paths.append(path)
+        yield paths
+
+
 @contextmanager
 def saved_upload(upload: UploadFile, limit: int, *, where: str = "file") -> Iterator[Path]:
-    """One upload saved under its cleaned name in a temporary folder, removed afterwards.
-
-    A file without a usable name, or over `limit` bytes, is an `InvalidInputError` naming it.
-    """
-    name = upload_name(upload.filename)
-    if not name:
-        raise InvalidInputError("the uploaded file has no usable name", where=where)
-    with tempfile.TemporaryDirectory(prefix="breachdesk-upload-") as folder:
-        path = Path(folder) / name
-        if copy_upload(upload, path, limit) is None:
-            raise InvalidInputError(f"{name} is over the {limit:,}-byte limit", where=where)
-        yield path
+    """One upload saved as `saved_uploads` saves several."""
+    with saved_uploads([upload], limit, where=where) as paths:
+        yield paths[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -30,7 +29,7 @@ from breachdesk.web.console.pages import (
     slug_url,
 )
 from breachdesk.web.deps import DeskDep
-from breachdesk.web.uploads import copy_upload, upload_name
+from breachdesk.web.uploads import UploadError, saved_uploads
 
 router = APIRouter()
 
@@ -146,6 +145,13 @@ def _upload_page(
     return render(request, me, "console/upload.html", context, status=status)
 
 
+UPLOAD_REFUSALS = {
+    "no_name": "ファイル名が読み取れません。名前を付け直してください。",
+    "duplicate": "同じ名前のファイルが2つ選ばれています。",
+    "too_large": "合計 {limit:,} バイトの上限を超えています。",
+}
+
+
 @router.get("/i/{slug}/upload")
 def upload_form(request: Request, slug: Slug, desk: DeskDep, me: Editor) -> Response:
     """The form to upload documents into an incident."""
@@ -164,56 +170,28 @@ def upload(
     """Import uploaded documents with the same importers as the CLI, all or nothing."""
     desk.incident(slug)  # uploading never creates an incident
     chosen = format if format == "auto" or format in FORMATS else "auto"
-    limit = desk.settings.max_upload_bytes
     uploads = [f for f in files if f.filename]
     if not uploads:
         problem = {"file": "—", "line": None, "reason": "ファイルが選ばれていません。"}
         return _upload_page(request, desk, me, slug, problem=problem, format=chosen, status=422)
-    with tempfile.TemporaryDirectory(prefix="breachdesk-upload-") as folder:
-        paths: list[Path] = []
-        total = 0
-        for item in uploads:
-            name = upload_name(item.filename)
-            if not name:
-                problem = {
-                    "file": item.filename or "—",
-                    "line": None,
-                    "reason": "ファイル名が読み取れません。名前を付け直してください。",
-                }
-                return _upload_page(
-                    request, desk, me, slug, problem=problem, format=chosen, status=422
-                )
-            path = Path(folder) / name
-            if path in paths:
-                problem = {
-                    "file": name,
-                    "line": None,
-                    "reason": "同じ名前のファイルが2つ選ばれています。",
-                }
-                return _upload_page(
-                    request, desk, me, slug, problem=problem, format=chosen, status=422
-                )
-            written = copy_upload(item, path, limit - total)
-            if written is None:
-                problem = {
-                    "file": name,
-                    "line": None,
-                    "reason": f"合計 {limit:,} バイトの上限を超えています。",
-                }
-                return _upload_page(
-                    request, desk, me, slug, problem=problem, format=chosen, status=413
-                )
-            total += written
-            paths.append(path)
-        try:
+    try:
+        with saved_uploads(uploads, desk.settings.max_upload_bytes) as paths:
             results = desk.import_documents(slug, paths, format=chosen, actor=me.name)
-        except DocumentFormatError as exc:
-            failed: dict[str, Any] = {
-                "file": Path(exc.path).name,
-                "line": exc.line,
-                "reason": exc.reason,
-            }
-            return _upload_page(request, desk, me, slug, problem=failed, format=chosen, status=422)
+    except UploadError as exc:
+        problem = {
+            "file": exc.file or "—",
+            "line": None,
+            "reason": UPLOAD_REFUSALS[exc.kind].format(limit=desk.settings.max_upload_bytes),
+        }
+        status = 413 if exc.kind == "too_large" else 422
+        return _upload_page(request, desk, me, slug, problem=problem, format=chosen, status=status)
+    except DocumentFormatError as exc:
+        failed: dict[str, Any] = {
+            "file": Path(exc.path).name,
+            "line": exc.line,
+            "reason": exc.reason,
+        }
+        return _upload_page(request, desk, me, slug, problem=failed, format=chosen, status=422)
     audit(
         request,
         me,
