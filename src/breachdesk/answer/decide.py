@@ -68,6 +68,8 @@ class Calibration:
     decide_weights: tuple[float, ...]
     decide_bias: float
     threshold: float
+    # Below `threshold` but at or above this, the best entries are offered as suggestions.
+    suggest_threshold: float = 0.2
     version: int = CALIBRATION_VERSION
     features: tuple[str, ...] = FEATURES
     decide_features: tuple[str, ...] = DECIDE_FEATURES
@@ -99,6 +101,7 @@ class Calibration:
             decide_weights=tuple(data["decide_weights"]),
             decide_bias=float(data["decide_bias"]),
             threshold=float(data["threshold"]),
+            suggest_threshold=float(data.get("suggest_threshold", 0.2)),
             note=data.get("note", ""),
         )
 

@@ -21,7 +21,15 @@ from breachdesk.answer.decide import Calibration, shipped_calibration
 from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.features import Scored, score_features
 from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index
-from breachdesk.answer.model import Answer, Candidate, DeskCard
+from breachdesk.answer.model import (
+    ABSTAINED,
+    ANSWERED,
+    SUGGESTED,
+    Answer,
+    Candidate,
+    DeskCard,
+    Suggestion,
+)
 from breachdesk.answer.tokens import Tokenizer
 from breachdesk.db import Database
 from breachdesk.errors import InvalidInputError
@@ -29,6 +37,25 @@ from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
 
 JST = ZoneInfo("Asia/Tokyo")
+MAX_SUGGESTIONS = 3
+# Suggestions come from this many of the best-ranked entries, skipping those that cannot answer.
+SUGGESTION_POOL = 5
+# A passage shorter than this (after its heading) is a heading or a note, never an answer.
+_MIN_ANSWER_CHARS = 12
+_NOTE = re.compile(r"^(※|注|なお|ご不明な点|お問い?合わ?せ|詳しくは|下記|以下)")
+
+
+def suggestable(entry: IndexEntry) -> bool:
+    """Whether an entry may be offered to choose from: a real question, or a passage with a body.
+
+    Never a note (「ご不明な点は下記窓口まで…」) or a bare section heading (「4 お問い合わせ窓口」).
+    """
+    if entry.kind == "note":
+        return False
+    body = entry.answer.strip()
+    if len(body) < _MIN_ANSWER_CHARS or body == entry.question.strip():
+        return False
+    return entry.kind == "qa" or not _NOTE.match(body)
 
 
 @dataclass
@@ -60,6 +87,7 @@ class AnswerEngine:
         self.cache = cache
         self.calibration = calibration or shipped_calibration()
         self.threshold = self.calibration.threshold if threshold is None else threshold
+        self.suggest_threshold = min(self.calibration.suggest_threshold, self.threshold)
         self.max_question_chars = max_question_chars
         self._loaded: dict[str, _Loaded] = {}
         self._lock = threading.Lock()
@@ -159,35 +187,45 @@ class AnswerEngine:
         candidates = [
             Candidate(entries[i].id, entries[i].question, float(shares[i])) for i in order[1:3]
         ]
-        if score < self.threshold:
-            top = Candidate(best.id, best.question, float(shares[order[0]]))
+        if score >= self.threshold:
             return Answer(
-                slug,
-                text,
-                False,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                score,
-                [top, *candidates][:3],
-                desk,
+                incident=slug,
+                question=text,
+                answered=True,
+                answer=best.answer,
+                matched_question=best.question,
+                entry=best.id,
+                entry_version=best.version,
+                section=best.section or None,
+                source=best.source,
+                score=score,
+                candidates=candidates,
+                contact=desk,
+                outcome=ANSWERED,
             )
+        suggestions: list[Suggestion] = []
+        if score >= self.suggest_threshold:
+            suggestions = [
+                Suggestion(e.id, e.question, e.answer, e.section or None)
+                for e in (entries[i] for i in order[:SUGGESTION_POOL])
+                if suggestable(e)
+            ][:MAX_SUGGESTIONS]
+        top = Candidate(best.id, best.question, float(shares[order[0]]))
         return Answer(
             incident=slug,
             question=text,
-            answered=True,
-            answer=best.answer,
-            matched_question=best.question,
-            entry=best.id,
-            entry_version=best.version,
-            section=best.section or None,
-            source=best.source,
+            answered=False,
+            answer=None,
+            matched_question=None,
+            entry=None,
+            entry_version=None,
+            section=None,
+            source=None,
             score=score,
-            candidates=candidates,
+            candidates=[top, *candidates][:3],
             contact=desk,
+            outcome=SUGGESTED if suggestions else ABSTAINED,
+            suggestions=suggestions,
         )
 
     def ask_many(self, items: Sequence[tuple[str, str]]) -> list[Answer]:

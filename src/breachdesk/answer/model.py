@@ -25,6 +25,22 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """An approved entry offered for the person to choose when the engine is not sure enough to
+    answer: its question and its approved answer text, verbatim (a client shows it on a click)."""
+
+    entry: str
+    question: str
+    answer: str
+    section: str | None = None
+
+
+ANSWERED = "answered"
+SUGGESTED = "suggested"
+ABSTAINED = "abstained"
+
+
+@dataclass(frozen=True)
 class Answer:
     """An approved answer returned verbatim, or an abstention (`answered` false, `answer` None)."""
 
@@ -40,10 +56,14 @@ class Answer:
     score: float
     candidates: list[Candidate] = field(default_factory=list)
     contact: DeskCard | None = None
+    # `answered`, `suggested` (up to three approved entries to choose from) or `abstained`.
+    outcome: str = ABSTAINED
+    suggestions: list[Suggestion] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN.md's contract (`ask --json`, `ask --batch`, the API)."""
         data = asdict(self)
+        data["outcome"] = ANSWERED if self.answered else self.outcome
         data["score"] = round(self.score, 4)
         for c in data["candidates"]:
             c["score"] = round(c["score"], 4)

@@ -75,6 +75,13 @@ class CandidateOut(BaseModel):
     score: float
 
 
+class SuggestionOut(BaseModel):
+    entry: str
+    question: str
+    answer: str = Field(description="The entry's approved answer, verbatim.")
+    section: str | None = None
+
+
 class AnswerOut(BaseModel):
     """The answer object of `breachdesk ask --json`, plus the id to send feedback with."""
 
@@ -90,6 +97,12 @@ class AnswerOut(BaseModel):
     score: float
     candidates: list[CandidateOut]
     contact: DeskCardOut | None
+    outcome: Literal["answered", "suggested", "abstained"] = Field(
+        description="answered; suggested (not sure enough: choose among `suggestions`); abstained."
+    )
+    suggestions: list[SuggestionOut] = Field(
+        description="Up to three approved entries to choose from when the outcome is suggested."
+    )
     question_id: int | None = Field(description="Send feedback with this; null for a draft.")
 
 
