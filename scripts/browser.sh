@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
 # Make sure Debian's Chromium (driven by Playwright's Python package, never a downloaded browser)
-# and a Japanese font for its screenshots are installed. Needs root or passwordless sudo.
+# and a Japanese font for its screenshots are installed (needs root or passwordless sudo), and
+# axe-core (the accessibility checker the browser tests inject) under .cache/node. Idempotent:
+# a second run installs nothing.
 set -uo pipefail
+cd "$(dirname "$0")/.."
+
+AXE=.cache/node/node_modules/axe-core/axe.min.js
+if [ ! -s "$AXE" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --prefix .cache/node --no-save --no-audit --no-fund --loglevel=error axe-core@4 >/dev/null \
+      || echo "warning: could not install axe-core; the accessibility checks will skip" >&2
+  else
+    echo "warning: npm not found; the accessibility checks will skip" >&2
+  fi
+fi
+
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)

@@ -2,7 +2,8 @@
 real engine, and Chromium driven by Playwright's sync API.
 
 The system Chromium is used (never a downloaded one); the tests skip when it or Playwright is
-missing.
+missing. `axe_violations` runs axe-core (installed by scripts/browser.sh under .cache/node) in a
+page and returns what breaks WCAG 2.1 level A/AA (JIS X 8341-3:2016 AA).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,19 @@ from breachdesk.desk import Desk
 from breachdesk.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
+AXE_SCRIPT = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Runs axe over the whole document for the WCAG 2.0/2.1 A and AA rules; each violation is kept
+# small (rule, impact, help, and the offending nodes' selectors, markup and summary).
+AXE_RUN = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, tags: v.tags,
+    nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+  }));
+}"""
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -158,3 +171,33 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         return DOCS_SHOTS
     return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script; skip (or fail under BREACHDESK_REQUIRE_BROWSER=1) when not installed."""
+    if not AXE_SCRIPT.is_file():
+        reason = f"axe-core not found at {AXE_SCRIPT} (run scripts/browser.sh)"
+        if os.environ.get("BREACHDESK_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe_violations(axe_source: str) -> Callable[[Any], list[dict[str, Any]]]:
+    """`axe_violations(page)`: the WCAG 2.1 A/AA violations axe-core finds in the page as it is
+    now (an empty list is a pass). The script is injected through the DevTools protocol, which
+    the pages' Content-Security-Policy (no inline script) does not apply to."""
+
+    def run(page: Any) -> list[dict[str, Any]]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            session = page.context.new_cdp_session(page)
+            try:
+                session.send("Runtime.evaluate", {"expression": axe_source})
+            finally:
+                session.detach()
+        violations: list[dict[str, Any]] = page.evaluate(AXE_RUN, AXE_TAGS)
+        return violations
+
+    return run
