@@ -1,0 +1,111 @@
+"""Leaked data items named in a text, each judged leaked, denied or merely asked about."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import cast
+
+from .text import SENTENCE_END, PlainRecord
+
+ITEM_VOCABULARY: tuple[tuple[str, str], ...] = (
+    # (canonical key, pattern); earlier alternatives win where two start at the same place.
+    ("cardholder_name", r"(?:クレジット)?カード(?:の)?名義(?:人)?(?:名)?|カード会員名"),
+    ("card_number", r"(?:クレジット)?カード(?:の)?番号"),
+    ("expiry", r"(?:クレジット)?(?:カード(?:の)?)?有効期限"),
+    ("security_code", r"セキュリティ[ー・]?コード|CVV2?|CVC2?"),
+    ("card_info", r"(?:クレジット)?カード情報"),
+    ("my_number", r"マイナンバー|個人番号"),
+    ("bank_account", r"(?:銀行)?口座(?:情報|番号)|銀行口座"),
+    ("email", r"(?:E|e|電子)?メールアドレス|mail[ ]?address"),
+    ("phone", r"携帯電話番号|携帯番号|電話番号|TEL番号"),
+    ("password", r"(?:初回)?(?:ログイン(?:用の?)?)?パスワード"),
+    ("user_id", r"(?:ログイン|ユーザー?|会員)ID|(?<![A-Za-z])ID(?![A-Za-z])"),
+    ("birth_date", r"生年月日|誕生日"),
+    ("address", r"住所"),
+    ("name", r"氏名|お名前|名前"),
+    ("gender", r"性別"),
+    ("age", r"年齢"),
+)
+"""Leaked-item terms and their canonical keys. ``有効期限`` counts only in a sentence that
+mentions a card or security code (a point balance also has an expiry)."""
+
+_ITEM = re.compile("|".join(f"(?P<{key}>{pattern})" for key, pattern in ITEM_VOCABULARY))
+_CARD_CONTEXT = re.compile(r"カード|セキュリティ")
+_LEAK_WORD = re.compile(r"漏え?い|漏洩|流出|漏れ|盗まれ|窃取|不正取得")
+_LEAK_NEGATION = re.compile(
+    r"""
+    (?:漏え?い|漏洩|流出|漏れ)[^。\n]{0,12}?(?:ていない|ておらず|ておりません|ていません|ません|ございません|ありません|なし)
+    | 含まれて(?:おりません|いません|いない|おらず)
+    | 確認されて(?:おりません|いません|いない|おらず)
+    | 対象外
+    """,
+    re.VERBOSE,
+)
+_LEAK_AFFIRMATION = re.compile(
+    r"""
+    (?:漏え?い|漏洩|流出|漏れ)
+    (?:いたしました|しました|した(?!ことは|事実)|が判明|が発生|が確認され(?!て(?:おりません|いません))
+      |の(?:可能性|恐れ|おそれ|懸念)|た(?:可能性|恐れ|おそれ))
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class ItemFact(PlainRecord):
+    """A data item named in the text (`key` from `ITEM_VOCABULARY`).
+
+    `leak_context`: its sentence talks about a leak; `negated`: that sentence denies it;
+    `in_question`: the sentence is a question (so neither is an assertion).
+    """
+
+    raw: str
+    start: int
+    end: int
+    key: str
+    negated: bool = False
+    leak_context: bool = False
+    in_question: bool = False
+
+
+def _sentence_bounds(folded: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end (after the closing mark) of the sentence holding [start, end)."""
+    before = max(folded.rfind(c, 0, start) for c in "。!?\n")
+    after = SENTENCE_END.search(folded, end)
+    return before + 1, (after.end() if after else len(folded))
+
+
+def _is_question(sentence: str) -> bool:
+    """Whether a sentence asks (ends in か or ?), as FAQ questions do."""
+    stripped = sentence.rstrip(" \t\n。")
+    return stripped.endswith(("?", "か"))
+
+
+def find_items(text: str, folded: str) -> Iterator[ItemFact]:
+    """Vocabulary terms, each judged against the rest of its sentence for negation."""
+    for m in _ITEM.finditer(folded):
+        key = cast(str, m.lastgroup)
+        s_start, s_end = _sentence_bounds(folded, m.start(), m.end())
+        sentence = folded[s_start:s_end]
+        if key == "expiry" and not _CARD_CONTEXT.search(sentence):
+            continue
+        question = _is_question(sentence)
+        rest = folded[m.end() : s_end]
+        negation = _LEAK_NEGATION.search(rest)
+        affirmation = _LEAK_AFFIRMATION.search(rest)
+        negated = (
+            not question
+            and negation is not None
+            and (affirmation is None or negation.start() <= affirmation.start())
+        )
+        yield ItemFact(
+            text[m.start() : m.end()],
+            m.start(),
+            m.end(),
+            key,
+            negated=negated,
+            leak_context=bool(_LEAK_WORD.search(sentence)),
+            in_question=question,
+        )

@@ -1,0 +1,90 @@
+"""The text every fact finder reads: a folded copy of the same length, and span helpers.
+
+Matching runs on a *folded* copy of the text (full-width digits, letters and punctuation become
+ASCII; the many hyphen and tilde code points become ``-`` and ``~``), so offsets found in the
+folded copy are offsets in the original.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, Any, Self, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_HYPHENS = "\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
+_TILDES = "\uff5e\u301c\u223c"
+# Long-vowel mark, em dash, horizontal bar and box line: dashes only between digits or times.
+_CONTEXT_DASHES = "\u30fc\u2014\u2015\u2500\uff70"
+
+_FOLD_TABLE: dict[int, str] = {
+    **{0xFF10 + i: str(i) for i in range(10)},
+    **{0xFF21 + i: chr(ord("A") + i) for i in range(26)},
+    **{0xFF41 + i: chr(ord("a") + i) for i in range(26)},
+    **{ord(c): "-" for c in _HYPHENS},
+    **{ord(c): "~" for c in _TILDES},
+    ord("＠"): "@",
+    ord("："): ":",
+    ord("（"): "(",
+    ord("）"): ")",
+    ord("／"): "/",
+    ord("．"): ".",
+    ord("，"): ",",
+    ord("％"): "%",
+    ord("＿"): "_",
+    ord("＋"): "+",
+    ord("＃"): "#",
+    ord("？"): "?",
+    ord("\u3000"): " ",
+}
+
+
+def fold(text: str) -> str:
+    """Return a same-length copy of `text` with width and dash variants folded to ASCII."""
+    folded = text.translate(_FOLD_TABLE)
+    if not any(c in folded for c in _CONTEXT_DASHES):
+        return folded
+    chars = list(folded)
+    for i in range(1, len(chars) - 1):
+        if (
+            chars[i] in _CONTEXT_DASHES
+            and (chars[i - 1].isdigit() or chars[i - 1] in "時分")
+            and (chars[i + 1].isdigit() or chars[i + 1] == "午")
+        ):
+            chars[i] = "-"
+    return "".join(chars)
+
+
+URL = re.compile(r"(?:https?|ftp)://[\x21-\x7e]+")
+"""Web addresses: digits inside them are never phones, dates or counts."""
+SENTENCE_END = re.compile(r"[。!?\n]")
+
+
+class PlainRecord:
+    """`to_dict`/`from_dict` for frozen dataclasses whose fields are all JSON values already."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict of the fields."""
+        return asdict(cast("DataclassInstance", self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild from `to_dict` output; unknown keys are ignored, missing ones take defaults."""
+        names = {f.name for f in fields(cast("type[DataclassInstance]", cls))}
+        built: Self = cast(Any, cls)(**{k: v for k, v in data.items() if k in names})
+        return built
+
+
+def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps any of `spans`."""
+    return any(s < end and start < e for s, e in spans)
+
+
+def line_around(folded: str, start: int, end: int) -> tuple[str, str]:
+    """The text on the same line before `start` and after `end`."""
+    line_start = folded.rfind("\n", 0, start) + 1
+    line_end = folded.find("\n", end)
+    return folded[line_start:start], folded[end : len(folded) if line_end < 0 else line_end]
