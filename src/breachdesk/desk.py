@@ -10,18 +10,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from breachdesk.answer.dense import EmbeddingCache, Encoder, UseEncoder
-from breachdesk.answer.engine import AnswerEngine
 from breachdesk.answer.evaluation import Question, score_results
 from breachdesk.answer.model import Answer
-from breachdesk.answer.tokens import Tokenizer, default_tokenizer
 from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import service
 from breachdesk.review import service as review
+
+if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when something is asked
+    from breachdesk.answer.dense import Encoder
+    from breachdesk.answer.engine import AnswerEngine
+    from breachdesk.answer.tokens import Tokenizer
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,10 @@ class Desk:
 
     @cached_property
     def engine(self) -> AnswerEngine:
+        from breachdesk.answer.dense import EmbeddingCache, UseEncoder
+        from breachdesk.answer.engine import AnswerEngine
+        from breachdesk.answer.tokens import default_tokenizer
+
         encoder = self._encoder
         if encoder is None and self.settings.dense_model == "use":
             encoder = UseEncoder()

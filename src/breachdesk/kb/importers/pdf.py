@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from breachdesk.errors import DocumentFormatError
 from breachdesk.kb.parsed import ParsedEntry, Source
 
@@ -50,6 +47,9 @@ def _needs_breaks(text: str) -> bool:
 
 def extract_text(source: Source) -> str:
     """The text layer of a PDF, line breaks restored when extraction lost them."""
+    from pypdf import PdfReader  # here, not at import: the CLI's listings stay fast
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(source.data))
         pages = [page.extract_text() or "" for page in reader.pages]

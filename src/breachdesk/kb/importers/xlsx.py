@@ -12,8 +12,6 @@ import io
 import zipfile
 from collections.abc import Iterable
 
-from openpyxl import load_workbook
-
 from breachdesk.errors import DocumentFormatError
 from breachdesk.kb.parsed import ParsedEntry, Source
 
@@ -41,6 +39,8 @@ def _rows(values: Iterable[tuple[object, ...]]) -> list[Row]:
 
 def parse(source: Source) -> list[ParsedEntry]:
     """Entries of every sheet, in sheet order; a sheet without Q/A columns is an error."""
+    from openpyxl import load_workbook  # here, not at import: the CLI's listings stay fast
+
     try:
         workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
