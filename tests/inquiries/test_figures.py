@@ -22,9 +22,9 @@ from breachdesk.db.tables import (
     Incident,
 )
 from breachdesk.errors import DocumentFormatError
-from breachdesk.inquiries.dailytable import ParsedDailyTable, ParsedDay, ParsedEvent
 from breachdesk.inquiries.figures import event_channel, store_daily_table
 from breachdesk.kb import service
+from breachdesk.kb.importers.dailytable import ParsedDailyTable, ParsedDay, ParsedEvent
 
 D1, D2, D3 = date(2022, 5, 9), date(2022, 5, 10), date(2022, 5, 11)
 

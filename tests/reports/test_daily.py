@@ -24,8 +24,8 @@ from breachdesk.db import Database, open_database
 from breachdesk.db.tables import Campaign, Incident, Inquiry
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.inquiries.categories import ensure_categories
-from breachdesk.inquiries.dailytable import ParsedDailyTable, ParsedDay
 from breachdesk.inquiries.figures import store_daily_table
+from breachdesk.kb.importers.dailytable import ParsedDailyTable, ParsedDay
 from breachdesk.reports.daily import (
     category_totals,
     daily_table,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,9 +28,7 @@ from sqlalchemy.orm import Session
 from breachdesk.db.tables import Campaign, Category, DailyCategoryFigure, DailyFigure, Incident
 from breachdesk.errors import NotFoundError
 from breachdesk.inquiries.categories import add_category, category_by_name, ensure_categories
-from breachdesk.inquiries.dailytable import ParsedDailyTable, parse_daily_table
-from breachdesk.kb.decode import decode
-from breachdesk.kb.parsed import ParsedDocument
+from breachdesk.kb.importers.dailytable import ParsedDailyTable
 
 KNOWN_ROW_LABELS: dict[str, str] = {
     "不正利用": "不正利用",
@@ -82,24 +79,6 @@ def event_channel(note: str) -> str:
         if any(word in folded for word in words):
             return channel
     return "web"
-
-
-def read_daily_tables(
-    documents: Sequence[tuple[ParsedDocument, bytes]], *, max_bytes: int, today: date
-) -> list[ParsedDailyTable]:
-    """The daily tables in already-parsed text documents (XLSX and PDF are not read).
-
-    Raises `DocumentFormatError` for a malformed table, before anything is written.
-    """
-    tables = []
-    for document, data in documents:
-        if document.encoding is None:
-            continue
-        text, _ = decode(document.path, data, max_bytes=max_bytes)
-        table = parse_daily_table(document.path, text, today=today)
-        if table is not None:
-            tables.append(table)
-    return tables
 
 
 def category_for_label(s: Session, incident: Incident, label: str) -> tuple[Category, bool]:
@@ -257,6 +236,5 @@ __all__ = [
     "StoredTable",
     "category_for_label",
     "event_channel",
-    "read_daily_tables",
     "store_daily_table",
 ]

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from breachdesk.db import Database
 from breachdesk.db.tables import Contact, Document, Entry, EntryVersion, Incident, utcnow
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
-from breachdesk.inquiries.figures import read_daily_tables, store_daily_table
+from breachdesk.inquiries.figures import store_daily_table
 from breachdesk.kb.contacts import find_contacts
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.importers import parse_document
+from breachdesk.kb.importers.dailytable import read_daily_tables
 from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from breachdesk.errors import DocumentFormatError
-from breachdesk.inquiries.dailytable import WEEKDAYS, parse_daily_table
+from breachdesk.kb.importers.dailytable import WEEKDAYS, parse_daily_table, read_daily_tables
+from breachdesk.kb.parsed import ParsedDocument
 
 TODAY = date(2026, 11, 24)
 PATH = "sakura-report.txt"
@@ -251,3 +252,14 @@ def test_day_in_two_blocks_is_an_error() -> None:
 
     with pytest.raises(DocumentFormatError, match="appears twice"):
         parse_daily_table(PATH, text, today=TODAY)
+
+
+def test_read_daily_tables_reads_the_text_documents_of_an_import_and_skips_binary_ones() -> None:
+    text = report(block(MAY, figures(["1"] * 4, ["1"] * 4)))
+    data = text.encode("cp932")
+    as_text = ParsedDocument(PATH, "notice", "cp932", [])
+    as_pdf = ParsedDocument("sakura-report.pdf", "pdf", None, [])
+
+    tables = read_daily_tables([(as_text, data), (as_pdf, data)], max_bytes=1_000_000, today=TODAY)
+
+    assert [(t.path, [d.day for d in t.days]) for t in tables] == [(PATH, MAY)]

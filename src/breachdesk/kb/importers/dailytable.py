@@ -11,7 +11,8 @@ tab-separated blocks, one per period::
 
 with dated notes between the blocks (``6月28日`` / ``QUOカードPay`` / ``事前告知メール配信``)
 that mark campaign events. `parse_daily_table` reads them into a `ParsedDailyTable`. It is pure:
-text in, values out; `breachdesk.inquiries.figures` stores the result.
+text in, values out. The importers own it because it reads the very documents they import;
+`breachdesk.inquiries.figures` stores the result (figures, categories, campaigns).
 
 Rules worth knowing:
 
@@ -39,13 +40,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from typing import Literal
 
 from breachdesk.errors import DocumentFormatError
+from breachdesk.kb.decode import decode
 from breachdesk.kb.facts import extract_facts
+from breachdesk.kb.parsed import ParsedDocument
 
 OFFERED_LABELS = frozenset(
     {
@@ -218,6 +222,24 @@ def parse_daily_table(path: str, text: str, *, today: date) -> ParsedDailyTable 
         line_start=blocks[0].start + 1,
         line_end=blocks[-1].end,
     )
+
+
+def read_daily_tables(
+    documents: Sequence[tuple[ParsedDocument, bytes]], *, max_bytes: int, today: date
+) -> list[ParsedDailyTable]:
+    """The daily tables in already-parsed text documents (XLSX and PDF are not read).
+
+    Raises `DocumentFormatError` for a malformed table, before anything is written.
+    """
+    tables = []
+    for document, data in documents:
+        if document.encoding is None:
+            continue
+        text, _ = decode(document.path, data, max_bytes=max_bytes)
+        table = parse_daily_table(document.path, text, today=today)
+        if table is not None:
+            tables.append(table)
+    return tables
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -597,4 +619,5 @@ __all__ = [
     "ParsedDay",
     "ParsedEvent",
     "parse_daily_table",
+    "read_daily_tables",
 ]
