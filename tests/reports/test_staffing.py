@@ -158,3 +158,46 @@ def test_assumptions_and_plans_refuse_what_cannot_be() -> None:
     assert parse_profile("1, 2、3") == (1.0, 2.0, 3.0)
     with pytest.raises(InvalidInputError):
         parse_profile("1,two")
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "nan,inf,-1", "1e309", ",".join("1" * 25)])
+def test_a_profile_of_anything_but_finite_weights_is_refused(text: str) -> None:
+    # "nan" once made a request spin forever: NaN shares never let the model's loop stop early.
+    with pytest.raises(InvalidInputError, match="profile"):
+        Assumptions.from_inputs(0.9, 300, None, 60, text)
+
+
+@pytest.mark.parametrize(
+    ("target", "aht", "hours", "patience"),
+    [
+        (math.nan, 300, 8, 60),
+        (0.9, math.inf, 8, 60),
+        (0.9, math.nan, 8, 60),
+        (0.9, 300, 8, -math.inf),
+        (0.9, 300, 8, 1e12),
+        (0.9, 300, 99, 60),
+    ],
+)
+def test_every_assumption_is_a_finite_number_within_bounds(
+    target: float, aht: float, hours: int, patience: float
+) -> None:
+    with pytest.raises(InvalidInputError):
+        Assumptions.from_inputs(target, aht, hours, patience, None)
+
+
+def test_the_searches_are_bounded_and_agree_with_a_linear_scan() -> None:
+    a = Assumptions(profile=(1, 1, 6, 1, 1, 1, 1, 1))
+    for offered in (10, 140, 900):
+        needed = a.agents_needed(offered)
+        linear = next(
+            n
+            for n in range(1, 100)
+            if desk_day(offered, hours_open=8, aht=300, agents=n, patience=60, profile=a.profile)[0]
+            >= 0.9
+        )
+        assert needed == linear
+    # More calls than any desk: an answer ("no number of agents"), not an endless search.
+    assert a.agents_needed(5_000_000) is None
+    assert a.agents_needed(50_000_000) is None
+    with pytest.raises(InvalidInputError):
+        plan_day(100, agents=10_000, lines=None, hours_open=8, aht=300, patience=60)

@@ -22,6 +22,7 @@ from breachdesk.db import Database
 from breachdesk.db.tables import Campaign, CampaignDelivery
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
+from breachdesk.inquiries.dates import check_day
 from breachdesk.kb.service import get_incident
 
 CHANNELS = ("mail", "sms", "letter", "web")
@@ -30,6 +31,7 @@ STATUS = ("status", "結果", "配信結果", "送信結果", "ステータス")
 REASON = ("reason", "理由", "エラー内容", "詳細")
 DELIVERED = ("delivered", "成功", "配信済", "送信済", "到達", "ok", "success")
 PURGED = "(purged) #"  # a forgotten recipient: no mail address or phone number starts so
+MAX_AUDIENCE = 1_000_000_000
 BOUNCED = ("bounced", "bounce", "エラー", "不達", "失敗", "宛先不明", "failed", "error")
 
 
@@ -61,8 +63,11 @@ def add_campaign(
         raise InvalidInputError(
             f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}", where="channel"
         )
-    if audience is not None and audience < 0:
-        raise InvalidInputError("the audience is a count of people", where="audience")
+    if audience is not None and not 0 <= audience <= MAX_AUDIENCE:
+        raise InvalidInputError(
+            f"the audience is a count of people (0–{MAX_AUDIENCE:,})", where="audience"
+        )
+    check_day(sent_on, where="sent_on")
     with db.transaction() as s:
         incident = get_incident(s, slug)
         if follows is not None:

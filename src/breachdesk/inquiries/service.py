@@ -20,6 +20,7 @@ from breachdesk.db import Database
 from breachdesk.db.tables import Category, Entry, EntryVersion, Incident, Inquiry
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.inquiries.categories import OTHER, category_by_name, ensure_categories
+from breachdesk.inquiries.dates import check_received
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
 
@@ -145,7 +146,7 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
         raise InvalidInputError("a duration is 0–86400 seconds", where="duration")
     if len(data.note) > MAX_NOTE:
         raise InvalidInputError(f"a note is at most {MAX_NOTE} characters", where="note")
-    at = as_jst(data.received_at)
+    at = check_received(data.received_at)
     note = redact(data.note.strip())
     entry_version = None
     category_id: int | None = None

@@ -16,7 +16,10 @@ from. It merges three sources, each aggregated in the database:
 
 A day with neither is zero from the first day anything was logged (the desk was open and nobody
 called), and `None` ("not counted") before it. Without `start`/`end` the table runs from the
-first to the last day with any figure, inquiry or campaign.
+first to the last day with any figure, inquiry or campaign — within the plausible window of
+`inquiries.dates` (2000-01-01 to a year ahead): rows dated outside it (a `0001-01-01` stored
+before dates were checked) are left out and named in the table's `notes`, and a range wider than
+`MAX_DAYS` keeps its latest `MAX_DAYS` days, also with a note. One bad row never stops a report.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from breachdesk.db.tables import (
     Inquiry,
 )
 from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries.dates import EARLIEST, check_day, latest_day
 from breachdesk.kb.service import get_incident
 from breachdesk.reports.model import DailyTable, DayRow, Event
 
@@ -100,8 +104,14 @@ def daily_table(
     Raises `NotFoundError` for an unknown incident and `InvalidInputError` for a range that ends
     before it starts or spans more than `MAX_DAYS` days.
     """
+    last_plausible = latest_day()
+    if start is not None:
+        check_day(start, where="from")
+    if end is not None:
+        check_day(end, where="to")
     if start is not None and end is not None and end < start:
         raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
+    notes: list[str] = []
     with db.read() as s:
         incident = get_incident(s, slug)
         identity = (incident.slug, incident.name)
@@ -114,18 +124,30 @@ def daily_table(
         )
         first_logged, last_logged = s.execute(
             select(func.min(Inquiry.day), func.max(Inquiry.day)).where(
-                Inquiry.incident_id == incident.id
+                Inquiry.incident_id == incident.id,
+                Inquiry.day >= EARLIEST,
+                Inquiry.day <= last_plausible,
             )
         ).one()
         if start is None or end is None:
-            first, last = _data_range(s, incident, first_logged, last_logged)
+            first, last = _data_range(s, incident, first_logged, last_logged, last_plausible)
+            outside = _outside_window(s, incident, last_plausible)
+            if outside:
+                notes.append(
+                    f"{outside} row(s) dated before {EARLIEST} or after {last_plausible} "
+                    "were left out"
+                )
+            if first is not None and last is not None and (last - first).days >= MAX_DAYS:
+                first = last - timedelta(days=MAX_DAYS - 1)
+                if start is None:
+                    notes.append(f"only the latest {MAX_DAYS} days are shown, from {first}")
             # A given bound past the data stands alone: --from after the last day gives that day.
             if end is None:
                 end = max(last, start) if last and start else last or start
             if start is None:
                 start = min(first, end) if first and end else first or end
         if start is None or end is None:
-            return DailyTable(*identity, [name for _, name in categories], [])
+            return DailyTable(*identity, [name for _, name in categories], [], notes)
         if end < start:
             raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
         if (end - start).days >= MAX_DAYS:
@@ -158,7 +180,7 @@ def daily_table(
         DayRow(r.day, r.offered, r.answered, {n: r.categories.get(n) for n in shown}, r.events)
         for r in rows
     ]
-    return DailyTable(*identity, shown, rows)
+    return DailyTable(*identity, shown, rows, notes)
 
 
 def logged_counts_query(
@@ -179,22 +201,33 @@ def logged_counts_query(
 
 
 def _data_range(
-    s: Session, incident: Incident, first_logged: date | None, last_logged: date | None
+    s: Session,
+    incident: Incident,
+    first_logged: date | None,
+    last_logged: date | None,
+    last_plausible: date,
 ) -> tuple[date | None, date | None]:
+    """The first and last day with any data inside the plausible window."""
     bounds = [
         s.execute(
             select(func.min(DailyFigure.day), func.max(DailyFigure.day)).where(
-                DailyFigure.incident_id == incident.id
+                DailyFigure.incident_id == incident.id,
+                DailyFigure.day >= EARLIEST,
+                DailyFigure.day <= last_plausible,
             )
         ).one(),
         s.execute(
             select(func.min(DailyCategoryFigure.day), func.max(DailyCategoryFigure.day)).where(
-                DailyCategoryFigure.incident_id == incident.id
+                DailyCategoryFigure.incident_id == incident.id,
+                DailyCategoryFigure.day >= EARLIEST,
+                DailyCategoryFigure.day <= last_plausible,
             )
         ).one(),
         s.execute(
             select(func.min(Campaign.sent_on), func.max(Campaign.sent_on)).where(
-                Campaign.incident_id == incident.id
+                Campaign.incident_id == incident.id,
+                Campaign.sent_on >= EARLIEST,
+                Campaign.sent_on <= last_plausible,
             )
         ).one(),
         (first_logged, last_logged),
@@ -202,6 +235,33 @@ def _data_range(
     firsts = [b[0] for b in bounds if b[0] is not None]
     lasts = [b[1] for b in bounds if b[1] is not None]
     return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+
+def _outside_window(s: Session, incident: Incident, last_plausible: date) -> int:
+    """How many of the incident's dated rows lie outside the plausible window."""
+    total = 0
+    # Inquiries can be millions: their bounds come off ix_inquiries_recent first, and only a
+    # table that reaches near the window's edges is counted.
+    first, last = s.execute(
+        select(func.min(Inquiry.received_at), func.max(Inquiry.received_at)).where(
+            Inquiry.incident_id == incident.id
+        )
+    ).one()
+    near_edges = first is not None and (
+        first.date() <= EARLIEST + timedelta(days=1)
+        or last.date() >= last_plausible - timedelta(days=1)
+    )
+    for table, column in (
+        *(((Inquiry, Inquiry.day),) if near_edges else ()),
+        (DailyFigure, DailyFigure.day),
+        (DailyCategoryFigure, DailyCategoryFigure.day),
+        (Campaign, Campaign.sent_on),
+    ):
+        where = (table.incident_id == incident.id, (column < EARLIEST) | (column > last_plausible))
+        # Cheap first (a row beyond either bound exists?), counted only when one does.
+        if s.scalar(select(column).where(*where).limit(1)) is not None:
+            total += s.scalar(select(func.count()).select_from(table).where(*where)) or 0
+    return total
 
 
 def _logged(

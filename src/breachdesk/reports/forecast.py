@@ -20,6 +20,8 @@ from datetime import date, timedelta
 from statistics import median
 
 from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries.campaigns import MAX_AUDIENCE
+from breachdesk.inquiries.dates import check_day
 from breachdesk.reports.model import DailyTable
 
 
@@ -73,6 +75,9 @@ def forecast_after(
     """Expected calls from `campaign_day` for `days` days, with a low–high band."""
     if not 1 <= days <= 120:
         raise InvalidInputError("a forecast covers 1–120 days", where="days")
+    check_day(campaign_day, where="on")
+    if audience is not None and not 1 <= audience <= MAX_AUDIENCE:
+        raise InvalidInputError(f"the audience is 1–{MAX_AUDIENCE:,} people", where="audience")
     effects = campaign_effects(table)
     counted = [r.offered for r in table.rows if r.offered is not None]
     if not counted:

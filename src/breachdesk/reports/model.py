@@ -41,6 +41,8 @@ class DailyTable:
     incident_name: str
     categories: list[str]
     rows: list[DayRow]
+    notes: list[str] = field(default_factory=list)
+    """What the table left out and why (rows dated outside the plausible window)."""
 
     @property
     def events(self) -> list[Event]:

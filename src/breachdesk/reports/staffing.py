@@ -15,6 +15,12 @@ Formulas (written here rather than taken from pyworkforce, which covers Erlang C
 
 Traffic is spread over the opening hours (flat, or by an intraday profile of weights per hour);
 each hour is taken as a stationary M/M/n+M period, as workforce tools do.
+
+Bounds, because every figure here is computed inside a request: `Assumptions` refuses any input
+that is not a finite number within `LIMITS` (a NaN weight once made a request spin forever),
+plans have at most `MAX_AGENTS` agents and `MAX_LINES` lines, a day at most `MAX_OFFERED` calls,
+and the searches for agents and lines bisect (a dozen model runs, not hundreds), so no input can
+make a report run longer than a few model evaluations per day.
 """
 
 from __future__ import annotations
@@ -26,6 +32,27 @@ from dataclasses import dataclass
 from breachdesk.errors import InvalidInputError
 
 MAX_QUEUE = 2000  # states beyond the agents when lines are unlimited
+MAX_AGENTS = 500  # the largest desk the searches and plans consider
+MAX_LINES = 1000
+MAX_OFFERED = 10_000_000.0  # calls in one day; more is a typo, not a desk
+MAX_WEIGHT = 1_000_000.0  # one hour's weight in an intraday profile
+
+LIMITS: dict[str, tuple[float, float]] = {
+    "aht": (1.0, 36_000.0),
+    "patience": (1.0, 36_000.0),
+}
+"""Finite bounds of the assumptions, in seconds: what every face accepts at most."""
+
+
+def _finite(value: float, where: str, low: float, high: float) -> float:
+    """`value` if it is a finite number in [low, high], else an `InvalidInputError`."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"not a number: {value!r}", where=where) from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InvalidInputError(f"{where} is a number from {low:g} to {high:g}", where=where)
+    return number
 
 
 def erlang_b(traffic: float, lines: int) -> float:
@@ -87,16 +114,20 @@ def erlang_a(
         return QueueOutcome(0.0, 0.0, 1.0)
     top = lines if lines is not None else agents + MAX_QUEUE
     agents = min(agents, top)
-    # Unnormalised log-probabilities, to stay finite for heavy traffic.
+    if not (math.isfinite(lam) and math.isfinite(mu) and mu > 0):
+        raise InvalidInputError("the arrival rate and handling time are finite numbers")
+    # Unnormalised log-probabilities, to stay finite for heavy traffic. The loop is bounded by
+    # `top` (lines, or agents + MAX_QUEUE) and tracks its peak as it goes (no rescans).
     logs = [0.0]
+    peak = 0.0
     for k in range(1, top + 1):
         death = k * mu if k <= agents else agents * mu + (k - agents) * theta
         if math.isinf(death):
             break
         logs.append(logs[-1] + math.log(lam) - math.log(death))
-        if k > agents and logs[-1] < max(logs) - 60:  # the rest weighs less than e^-60
+        peak = max(peak, logs[-1])
+        if k > agents and logs[-1] < peak - 60:  # the rest weighs less than e^-60
             break
-    peak = max(logs)
     weights = [math.exp(v - peak) for v in logs]
     total = sum(weights)
     probs = [w / total for w in weights]
@@ -124,8 +155,15 @@ class HourOutcome:
 
 def _profile(hours_open: int, profile: Sequence[float] | None) -> list[float]:
     weights = list(profile) if profile is not None else [1.0] * hours_open
-    if not weights or any(w < 0 for w in weights) or sum(weights) <= 0:
-        raise ValueError("an intraday profile is non-negative weights, one per open hour")
+    if (
+        not 1 <= len(weights) <= 24
+        or not all(math.isfinite(w) and 0 <= w <= MAX_WEIGHT for w in weights)
+        or sum(weights) <= 0
+    ):
+        raise InvalidInputError(
+            "an intraday profile is 1–24 finite non-negative weights, one per open hour",
+            where="profile",
+        )
     total = sum(weights)
     return [w / total for w in weights]
 
@@ -141,6 +179,12 @@ def desk_day(
     profile: Sequence[float] | None = None,
 ) -> tuple[float, list[HourOutcome]]:
     """The day's answer rate (answered / offered) and each open hour's figures."""
+    _finite(offered, "offered", 0, MAX_OFFERED)
+    _finite(aht, "aht", *LIMITS["aht"])
+    if math.isnan(patience) or patience <= 0:
+        raise InvalidInputError("patience is a positive number of seconds", where="patience")
+    if not 0 <= agents <= MAX_AGENTS or (lines is not None and not 1 <= lines <= MAX_LINES):
+        raise InvalidInputError(f"0–{MAX_AGENTS} agents on 1–{MAX_LINES} lines", where="agents")
     hours = []
     answered = 0.0
     for hour, share in enumerate(_profile(hours_open, profile)):
@@ -182,8 +226,10 @@ def plan_day(
 ) -> Plan:
     """The answer rate, busy-signal share (Erlang B part) and hang-up share (Erlang A part) of
     a day with `agents` agents and `lines` lines (None: as many as callers)."""
-    if agents < 1:
-        raise InvalidInputError("a plan has at least one agent", where="agents")
+    if not 1 <= agents <= MAX_AGENTS:
+        raise InvalidInputError(f"a plan has 1–{MAX_AGENTS} agents", where="agents")
+    if lines is not None and lines > MAX_LINES:
+        raise InvalidInputError(f"a plan has at most {MAX_LINES} lines", where="lines")
     if lines is not None and lines < agents:
         raise InvalidInputError("every agent needs a line: lines ≥ agents", where="lines")
     rate, hours = desk_day(
@@ -228,6 +274,21 @@ def _rate_by_agents(
     return rate
 
 
+def first_reaching(rate: Callable[[int], float], goal: float, low: int, high: int) -> int | None:
+    """The smallest n in [low, high] with rate(n) ≥ goal, for a rate that grows with n; None
+    if even rate(high) falls short. Bisection: about log2(high − low) evaluations, never more,
+    so a search over hundreds of agents costs a dozen model runs."""
+    if low > high or rate(high) < goal:
+        return None
+    while low < high:  # invariant: rate(high) ≥ goal; the answer lies in [low, high]
+        middle = (low + high) // 2
+        if rate(middle) >= goal:
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
 def agents_needed(
     offered: float,
     target: float,
@@ -237,14 +298,16 @@ def agents_needed(
     patience: float,
     lines: int | None = None,
     profile: Sequence[float] | None = None,
-    limit: int = 500,
+    limit: int = MAX_AGENTS,
 ) -> int | None:
     """The fewest agents for an answer rate ≥ `target` (lines grow with the agents when given
     fewer); None if even `limit` agents cannot reach it."""
+    if offered > MAX_OFFERED:
+        return None  # more calls than any desk the model sizes
     rate = _rate_by_agents(
         offered, hours_open=hours_open, aht=aht, patience=patience, lines=lines, profile=profile
     )
-    return next((n for n in range(1, limit + 1) if rate(n) >= target), None)
+    return first_reaching(rate, target, 1, min(limit, MAX_AGENTS))
 
 
 def lines_needed(
@@ -256,12 +319,15 @@ def lines_needed(
     aht: float,
     patience: float,
     profile: Sequence[float] | None = None,
-    limit: int = 500,
+    limit: int = MAX_LINES,
 ) -> int | None:
     """The fewest lines (≥ agents) for an answer rate ≥ `target` with these agents; None if
     more lines cannot get there (the agents are the bottleneck)."""
-    for lines in range(agents, limit + 1):
-        rate, _ = desk_day(
+    if offered > MAX_OFFERED:
+        return None
+
+    def rate(lines: int) -> float:
+        return desk_day(
             offered,
             hours_open=hours_open,
             aht=aht,
@@ -269,10 +335,9 @@ def lines_needed(
             patience=patience,
             lines=lines,
             profile=profile,
-        )
-        if rate >= target:
-            return lines
-    return None
+        )[0]
+
+    return first_reaching(rate, target, max(agents, 1), min(limit, MAX_LINES))
 
 
 def implied_agents(
@@ -287,25 +352,23 @@ def implied_agents(
 ) -> float | None:
     """The effective number of agents a day's answer rate implies under these assumptions.
 
-    Found by bisection on a continuous agent count (the model's rate interpolated between whole
-    agents), so a desk that answered 58 of 140 shows as, say, 2.4 agents rather than "2 or 3".
+    The model's rate is interpolated between whole agents, so a desk that answered 58 of 140
+    shows as, say, 2.4 agents rather than "2 or 3"; the whole agents are found by bisection.
     None when nothing was offered, and None when every call was answered: the model never
     reaches 100 %, and "all answered" says only that there were enough agents, not how many.
     """
-    if offered <= 0 or answered >= offered:
+    if offered <= 0 or answered >= offered or offered > MAX_OFFERED:
         return None
     observed = answered / offered
     rate = _rate_by_agents(
         offered, hours_open=hours_open, aht=aht, patience=patience, lines=lines, profile=profile
     )
-    previous = 0.0
-    for n in range(1, 501):
-        current = rate(n)
-        if current >= observed:
-            span = current - previous
-            return n - 1 + ((observed - previous) / span if span > 0 else 1.0)
-        previous = current
-    return None
+    n = first_reaching(rate, observed, 1, MAX_AGENTS)
+    if n is None:
+        return None
+    current, previous = rate(n), rate(n - 1) if n > 1 else 0.0
+    span = current - previous
+    return n - 1 + ((observed - previous) / span if span > 0 else 1.0)
 
 
 @dataclass(frozen=True)
@@ -319,14 +382,23 @@ class Assumptions:
     profile: tuple[float, ...] | None = None  # weights per open hour; None: flat
 
     def __post_init__(self) -> None:
-        if not 0 < self.target < 1:
+        # The one check every face's input goes through: finite numbers within bounds, so
+        # that no NaN, infinity or absurd value reaches the model loops.
+        if not (math.isfinite(self.target) and 0 < self.target < 1):
             raise InvalidInputError("the target answer rate is between 0 and 1", where="target")
-        if self.aht <= 0 or self.patience <= 0 or not 1 <= self.hours_open <= 24:
-            raise InvalidInputError("handling time and patience are positive; 1–24 open hours")
+        _finite(self.aht, "aht", *LIMITS["aht"])
+        _finite(self.patience, "patience", *LIMITS["patience"])
+        if not 1 <= self.hours_open <= 24:
+            raise InvalidInputError("a desk is open 1–24 hours a day", where="hours")
         if self.profile is not None:
-            if not self.profile or min(self.profile) < 0 or sum(self.profile) <= 0:
+            if (
+                not self.profile
+                or not all(math.isfinite(w) and 0 <= w <= MAX_WEIGHT for w in self.profile)
+                or sum(self.profile) <= 0
+            ):
                 raise InvalidInputError(
-                    "an intraday profile is non-negative weights, one per open hour",
+                    "an intraday profile is finite non-negative weights (at most "
+                    f"{MAX_WEIGHT:,.0f}, not all zero), one per open hour",
                     where="profile",
                 )
             if len(self.profile) != self.hours_open:
@@ -349,7 +421,13 @@ class Assumptions:
         hours defaulting to the profile's length, else 8."""
         weights = parse_profile(profile) if profile and profile.strip() else None
         open_hours = hours if hours is not None else len(weights) if weights else 8
-        return cls(target, aht, open_hours, patience, weights)
+        return cls(
+            _finite(target, "target", 0, 1),
+            _finite(aht, "aht", *LIMITS["aht"]),
+            int(_finite(open_hours, "hours", 1, 24)),
+            _finite(patience, "patience", *LIMITS["patience"]),
+            weights,
+        )
 
     def agents_needed(self, offered: float) -> int | None:
         """The fewest agents (one line each) for the target answer rate."""
@@ -448,15 +526,24 @@ def staffing_for_day(
 
 def parse_profile(text: str) -> tuple[float, ...]:
     """An intraday profile written as weights per open hour: "1,2,3,3,2,2,1,1"."""
+    parts = [w for w in text.replace("、", ",").split(",") if w.strip()]
+    if len(parts) > 24:
+        raise InvalidInputError("an intraday profile has at most 24 weights", where="profile")
     try:
-        weights = tuple(float(w) for w in text.replace("、", ",").split(",") if w.strip())
+        weights = tuple(float(w) for w in parts)
     except ValueError:
         raise InvalidInputError(
-            f"an intraday profile is numbers separated by commas, not {text!r}", where="profile"
+            f"an intraday profile is numbers separated by commas, not {text[:60]!r}",
+            where="profile",
         ) from None
     if not weights:
         raise InvalidInputError(
             "an intraday profile needs one weight per open hour", where="profile"
+        )
+    if not all(math.isfinite(w) and 0 <= w <= MAX_WEIGHT for w in weights):
+        raise InvalidInputError(
+            f"an intraday profile's weights are finite numbers from 0 to {MAX_WEIGHT:,.0f}",
+            where="profile",
         )
     return weights
 

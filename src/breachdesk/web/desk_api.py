@@ -87,6 +87,9 @@ class DailyOut(BaseModel):
     incident: str
     categories: list[str]
     days: list[DayOut]
+    notes: list[str] = Field(
+        default=[], description="What the table left out and why (rows with implausible dates)."
+    )
 
 
 class PeriodOut(BaseModel):
@@ -301,6 +304,7 @@ def daily_report(
             )
             for r in table.rows
         ],
+        notes=table.notes,
     )
 
 

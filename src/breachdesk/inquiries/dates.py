@@ -1,0 +1,69 @@
+"""The window of plausible desk dates, checked on the way in and respected by every report.
+
+A desk's dates come from people typing and from phone systems exporting: `0001-01-01` (an empty
+date field), `9999-12-31` (a "no end" marker) and a year off by a century all happen. One such
+row used to make every report of the incident refuse to build (a daily table of two thousand
+years), so:
+
+- **On the way in** (an inquiry's `received_at`, a call log's rows, a campaign's day, a
+  forecast's day) a date must lie between `EARLIEST` (1 January 2000: no breach desk this
+  software serves logged a call before) and a little after today: a received call at most one
+  day ahead (`RECEIVED_AHEAD`, clock skew and time zones), a campaign or a forecast at most
+  `PLANNING_DAYS` ahead (a planned mailing). Anything else is an `InvalidInputError` saying so.
+- **In reports**, rows stored before these checks existed are skipped when they fall outside
+  the window, and the table says how many it left out (`daily_table`'s notes).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from breachdesk.errors import InvalidInputError
+
+JST = ZoneInfo("Asia/Tokyo")
+EARLIEST = date(2000, 1, 1)
+RECEIVED_AHEAD = timedelta(days=1)
+PLANNING_DAYS = 366
+
+
+def today_jst() -> date:
+    """Today in Japan."""
+    return datetime.now(JST).date()
+
+
+def latest_day(today: date | None = None) -> date:
+    """The last day a report or a plan may reach: today plus `PLANNING_DAYS`."""
+    return (today or today_jst()) + timedelta(days=PLANNING_DAYS)
+
+
+def check_received(moment: datetime | None, *, now: datetime | None = None) -> datetime:
+    """When an inquiry was received, as an aware JST datetime (naive = JST; None = now).
+
+    Refused when it is before `EARLIEST`, more than `RECEIVED_AHEAD` in the future, or cannot
+    be represented in JST at all (`9999-12-31T23:59:59-12:00`)."""
+    current = now or datetime.now(JST)
+    if moment is None:
+        return current.astimezone(JST)
+    try:
+        at = moment.replace(tzinfo=JST) if moment.tzinfo is None else moment.astimezone(JST)
+    except (OverflowError, ValueError):
+        raise InvalidInputError(
+            f"received_at {moment.isoformat()} is not a plausible date and time",
+            where="received_at",
+        ) from None
+    if at.date() < EARLIEST or at > current + RECEIVED_AHEAD:
+        raise InvalidInputError(
+            f"received_at {at:%Y-%m-%d %H:%M} is outside {EARLIEST} … one day from now",
+            where="received_at",
+        )
+    return at
+
+
+def check_day(day: date, *, where: str, today: date | None = None) -> date:
+    """A campaign's, a forecast's or a report bound's day: between `EARLIEST` and
+    `latest_day()`."""
+    last = latest_day(today)
+    if not EARLIEST <= day <= last:
+        raise InvalidInputError(f"{where} {day} is outside {EARLIEST} … {last}", where=where)
+    return day
