@@ -8,10 +8,13 @@ import json
 import pytest
 
 from breachdesk.kb.facts import (
+    ITEM_SYNONYMS,
+    ITEM_VOCABULARY,
     CountFact,
     DateFact,
     DaysRule,
     Facts,
+    canonical_item,
     extract_facts,
 )
 
@@ -479,3 +482,61 @@ def test_days_rule_from_dict_accepts_weekends_open_alone() -> None:
 def test_count_from_dict_ignores_unknown_keys() -> None:
     count = CountFact("3件", 0, 2, 3, "件")
     assert CountFact.from_dict({**count.to_dict(), "extra": 1}) == count
+
+
+# --------------------------------------------------------------------------------------------
+# Item synonyms
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "key"),
+    [
+        ("セキュリティコード", "security_code"),
+        ("セキュリティーコード", "security_code"),
+        ("CVV", "security_code"),
+        ("ｃｖｃ", "security_code"),
+        ("裏の3桁", "security_code"),
+        ("カード裏面の３桁の数字", "security_code"),
+        ("有効期限", "expiry"),
+        ("期限", "expiry"),
+        ("カード名義", "cardholder_name"),
+        ("名義人", "cardholder_name"),
+        ("カード番号", "card_number"),
+        ("クレジットカード情報", "card_info"),
+        ("メアド", "email"),
+        ("メールアドレス", "email"),
+        ("E-mail", "email"),
+        ("PW", "password"),
+        ("パスワード", "password"),
+        ("ID", "user_id"),
+        ("ログインＩＤ", "user_id"),
+        ("口座番号", "bank_account"),
+        ("個人番号", "my_number"),
+        ("マイナンバー", "my_number"),
+        ("携帯番号", "phone"),
+        ("ご住所", "address"),
+        ("お名前", "name"),
+        ("生年月日", "birth_date"),
+        ("パスワードも", "password"),
+    ],
+)
+def test_canonical_item_maps_synonyms_to_one_key(term: str, key: str) -> None:
+    assert canonical_item(term) == key
+
+
+@pytest.mark.parametrize("term", ["", "天気", "メアドの変更方法", "再発行の手数料", "の"])
+def test_canonical_item_is_none_for_what_is_not_one_item(term: str) -> None:
+    assert canonical_item(term) is None
+
+
+def test_every_item_key_publishers_write_has_synonyms_that_reach_it() -> None:
+    vocabulary = [key for key, _ in ITEM_VOCABULARY]
+    assert {key for key, _ in ITEM_SYNONYMS} == set(vocabulary)
+    sample = (
+        "カード名義、カード番号、有効期限、セキュリティコード、カード情報、マイナンバー、口座番号、"
+    )
+    sample += "メールアドレス、電話番号、パスワード、ログインID、生年月日、住所、氏名、性別、年齢"
+    for item in extract_facts(sample).items:
+        assert canonical_item(item.raw) == item.key, item.raw
+    assert {item.key for item in extract_facts(sample).items} == set(vocabulary)

@@ -40,7 +40,7 @@ from typing import Any
 from .counts import CountFact, find_counts
 from .dates import DateFact, DatePrecision, find_dates
 from .hours import DaysRule, HoursFact, find_days, find_hours
-from .items import ITEM_VOCABULARY, ItemFact, find_items
+from .items import ITEM_SYNONYMS, ITEM_VOCABULARY, ItemFact, canonical_item, find_items
 from .periods import DateRange, RangeKind, find_ranges
 from .phones import MailFact, PhoneFact, PhoneKind, find_mails, find_phones
 from .text import URL, fold
@@ -118,6 +118,7 @@ def extract_facts(text: str) -> Facts:
 
 
 __all__ = [
+    "ITEM_SYNONYMS",
     "ITEM_VOCABULARY",
     "CountFact",
     "DateFact",
@@ -131,5 +132,6 @@ __all__ = [
     "PhoneFact",
     "PhoneKind",
     "RangeKind",
+    "canonical_item",
     "extract_facts",
 ]

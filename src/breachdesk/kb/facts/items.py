@@ -1,8 +1,20 @@
-"""Leaked data items named in a text, each judged leaked, denied or merely asked about."""
+"""Leaked data items named in a text, each judged leaked, denied or merely asked about.
+
+Two vocabularies, one set of keys. `ITEM_VOCABULARY` is what publishers write (カード番号,
+セキュリティコード, 有効期限 …) and is spotted in running text. `ITEM_SYNONYMS` is what anyone may
+call an item (CVV, 裏の3桁, メアド, PW, 期限 …); `canonical_item` maps one such term to its key, so
+a question's 「裏の3桁」 and a notice's 「セキュリティコード」 meet on ``security_code``.
+
+The keys are the ones already stored in every entry's facts: ``card_number``, ``expiry``,
+``security_code``, ``cardholder_name``, ``card_info`` (card data as a whole), ``name``,
+``address``, ``phone``, ``email``, ``birth_date``, ``gender``, ``age``, ``password``,
+``user_id`` (login id), ``bank_account`` and ``my_number``.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -30,6 +42,68 @@ ITEM_VOCABULARY: tuple[tuple[str, str], ...] = (
 )
 """Leaked-item terms and their canonical keys. ``有効期限`` counts only in a sentence that
 mentions a card or security code (a point balance also has an expiry)."""
+
+ITEM_SYNONYMS: tuple[tuple[str, str], ...] = (
+    # (key, pattern over the folded term: NFKC, lower case, no spaces, ・ or -); whole terms.
+    (
+        "security_code",
+        r"セキュリティー?コード|セキュリティー?番号|せきゅりてぃー?こーど|cvv2?|cvc2?|cid|cav2"
+        r"|(?:カード)?裏(?:面)?の?(?:3|三)(?:桁|けた|ケタ)(?:の?(?:番号|数字|コード))?"
+        r"|(?:3|三)(?:桁|けた|ケタ)の?(?:番号|数字|コード)",
+    ),
+    ("expiry", r"(?:クレジット)?(?:カードの?)?(?:有効期限|有効期間|有効年月|期限)|ゆうこうきげん"),
+    (
+        "cardholder_name",
+        r"(?:クレジット)?(?:カードの?)?名義(?:人)?(?:名|の?名前)?|カード会員名|めいぎ(?:にん)?",
+    ),
+    (
+        "card_number",
+        r"(?:クレジット)?カードの?(?:番号|ナンバー)|クレカ(?:の?番号)?|かーどばんごう"
+        r"|(?:カード)?16桁(?:の?番号)?",
+    ),
+    ("card_info", r"(?:クレジット)?カード(?:の)?情報|クレカ情報|決済情報|カード"),
+    ("my_number", r"マイナンバー|個人番号|まいなんばー|マイナンバーカード(?:の?番号)?"),
+    ("bank_account", r"(?:銀行)?口座(?:番号|情報)?|銀行口座|振込口座|こうざ(?:ばんごう)?"),
+    (
+        "email",
+        r"(?:e|電子)?メール(?:アドレス)?|メアド|メルアド|e?mail(?:address)?|アドレス|めーるあどれす",
+    ),
+    ("phone", r"(?:携帯)?電話(?:番号)?|携帯(?:番号)?|tel(?:番号)?|でんわ(?:ばんごう)?"),
+    (
+        "password",
+        r"(?:ログイン)?パスワード|pw|pass(?:word)?|ぱすわーど|パス|暗証番号|あんしょうばんごう",
+    ),
+    (
+        "user_id",
+        r"(?:ログイン|ユーザー?|会員|お客様)?id|ログイン名|ユーザー?名|アカウント(?:名|id)?",
+    ),
+    ("birth_date", r"生年月日|誕生日|たんじょうび|せいねんがっぴ"),
+    ("address", r"(?:ご)?住所|じゅうしょ|所在地"),
+    ("name", r"(?:ご|お)?氏名|(?:お)?名前|なまえ|姓名|フルネーム"),
+    ("gender", r"性別"),
+    ("age", r"年齢"),
+)
+"""What people call each item, by key. `canonical_item` tries them in this order."""
+
+_SYNONYMS = [(key, re.compile(pattern)) for key, pattern in ITEM_SYNONYMS]
+_TERM_NOISE = re.compile(r"[\s・\-_/「」『』()]+|(?:の|も|は|が|を)$")
+
+
+def canonical_item(text: str) -> str | None:
+    """The item key a term names (セキュリティコード, CVV, 裏の3桁 → ``security_code``), else None.
+
+    The whole term must name the item (after NFKC, lower case, spaces and a trailing particle
+    dropped): ``canonical_item("メアド")`` is ``email``, ``canonical_item("メアドの変更方法")`` is
+    None. Questions are searched with their own patterns; this settles what one term means.
+    """
+    term = _TERM_NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+    if not term:
+        return None
+    for key, pattern in _SYNONYMS:
+        if pattern.fullmatch(term):
+            return key
+    return None
+
 
 _ITEM = re.compile("|".join(f"(?P<{key}>{pattern})" for key, pattern in ITEM_VOCABULARY))
 _CARD_CONTEXT = re.compile(r"カード|セキュリティ")
