@@ -39,6 +39,28 @@ def with_check_digit(body: str) -> str:
         ("０９０１２３４５６７８", PHONE),
         ("aki@example.jpへ送りました", f"{MAIL}へ送りました"),
         ("連絡先はaki.b+x@mail.example.co.jpです", f"連絡先は{MAIL}です"),
+        # The forms a live probe got past the first version (issue 10).
+        ("カード 5555\u00a05555\u00a05555\u00a04444 です", f"カード {CARD} です"),
+        ("5555 - 5555 - 5555 - 4444", CARD),
+        ("3782.822463.10005", CARD),
+        ("電話 090.8765.4321 へ", f"電話 {PHONE} へ"),
+        ("番号は8765.4321.0989", f"番号は{MY_NUMBER}"),
+        ("ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ に", f"{MAIL} に"),
+        # The same classes: other spaces, dashes and dots, IME punctuation, kanji digits.
+        ("4111\u200b1111\u200b1111\u200b1111", CARD),
+        ("4111\u20091111\u20091111\u20091111", CARD),
+        ("090−8765−4321", PHONE),
+        ("090〜8765〜4321", PHONE),
+        ("090・8765・4321", PHONE),
+        ("090。8765。4321", PHONE),
+        ("〇九〇ー八七六五ー四三二一です", f"{PHONE}です"),
+        ("+81 (0)90 8765 4321", PHONE),
+        ("hanako @ example.jp", MAIL),
+        ("hanako＠example。jp", MAIL),
+        # Two findings in one run of numbers are two findings, not one 27-digit number.
+        ("4111 1111 1111 1111、090 8765 4321", f"{CARD}、{PHONE}"),
+        ("4111-1111-1111-1111 090-8765-4321", f"{CARD} {PHONE}"),
+        ("+4111 1111 1111 1111", f"+{CARD}"),
     ],
 )
 def test_personal_data_is_replaced(text: str, expected: str) -> None:
@@ -58,6 +80,8 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "令和4年1月25日から",
         "受付 9:00～17:00",
         "123456789012",  # 12 digits with a wrong My Number check digit
+        "バージョン 1.2.3、価格 1,000円、2022.07.29",
+        "受付時間 9:00〜17:00（土日祝を除く）",
     ],
 )
 def test_things_that_only_look_like_personal_data_survive(text: str) -> None:
@@ -91,6 +115,11 @@ def test_log_redaction_is_cut() -> None:
     line = redact_for_log("あ" * 500 + "4111111111111111")
     assert len(line) == 201 and line.endswith("…")
     assert "4111" not in redact_for_log("x" * 10 + "4111111111111111")
+
+
+def test_log_redaction_escapes_line_breaks() -> None:
+    line = redact_for_log('q\n127.0.0.1 "GET /console" 200')
+    assert "\n" not in line and "\\x0a" in line
 
 
 def luhn_runs(text: str) -> list[str]:
