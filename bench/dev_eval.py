@@ -1,14 +1,14 @@
-"""Development-set figures for the engine beside plain BM25 and plain USE matching.
+"""Answer-engine figures: leave-one-incident-out over the training incidents, then the
+development set of the five seeds as validation (never fitted on).
 
-    python bench/dev_eval.py [QUESTIONS.jsonl] [--seeds DIR] [--max-wrong 0.05]
+    python bench/dev_eval.py [--training training/incidents] [--questions DEV.jsonl]
+                             [--seeds DIR] [--max-wrong 0.05] [--min-silent 0.6] [--l2 1.0]
 
-Imports the five seeds into a temporary SQLite database, computes every question's feature
-matrix once, and prints the four figures of ../shared/eval/README.md for:
-- the shipped engine (calibration.json as shipped);
-- the engine's mechanism under leave-one-incident-out cross-validation (fitted on four
-  incidents, scored on the fifth: the estimate for unseen questions and documents);
-- plain BM25 (Sudachi terms, question field) and plain USE (cosine with the question), each
-  with the threshold on its own score chosen on the development set by the same rule.
+Prints, for the engine and for plain BM25 and plain USE:
+1. out-of-fold figures over the training incidents (each incident predicted by models fitted on
+   the others, thresholds chosen on the pooled out-of-fold probabilities);
+2. the development set scored with models fitted on all training incidents (what ships);
+3. ranking Hit@1 / Hit@3 and the reliability table of the decide probability on both.
 """
 
 from __future__ import annotations
@@ -21,9 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from breachdesk.answer.calibrate import Outcome, Sample, collect, cross_validate, figures, outcomes
-from breachdesk.answer.evaluation import read_questions
-from breachdesk.answer.features import FEATURES
+from breachdesk.answer.calibrate import (
+    Sample,
+    baseline_figures,
+    collect,
+    engine_policy,
+    fit,
+    format_reliability,
+    outcomes,
+    reliability,
+)
+from breachdesk.answer.evaluation import format_figures, read_questions, score_results
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
 
@@ -37,38 +45,18 @@ SLUGS = {
 }
 
 
-def single_signal(samples: list[Sample], column: int, max_wrong: float) -> dict[str, float]:
-    """Rank by one feature; answer when the best score clears the best allowed threshold."""
-    best_scores = [float(s.features[:, column].max()) for s in samples]
-    right_top = [bool(s.positives[int(np.argmax(s.features[:, column]))]) for s in samples]
-
-    def at(threshold: float) -> list[Outcome]:
-        out = []
-        for s, top, ok in zip(samples, best_scores, right_top, strict=True):
-            answered = top >= threshold
-            right = (not answered) if s.question.should_abstain else (answered and ok)
-            out.append(Outcome(answered, right))
-        return out
-
-    chosen, best_accuracy = max(best_scores) + 1, -1.0
-    for threshold in sorted(set(best_scores)):
-        f = figures(samples, at(threshold))
-        if f["wrong_answer_rate"] <= max_wrong and f["accuracy"] > best_accuracy:
-            chosen, best_accuracy = threshold, f["accuracy"]
-    return figures(samples, at(chosen))
-
-
-def show(name: str, f: dict[str, float]) -> None:
-    print(
-        f"{name:<34} accuracy={f['accuracy']:.3f} answerable={f['answerable_accuracy']:.3f} "
-        f"abstained={f['abstain_rate']:.3f} wrong={f['wrong_answer_rate']:.3f}"
-    )
+def hits(samples: list[Sample], orders: list[np.ndarray]) -> str:
+    pairs = [(s, o) for s, o in zip(samples, orders, strict=True) if not s.question.should_abstain]
+    h1 = np.mean([s.positives[int(o[0])] for s, o in pairs])
+    h3 = np.mean([s.positives[o[:3]].any() for s, o in pairs])
+    return f"Hit@1 {h1:.3f}  Hit@3 {h3:.3f}  ({len(pairs)} answerable)"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--training", type=Path, default=ROOT / "training" / "incidents")
     parser.add_argument(
-        "questions", nargs="?", type=Path, default=ROOT.parent / "shared/eval/dev_questions.jsonl"
+        "--questions", type=Path, default=ROOT.parent / "shared/eval/dev_questions.jsonl"
     )
     parser.add_argument(
         "--seeds",
@@ -76,34 +64,60 @@ def main() -> int:
         default=Path(os.environ.get("BREACHDESK_SEEDS", ROOT.parent / "shared/seeds")),
     )
     parser.add_argument("--max-wrong", type=float, default=0.05)
+    parser.add_argument("--min-silent", type=float, default=0.6)
+    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--write", type=Path, help="Write the fitted calibration JSON here.")
     args = parser.parse_args()
-    if not args.seeds.is_dir() or not args.questions.is_file():
-        print(f"seeds ({args.seeds}) or questions ({args.questions}) not found", file=sys.stderr)
-        return 2
     with tempfile.TemporaryDirectory() as tmp:
-        desk = Desk(Settings(db=str(Path(tmp) / "dev.db")))
+        desk = Desk(Settings(db=str(Path(tmp) / "bench.db")))
+        training = collect(desk.engine, desk.import_training([args.training]))
+        incidents = sorted({s.question.incident or "" for s in training})
+        print(f"training: {len(training)} questions, {len(incidents)} incidents: {incidents}")
+        calibration, predictions = fit(
+            training, max_wrong=args.max_wrong, min_silent=args.min_silent, l2=args.l2
+        )
+        print(
+            f"thresholds (chosen out of fold): answer {calibration.threshold}, "
+            f"suggest {calibration.suggest_threshold}; baselines {calibration.baselines}\n"
+        )
+        cv = score_results(
+            outcomes(training, predictions, calibration.threshold, calibration.suggest_threshold)
+        )
+        print(format_figures(cv, "engine, leave-one-incident-out over the training incidents"))
+        print(hits(training, [p.order for p in predictions]))
+        print(format_reliability(reliability(training, predictions)))
+        for name, figures in baseline_figures(training, calibration).items():
+            print()
+            print(format_figures(figures, f"plain {name}, training incidents, same thresholds"))
+        if args.write:
+            args.write.write_text(calibration.to_json() + "\n", encoding="utf-8")
+            print(f"\nwrote {args.write}")
+        if not args.seeds.is_dir() or not args.questions.is_file():
+            print(
+                f"\nseeds ({args.seeds}) or questions ({args.questions}) not found: no validation"
+            )
+            return 0
         for path in sorted(args.seeds.glob("0*.txt")):
             desk.import_documents(SLUGS[path.name[:3]], [path])
-        samples = collect(desk.engine, read_questions(args.questions))
-        calibration = desk.engine.calibration
-        show(
-            "engine (shipped calibration)",
-            figures(samples, outcomes(samples, calibration, desk.engine.threshold)),
+        dev = collect(desk.engine, read_questions(args.questions))
+        policy = engine_policy(calibration)
+        dev_predictions = [policy(s) for s in dev]
+        print()
+        print(
+            format_figures(
+                score_results(
+                    outcomes(
+                        dev, dev_predictions, calibration.threshold, calibration.suggest_threshold
+                    )
+                ),
+                "engine fitted on the training incidents, development set (validation)",
+            )
         )
-        show("engine, leave-one-incident-out", cross_validate(samples, max_wrong=args.max_wrong))
-        show(
-            "plain BM25 (question field)",
-            single_signal(samples, FEATURES.index("words_q"), args.max_wrong),
-        )
-        show(
-            "plain USE (cosine, question)",
-            single_signal(samples, FEATURES.index("dense_q"), args.max_wrong),
-        )
-        answerable = [s for s in samples if not s.question.should_abstain]
-        order = [calibration.rank(s.features).order for s in answerable]
-        hit1 = np.mean([s.positives[int(o[0])] for s, o in zip(answerable, order, strict=True)])
-        hit3 = np.mean([s.positives[o[:3]].any() for s, o in zip(answerable, order, strict=True)])
-        print(f"engine ranking on answerable questions: Hit@1={hit1:.3f} Hit@3={hit3:.3f}")
+        print(hits(dev, [p.order for p in dev_predictions]))
+        print(format_reliability(reliability(dev, dev_predictions)))
+        for name, figures in baseline_figures(dev, calibration).items():
+            print()
+            print(format_figures(figures, f"plain {name}, development set"))
     return 0
 
 

@@ -210,12 +210,18 @@ def eval_(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Score a question file: accuracy, answerable accuracy, abstention rate, wrong-answer rate."""
+    """Score a question file: answered right, resolved, off-topic not answered, wrong answers."""
     from breachdesk.answer.evaluation import format_figures, read_questions
 
     d = desk()
-    figures = run(lambda: d.evaluate(read_questions(questions, incident=incident)))
-    typer.echo(dump(figures) if as_json else format_figures(figures))
+    systems = run(lambda: d.evaluate(read_questions(questions, incident=incident)))
+    if as_json:
+        typer.echo(dump(systems))
+        return
+    titles = {"engine": "engine", "words_q": "plain BM25", "dense_q": "plain USE"}
+    typer.echo(
+        "\n\n".join(format_figures(f, titles.get(name, name)) for name, f in systems.items())
+    )
 
 
 DEMO_QUESTIONS = (
@@ -269,31 +275,33 @@ def demo(
 
 @app.command()
 def calibrate(
-    questions: Annotated[
-        Path,
+    folders: Annotated[
+        list[Path],
         typer.Argument(
-            help="Development question file (JSON lines with expect).", exists=True, dir_okay=False
+            help="Training incidents: folders of documents + questions.jsonl (or their parent).",
+            exists=True,
+            file_okay=False,
         ),
     ],
     out: Annotated[Path | None, typer.Option(help="Write the calibration JSON here.")] = None,
     max_wrong: Annotated[
-        float, typer.Option(help="Highest wrong-answer share the threshold allows.")
+        float, typer.Option(help="Highest wrong-answer share the answer threshold allows.")
     ] = 0.05,
+    min_silent: Annotated[
+        float, typer.Option(help="Lowest share of off-topic questions left with no suggestion.")
+    ] = 0.6,
     l2: Annotated[float, typer.Option(help="L2 regularisation of the logistic model.")] = 1.0,
 ) -> None:
-    """Fit the answer/abstain model on a development set; print cross-validated figures."""
-    from breachdesk.answer.calibrate import collect, cross_validate, figures, fit, outcomes
-    from breachdesk.answer.evaluation import read_questions
+    """Fit the answer models on training incidents; print leave-one-incident-out figures."""
+    from breachdesk.answer.evaluation import format_figures
 
     d = desk()
-    samples = run(lambda: collect(d.engine, read_questions(questions)))
-    cv = cross_validate(samples, max_wrong=max_wrong, l2=l2)
-    typer.echo("leave-one-incident-out: " + dump({k: round(v, 3) for k, v in cv.items()}))
-    calibration = fit(samples, max_wrong=max_wrong, l2=l2)
-    fitted = figures(samples, outcomes(samples, calibration, calibration.threshold))
+    calibration, cv = run(
+        lambda: d.calibrate(folders, max_wrong=max_wrong, min_silent=min_silent, l2=l2)
+    )
+    typer.echo(format_figures(cv, "leave-one-incident-out, at the chosen thresholds"))
     typer.echo(
-        f"fitted on all (threshold {calibration.threshold}): "
-        + dump({k: round(v, 3) for k, v in fitted.items()})
+        f"threshold {calibration.threshold}, suggestions from {calibration.suggest_threshold}"
     )
     if out is not None:
         out.write_text(calibration.to_json() + "\n", encoding="utf-8")

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=1.0,
         description="How long a worker trusts its knowledge-base version before checking the database again.",
     )
+    kb_rebuild_in_background: bool = Field(
+        default=True,
+        description="Serve the previous index of a changed incident while a thread builds the new one.",
+    )
     session_hours: float = Field(
         default=12.0, description="Console sessions end after this many hours without a request."
     )

@@ -12,11 +12,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from breachdesk.answer.evaluation import Question, score_results
+from breachdesk.answer.evaluation import Question, judge, read_questions, score_results
 from breachdesk.answer.model import Answer
+from breachdesk.answer.training import find_training_incidents
 from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
-from breachdesk.errors import InvalidInputError
+from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.auth import service as auth
 from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import service
 from breachdesk.review import service as review
@@ -68,7 +70,15 @@ class Desk:
             threshold=self.settings.answer_threshold,
             max_question_chars=self.settings.max_question_chars,
             refresh_seconds=self.settings.kb_refresh_seconds,
+            rebuild_in_background=self.settings.kb_rebuild_in_background,
         )
+
+    @cached_property
+    def register(self) -> RegisterDesk:
+        """The affected-person register; its master key is read when first needed."""
+        from breachdesk.register.desk import RegisterDesk
+
+        return RegisterDesk(self.db, self.settings)
 
     def warm_up(self, slugs: Iterable[str] | None = None) -> None:
         """Load the models and build the indexes now, not in the first request."""
@@ -142,7 +152,38 @@ class Desk:
             out.append((q, self.engine.ask(q.incident, q.question)))
         return out
 
-    def evaluate(self, questions: Iterable[Question]) -> dict[str, dict[str, float | int]]:
-        """The four figures per incident and overall for a question file."""
+    def import_training(self, folders: list[Path]) -> list[Question]:
+        """Import training incidents (see `answer.training`) and return their questions."""
+        questions: list[Question] = []
+        for incident in find_training_incidents(folders):
+            self.import_documents(incident.slug, list(incident.documents))
+            questions.extend(read_questions(incident.questions, incident=incident.slug))
+        return questions
+
+    def calibrate(
+        self, folders: list[Path], *, max_wrong: float, min_silent: float, l2: float
+    ) -> tuple[Calibration, dict[str, dict[str, float | int]]]:
+        """Fit the answer models on training incidents; return them and their
+        leave-one-incident-out figures at the chosen thresholds."""
+        from breachdesk.answer.calibrate import collect, fit, outcomes
+
+        samples = collect(self.engine, self.import_training(folders))
+        calibration, predictions = fit(samples, max_wrong=max_wrong, min_silent=min_silent, l2=l2)
+        return calibration, score_results(
+            outcomes(samples, predictions, calibration.threshold, calibration.suggest_threshold)
+        )
+
+    def evaluate(
+        self, questions: Iterable[Question]
+    ) -> dict[str, dict[str, dict[str, float | int]]]:
+        """Figures per incident and overall for a question file: the engine as it answers, then
+        plain BM25 and plain USE at their shipped thresholds (key: system name)."""
+        from breachdesk.answer.calibrate import baseline_figures, collect
+
         results = self.ask_questions(questions)
-        return score_results((q, a.answered, a.answer) for q, a in results)
+        engine = score_results(
+            (q, judge(q, a.answered, a.answer, [s.answer for s in a.suggestions]))
+            for q, a in results
+        )
+        samples = collect(self.engine, [q for q, _ in results])
+        return {"engine": engine, **baseline_figures(samples, self.engine.calibration)}

@@ -138,3 +138,103 @@ def test_a_question_with_context_is_also_matched_sentence_by_sentence() -> None:
         "対象ですか?",
     ]
     assert query_parts("対象ですか") == ["対象ですか"]
+
+
+def test_a_changed_incident_is_served_from_its_previous_index_while_the_new_one_builds(
+    db: Database,
+) -> None:
+    import threading
+
+    from breachdesk.kb import editing
+
+    import_documents(db, DEMO_SLUG, demo_files())
+    gate = threading.Event()
+    plain = default_tokenizer()
+
+    def slow_tokenizer(text: str) -> list[str]:
+        if threading.current_thread().name.startswith("rebuild-"):
+            gate.wait(10)  # the rebuild is held until the test has asked its question
+        return plain(text)
+
+    engine = AnswerEngine(
+        db, tokenizer=slow_tokenizer, encoder=HashEncoder(), rebuild_in_background=True
+    )
+    question = "カードの再発行の手数料はかかりますか"
+    before = engine.ask(DEMO_SLUG, question)
+    entry = before.entry or before.candidates[0].entry
+    version = editing.propose_version(
+        db,
+        DEMO_SLUG,
+        entry,
+        question="再発行の手数料",
+        answer="手数料は当社が負担します（改訂）。",
+        actor="eri",
+    )
+    editing.approve_version(db, DEMO_SLUG, entry, version, actor="eri")
+    during = engine.ask(DEMO_SLUG, question + "？")  # notices the change, starts the rebuild
+    assert all(
+        e.answer != "手数料は当社が負担します（改訂）。"
+        for e in engine.load(DEMO_SLUG).index.entries
+    )
+    assert during.score >= 0
+    gate.set()
+    engine.wait_for_rebuilds(10)
+    served = {e.id: e.answer for e in engine.load(DEMO_SLUG).index.entries}
+    assert served[entry] == "手数料は当社が負担します（改訂）。"
+
+
+def test_a_rebuild_embeds_only_the_texts_that_changed(db: Database) -> None:
+    from breachdesk.answer.index import IndexEntry, build_index
+
+    encoder = HashEncoder()
+    tokenizer = default_tokenizer()
+    entries = [
+        IndexEntry(
+            id=str(i), kind="qa", section="", question=f"質問{i}です", answer=f"回答{i}です。"
+        )
+        for i in range(20)
+    ]
+    first = build_index(entries, tokenizer, encoder)
+    calls = encoder.calls
+    changed = [
+        *entries[:19],
+        IndexEntry(
+            id="19", kind="qa", section="", question="新しい質問", answer="新しい回答です。"
+        ),
+    ]
+    second = build_index(changed, tokenizer, encoder, previous=first)
+    assert encoder.calls - calls == 2  # the new question and the new answer sentence
+    fresh = build_index(changed, tokenizer, HashEncoder())
+    assert second.question_vectors is not None and fresh.question_vectors is not None
+    assert np.allclose(second.question_vectors, fresh.question_vectors)
+    assert second.terms == fresh.terms
+
+
+def test_a_vague_question_gets_suggestions_with_their_approved_text(
+    db: Database,
+) -> None:
+    import_documents(db, DEMO_SLUG, demo_files())
+    # A threshold nothing reaches: every plausible question gets suggestions instead of an answer.
+    engine = AnswerEngine(db, tokenizer=default_tokenizer(), encoder=HashEncoder(), threshold=1.01)
+    engine.suggest_threshold = 0.0
+    answer = engine.ask(DEMO_SLUG, "カードの再発行について")
+    stored = {e.id: e for e in list_entries(db, DEMO_SLUG)}
+    assert answer.outcome == "suggested" and not answer.answered
+    assert 1 <= len(answer.suggestions) <= 3
+    for s in answer.suggestions:
+        assert s.answer == stored[s.entry].answer
+        assert s.question == stored[s.entry].question
+        assert len(s.answer.strip()) >= 12
+    data = answer.to_dict()
+    assert data["outcome"] == "suggested" and data["suggestions"][0]["answer"]
+
+
+def test_an_off_topic_question_below_the_suggestion_threshold_gets_no_suggestions(
+    db: Database,
+) -> None:
+    import_documents(db, DEMO_SLUG, demo_files())
+    engine = AnswerEngine(db, tokenizer=default_tokenizer(), encoder=HashEncoder(), threshold=1.01)
+    engine.suggest_threshold = 1.0
+    answer = engine.ask(DEMO_SLUG, "明日の天気はどうですか")
+    assert answer.outcome == "abstained" and answer.suggestions == []
+    assert answer.to_dict()["outcome"] == "abstained"

@@ -11,7 +11,7 @@ import pytest
 from breachdesk.answer.bm25 import BM25
 from breachdesk.answer.dates import date_scores
 from breachdesk.answer.decide import Calibration, fit_listwise, fit_logistic, shipped_calibration
-from breachdesk.answer.evaluation import Question, read_questions, score_results
+from breachdesk.answer.evaluation import Question, judge, read_questions, score_results
 from breachdesk.answer.features import FEATURES
 from breachdesk.answer.intent import asked_kinds, intent_scores
 from breachdesk.errors import InvalidInputError
@@ -101,21 +101,27 @@ def test_a_calibration_for_other_features_is_refused() -> None:
         Calibration.from_json(json.dumps(data))
 
 
-def test_evaluation_scores_the_four_figures_as_the_readme_defines() -> None:
+def test_evaluation_scores_the_figures_as_the_readme_defines() -> None:
     right = Question("1", "x", "q", {"any_of": ["再発行 の手数料"]})
     wrong = Question("2", "x", "q", {"any_of": ["窓口"]})
-    abstain = Question("3", "x", "q", "abstain")
+    suggested = Question("3", "x", "q", {"any_of": ["窓口"]})
+    abstain = Question("4", "x", "q", "abstain")
+    offtopic = Question("5", "x", "q", "abstain")
     figures = score_results(
         [
-            (right, True, "カードの再発行の手数料は当社が負担します"),
-            (wrong, True, "関係のない回答"),
-            (abstain, False, None),
+            (right, judge(right, True, "カードの再発行の手数料は当社が負担します", [])),
+            (wrong, judge(wrong, True, "関係のない回答", [])),
+            (suggested, judge(suggested, False, None, ["関係のない回答", "窓口へお電話を"])),
+            (abstain, judge(abstain, False, None, [])),
+            (offtopic, judge(offtopic, False, None, ["関係のない回答"])),
         ]
     )["overall"]
-    assert figures["answerable_accuracy"] == 0.5
+    assert figures["answerable_accuracy"] == pytest.approx(1 / 3)
+    assert figures["resolved"] == pytest.approx(2 / 3)
     assert figures["abstain_rate"] == 1.0
+    assert figures["abstain_silent"] == 0.5
     assert figures["wrong_answer_rate"] == 0.5
-    assert figures["accuracy"] == pytest.approx(2 / 3)
+    assert figures["accuracy"] == pytest.approx(3 / 5)
 
 
 def test_reading_a_question_file_names_the_bad_line(tmp_path: Path) -> None:
@@ -123,3 +129,49 @@ def test_reading_a_question_file_names_the_bad_line(tmp_path: Path) -> None:
     path.write_text('{"id": "a", "question": "x", "incident": "i"}\n{broken\n', encoding="utf-8")
     with pytest.raises(InvalidInputError, match=r"q.jsonl:2"):
         list(read_questions(path))
+
+
+def test_notes_and_bare_headings_are_never_suggestable() -> None:
+    from breachdesk.answer.engine import suggestable
+    from breachdesk.answer.index import IndexEntry
+
+    def entry(kind: str, question: str, answer: str) -> IndexEntry:
+        return IndexEntry(id="e", kind=kind, section="", question=question, answer=answer)
+
+    assert suggestable(
+        entry("qa", "再発行の手数料はかかりますか", "手数料は当社が負担いたします。")
+    )
+    assert suggestable(
+        entry("passage", "3 漏えいした情報", "氏名、住所、カード番号が漏えいしました。")
+    )
+    assert not suggestable(entry("passage", "4 お問い合わせ窓口", "4 お問い合わせ窓口"))
+    assert not suggestable(
+        entry("passage", "ご案内", "ご不明な点は下記窓口までお問い合わせください。")
+    )
+    assert not suggestable(entry("note", "※", "※ 本件に関する最新情報は当サイトでお知らせします。"))
+
+
+def test_leak_questions_name_their_items_in_the_askers_words() -> None:
+    from breachdesk.answer.items import asked_items, asks_about_leak
+
+    assert asked_items("裏の3けたも抜かれたんですか") == {"security_code"}
+    assert asked_items("CVCは大丈夫でしょうか") == {"security_code"}
+    assert asked_items("めあども流出した？") == {"email"}
+    assert asked_items("ぱすわーどは漏れていませんか") == {"password"}
+    assert asked_items("カードも漏れた？") == {"card_info"}
+    assert asked_items("窓口の電話番号を教えて") == frozenset()
+    assert asks_about_leak("有効期限も盗まれましたか")
+    assert not asks_about_leak("有効期限はいつまでですか")
+
+
+def test_an_entry_that_denies_an_item_settles_the_question_about_it() -> None:
+    from breachdesk.answer.items import item_scores
+    from breachdesk.kb.facts import extract_facts
+
+    denies = extract_facts("パスワードは漏えいしておりません。")
+    leaked = extract_facts("氏名、カード番号、有効期限、セキュリティコードが流出しました。")
+    unrelated = extract_facts("再発行の手数料は当社が負担します。")
+    scores = item_scores("パスワードも漏れたんですか", [denies, leaked, unrelated])
+    assert scores[0] == 1.0 and scores[1] == 0.0 and scores[2] == 0.0
+    scores = item_scores("CVVも盗まれた？", [denies, leaked, unrelated])
+    assert scores[1] == 1.0 and scores[0] == 0.0

@@ -53,6 +53,12 @@ def test_an_approved_edit_in_one_instance_is_served_by_the_other(
     )
     assert ask(client_two)["answer"] == before["answer"]  # a draft is not served
     editing.approve_version(one.db, SLUG, entry, number, actor="eri")
+    # Each instance notices the change on its next question and keeps serving the previous
+    # index while a thread builds the new one.
+    ask(client_two)
+    ask(client_one)
+    _two.engine.wait_for_rebuilds()
+    one.engine.wait_for_rebuilds()
     after = ask(client_two)
     assert after["answer"] == "氏名と住所です（訂正）。"
     assert after["entry_version"] == number

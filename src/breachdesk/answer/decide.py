@@ -15,7 +15,7 @@ shipped as `calibration.json`:
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -70,6 +70,9 @@ class Calibration:
     threshold: float
     # Below `threshold` but at or above this, the best entries are offered as suggestions.
     suggest_threshold: float = 0.2
+    # Plain baselines reported beside the engine (`breachdesk eval`): feature name → its
+    # (answer, suggestion) thresholds, chosen on the training incidents by the same rule.
+    baselines: dict[str, tuple[float, float]] = field(default_factory=dict)
     version: int = CALIBRATION_VERSION
     features: tuple[str, ...] = FEATURES
     decide_features: tuple[str, ...] = DECIDE_FEATURES
@@ -89,19 +92,27 @@ class Calibration:
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
+        """Read a calibration; weights are matched to features by name, and a feature the file
+        does not know gets weight 0 (so an older file still ranks, without the new evidence)."""
         data = json.loads(text)
-        if (
-            data.get("version") != CALIBRATION_VERSION
-            or tuple(data["features"]) != FEATURES
-            or tuple(data["decide_features"]) != DECIDE_FEATURES
-        ):
-            raise ValueError("calibration file does not match this engine's features")
+        unknown = set(data["features"]) - set(FEATURES)
+        unknown |= set(data["decide_features"]) - set(DECIDE_FEATURES)
+        if data.get("version") != CALIBRATION_VERSION or unknown:
+            raise ValueError(
+                "calibration file does not match this engine "
+                f"(version {data.get('version')}, unknown features {sorted(unknown)})"
+            )
+        rank = dict(zip(data["features"], data["rank_weights"], strict=True))
+        decide = dict(zip(data["decide_features"], data["decide_weights"], strict=True))
         return cls(
-            rank_weights=tuple(data["rank_weights"]),
-            decide_weights=tuple(data["decide_weights"]),
+            rank_weights=tuple(float(rank.get(name, 0.0)) for name in FEATURES),
+            decide_weights=tuple(float(decide.get(name, 0.0)) for name in DECIDE_FEATURES),
             decide_bias=float(data["decide_bias"]),
             threshold=float(data["threshold"]),
             suggest_threshold=float(data.get("suggest_threshold", 0.2)),
+            baselines={
+                str(k): (float(v[0]), float(v[1])) for k, v in data.get("baselines", {}).items()
+            },
             note=data.get("note", ""),
         )
 

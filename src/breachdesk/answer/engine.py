@@ -6,6 +6,7 @@ version changes, so several workers on one database all serve the newest approve
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -37,6 +38,7 @@ from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
 
 JST = ZoneInfo("Asia/Tokyo")
+logger = logging.getLogger(__name__)
 MAX_SUGGESTIONS = 3
 # Suggestions come from this many of the best-ranked entries, skipping those that cannot answer.
 SUGGESTION_POOL = 5
@@ -80,6 +82,7 @@ class AnswerEngine:
         max_question_chars: int = 1000,
         refresh_seconds: float = 0.0,
         recent_size: int = 4096,
+        rebuild_in_background: bool = False,
     ) -> None:
         self.db = db
         self.tokenizer = tokenizer
@@ -95,13 +98,21 @@ class AnswerEngine:
         # again (0: every question). Several workers pick up a change within this time.
         self.refresh_seconds = refresh_seconds
         self._checked: dict[str, float] = {}
+        self.rebuild_in_background = rebuild_in_background
+        self._rebuilding: dict[str, threading.Thread] = {}
+        self._slug_locks: dict[str, threading.Lock] = {}
         # Answers to recently asked identical questions, keyed by knowledge-base version, so
         # a change invalidates them; the desk card is recomputed on every hit.
         self._recent: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
         self._recent_size = recent_size
 
     def load(self, slug: str) -> _Loaded:
-        """The incident's index, rebuilt if its knowledge base changed since it was built."""
+        """The incident's index, rebuilt if its knowledge base changed since it was built.
+
+        With `rebuild_in_background`, a changed incident keeps being served from the index it
+        has while a thread builds the new one (only changed texts are tokenized and embedded),
+        so an import or an approval never stalls the questions being asked meanwhile.
+        """
         loaded = self._loaded.get(slug)
         checked = self._checked.get(slug)
         now = time.monotonic()
@@ -111,7 +122,41 @@ class AnswerEngine:
         self._checked[slug] = now
         if loaded is not None and loaded.version == version:
             return loaded
+        if loaded is not None and self.rebuild_in_background:
+            self._rebuild_later(slug)
+            return loaded
+        return self._rebuild(slug)
+
+    def is_ready(self, slug: str) -> bool:
+        """Whether `slug` has an index in memory (a first question would otherwise build it)."""
+        return slug in self._loaded
+
+    def wait_for_rebuilds(self, timeout: float | None = None) -> None:
+        """Block until the background rebuilds started so far have finished."""
+        for thread in list(self._rebuilding.values()):
+            thread.join(timeout)
+
+    def _rebuild_later(self, slug: str) -> None:
         with self._lock:
+            running = self._rebuilding.get(slug)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(
+                target=self._rebuild_quietly, args=(slug,), name=f"rebuild-{slug}", daemon=True
+            )
+            self._rebuilding[slug] = thread
+            thread.start()
+
+    def _rebuild_quietly(self, slug: str) -> None:
+        try:
+            self._rebuild(slug)
+        except Exception:  # the previous index keeps serving; the next check tries again
+            logger.exception("rebuilding the index of %s failed", slug)
+            self._checked.pop(slug, None)
+
+    def _rebuild(self, slug: str) -> _Loaded:
+        with self._slug_lock(slug):
+            version = service.kb_version(self.db, slug)
             loaded = self._loaded.get(slug)
             if loaded is not None and loaded.version == version:
                 return loaded
@@ -131,10 +176,20 @@ class AnswerEngine:
                 )
                 for e in service.list_entries(self.db, slug)
             ]
-            index = build_index(entries, self.tokenizer, self.encoder, self.cache)
+            index = build_index(
+                entries,
+                self.tokenizer,
+                self.encoder,
+                self.cache,
+                previous=loaded.index if loaded is not None else None,
+            )
             loaded = _Loaded(view.kb_version, index, [Contact.from_dict(c) for c in view.contacts])
             self._loaded[slug] = loaded
             return loaded
+
+    def _slug_lock(self, slug: str) -> threading.Lock:
+        with self._lock:
+            return self._slug_locks.setdefault(slug, threading.Lock())
 
     def check_question(self, question: str) -> str:
         text = question.strip()

@@ -2,8 +2,8 @@
 
 A question with `expect.any_of` is right when the engine answered and the answer contains one of
 the strings (both normalised: NFKC, no white space); an `abstain` question is right when the
-engine abstained. Four figures per incident and overall: accuracy, answerable accuracy,
-abstention rate, and the wrong-answer rate (wrong answers / answers given).
+engine did not answer. A right entry among the suggestions resolves an answerable question that
+was not answered. Figures per incident and overall are listed in `FIGURES`.
 """
 
 from __future__ import annotations
@@ -60,65 +60,91 @@ def read_questions(path: Path, *, incident: str | None = None) -> Iterator[Quest
             yield Question(str(data.get("id", number)), slug, data["question"], data.get("expect"))
 
 
-@dataclass
-class Tally:
-    answerable: int = 0
-    answerable_right: int = 0
-    abstain: int = 0
-    abstain_right: int = 0
-    answered: int = 0
-    answered_wrong: int = 0
+@dataclass(frozen=True)
+class Outcome:
+    """What one question got: an answer (right or not), suggestions (one right or not), or none."""
 
-    def add(self, q: Question, answered: bool, answer: str | None) -> bool:
-        right: bool
+    answered: bool
+    right_answer: bool = False
+    suggested: bool = False
+    right_suggestion: bool = False
+
+
+def judge(q: Question, answered: bool, answer: str | None, suggestions: Iterable[str]) -> Outcome:
+    """Score one result the way `../shared/eval/README.md` does."""
+    offered = list(suggestions)
+    return Outcome(
+        answered=answered,
+        right_answer=answered and q.accepts(answer),
+        suggested=bool(offered) and not answered,
+        right_suggestion=not answered and any(q.accepts(text) for text in offered),
+    )
+
+
+FIGURES = (
+    "questions",
+    "accuracy",
+    "answerable_accuracy",  # answerable questions answered right
+    "resolved",  # answered right, or not answered with a right entry among the suggestions
+    "abstain_rate",  # off-topic questions not answered (suggestions allowed)
+    "abstain_silent",  # off-topic questions not answered and given no suggestions
+    "wrong_answer_rate",  # wrong answers / answers given
+)
+
+
+def figures(pairs: Iterable[tuple[Question, Outcome]]) -> dict[str, float | int]:
+    """The evaluation README's figures over (question, outcome) pairs."""
+    answerable = abstain = right = resolved = not_answered = silent = answered = wrong = 0
+    for q, o in pairs:
+        if o.answered:
+            answered += 1
         if q.should_abstain:
-            self.abstain += 1
-            right = not answered
-            self.abstain_right += right
+            abstain += 1
+            not_answered += not o.answered
+            silent += not o.answered and not o.suggested
+            wrong += o.answered
         else:
-            self.answerable += 1
-            right = answered and q.accepts(answer)
-            self.answerable_right += right
-        if answered:
-            self.answered += 1
-            self.answered_wrong += not right
-        return right
-
-    def figures(self) -> dict[str, float | int]:
-        total = self.answerable + self.abstain
-        return {
-            "questions": total,
-            "accuracy": (self.answerable_right + self.abstain_right) / total if total else 0.0,
-            "answerable_accuracy": self.answerable_right / self.answerable
-            if self.answerable
-            else 0.0,
-            "abstain_rate": self.abstain_right / self.abstain if self.abstain else 0.0,
-            "wrong_answer_rate": self.answered_wrong / self.answered if self.answered else 0.0,
-        }
+            answerable += 1
+            right += o.right_answer
+            resolved += o.right_answer or o.right_suggestion
+            wrong += o.answered and not o.right_answer
+    total = answerable + abstain
+    return {
+        "questions": total,
+        "accuracy": (right + not_answered) / total if total else 0.0,
+        "answerable_accuracy": right / answerable if answerable else 0.0,
+        "resolved": resolved / answerable if answerable else 0.0,
+        "abstain_rate": not_answered / abstain if abstain else 0.0,
+        "abstain_silent": silent / abstain if abstain else 0.0,
+        "wrong_answer_rate": wrong / answered if answered else 0.0,
+    }
 
 
 def score_results(
-    pairs: Iterable[tuple[Question, bool, str | None]],
+    pairs: Iterable[tuple[Question, Outcome]],
 ) -> dict[str, dict[str, float | int]]:
-    """Figures per incident and overall (key `overall`) from (question, answered, answer)."""
-    tallies: dict[str, Tally] = {}
-    overall = Tally()
-    for q, answered, answer in pairs:
-        tallies.setdefault(q.incident or "-", Tally()).add(q, answered, answer)
-        overall.add(q, answered, answer)
-    out = {slug: t.figures() for slug, t in sorted(tallies.items())}
-    out["overall"] = overall.figures()
+    """Figures per incident and overall (key `overall`)."""
+    by_incident: dict[str, list[tuple[Question, Outcome]]] = {}
+    everything: list[tuple[Question, Outcome]] = []
+    for q, o in pairs:
+        by_incident.setdefault(q.incident or "-", []).append((q, o))
+        everything.append((q, o))
+    out = {slug: figures(rows) for slug, rows in sorted(by_incident.items())}
+    out["overall"] = figures(everything)
     return out
 
 
-def format_figures(figures: dict[str, dict[str, float | int]]) -> str:
-    """A plain table of the four figures per incident and overall."""
-    lines = [
-        f"{'incident':<14}{'n':>5}{'accuracy':>10}{'answerable':>12}{'abstained':>11}{'wrong':>8}"
-    ]
+def format_figures(figures: dict[str, dict[str, float | int]], title: str = "") -> str:
+    """A plain table of the figures per incident and overall."""
+    lines = [title] if title else []
+    lines.append(
+        f"{'incident':<18}{'n':>5}{'accuracy':>10}{'answered-right':>16}{'resolved':>10}"
+        f"{'off-topic-not-answered':>24}{'(no suggestions)':>18}{'wrong':>8}"
+    )
     for slug, f in figures.items():
         lines.append(
-            f"{slug:<14}{f['questions']:>5}{f['accuracy']:>10.3f}{f['answerable_accuracy']:>12.3f}"
-            f"{f['abstain_rate']:>11.3f}{f['wrong_answer_rate']:>8.3f}"
+            f"{slug:<18}{f['questions']:>5}{f['accuracy']:>10.3f}{f['answerable_accuracy']:>16.3f}"
+            f"{f['resolved']:>10.3f}{f['abstain_rate']:>24.3f}{f['abstain_silent']:>18.3f}"
+            f"{f['wrong_answer_rate']:>8.3f}"
         )
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from breachdesk.answer.dates import date_scores
 from breachdesk.answer.index import IncidentIndex
 from breachdesk.answer.intent import intent_scores
+from breachdesk.answer.items import item_scores
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
 
@@ -32,6 +33,7 @@ FEATURES = (
     "words_gap",  # how far this entry's lexical score is from the best one
     "chars_gap",  # the same for character bigrams
     "intent",  # the entry holds the kind of fact asked for (a date, a count, a desk, a reason)
+    "item",  # the entry settles (leaked or not) the data item a leak question names
 )
 
 
@@ -87,4 +89,5 @@ def score_features(
     chars = f[:, 2] + f[:, 3]
     f[:, 12] = chars.max() - chars
     f[:, 13] = intent_scores(question, index.facts, [e.answer for e in index.entries])
+    f[:, 14] = item_scores(question, index.facts)
     return Scored(f, terms)

@@ -71,6 +71,9 @@ class IncidentIndex:
     # Row i of words_q / chars_q / question_vectors belongs to entry question_owner[i]: each
     # entry's question field first, then its attached phrasings.
     question_owner: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # Tokens and vectors by text, handed to the next build so that a changed knowledge base
+    # only tokenizes and embeds the texts that changed.
+    memo: TextMemo = field(default_factory=lambda: TextMemo({}, {}))
 
     def by_entry(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-entry maximum of per-question-row scores (the best phrasing counts)."""
@@ -82,21 +85,76 @@ class IncidentIndex:
         return best
 
 
+@dataclass(frozen=True)
+class TextMemo:
+    """What an index build computed per text: tokens, and vectors (for one encoder)."""
+
+    tokens: dict[str, list[str]]
+    vectors: dict[str, NDArray[np.float32]]
+
+
+class _Builder:
+    """Tokens and vectors of texts, taken from the previous build where the text is the same."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        encoder: Encoder | None,
+        cache: EmbeddingCache | None,
+        previous: TextMemo | None,
+    ) -> None:
+        self.tokenizer, self.encoder, self.cache = tokenizer, encoder, cache
+        self.old = previous or TextMemo({}, {})
+        self.memo = TextMemo({}, {})
+
+    def tokens(self, text: str) -> list[str]:
+        found = self.memo.tokens.get(text)
+        if found is None:
+            found = self.old.tokens.get(text)
+            if found is None:
+                found = self.tokenizer(text)
+            self.memo.tokens[text] = found
+        return found
+
+    def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        assert self.encoder is not None
+        missing = [
+            t
+            for t in dict.fromkeys(texts)
+            if t not in self.memo.vectors and t not in self.old.vectors
+        ]
+        if missing:
+            encoder = self.encoder
+            new = (
+                self.cache.embed(encoder, missing)
+                if self.cache is not None
+                else encoder.encode(missing)
+            )
+            self.memo.vectors.update(zip(missing, new, strict=True))
+        for t in texts:
+            if t not in self.memo.vectors:
+                self.memo.vectors[t] = self.old.vectors[t]
+        return np.vstack([self.memo.vectors[t] for t in texts]).astype(np.float32, copy=False)
+
+
 def build_index(
     entries: Sequence[IndexEntry],
     tokenizer: Tokenizer,
     encoder: Encoder | None,
     cache: EmbeddingCache | None = None,
+    previous: IncidentIndex | None = None,
 ) -> IncidentIndex:
-    """Tokenize, count and embed the entries of one incident."""
+    """Tokenize, count and embed the entries of one incident (reusing `previous`'s work for
+    texts that did not change)."""
+    build = _Builder(tokenizer, encoder, cache, previous.memo if previous is not None else None)
     q_texts = [e.question_field for e in entries]
     q_owner = list(range(len(entries)))
     for i, e in enumerate(entries):
         for phrasing in e.phrasings:
             q_texts.append(phrasing)
             q_owner.append(i)
-    q_tokens = [tokenizer(t) for t in q_texts]
-    a_tokens = [tokenizer(e.answer) for e in entries]
+    q_tokens = [build.tokens(t) for t in q_texts]
+    a_tokens = [build.tokens(e.answer) for e in entries]
     terms = [set(a) for a in a_tokens]
     for owner, tokens in zip(q_owner, q_tokens, strict=True):
         terms[owner] |= set(tokens)
@@ -104,14 +162,13 @@ def build_index(
     question_vectors = chunk_vectors = None
     owners: list[int] = []
     if encoder is not None and entries:
-        embed = cache.embed if cache is not None else (lambda enc, texts: enc.encode(texts))
-        question_vectors = embed(encoder, q_texts)
+        question_vectors = build.vectors(q_texts)
         chunks: list[str] = []
         for i, e in enumerate(entries):
             for chunk in answer_chunks(e.answer):
                 chunks.append(chunk)
                 owners.append(i)
-        chunk_vectors = embed(encoder, chunks)
+        chunk_vectors = build.vectors(chunks)
     return IncidentIndex(
         entries=list(entries),
         words_q=BM25(q_tokens),
@@ -125,4 +182,5 @@ def build_index(
         chunk_owner=np.array(owners, dtype=np.int64),
         facts=[Facts.from_dict(e.facts) if e.facts else Facts.from_dict({}) for e in entries],
         question_owner=np.array(q_owner, dtype=np.int64),
+        memo=build.memo,
     )

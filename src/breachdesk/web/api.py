@@ -3,6 +3,7 @@ actions for automation (API tokens or a console session, scoped to a role)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
@@ -165,6 +166,10 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
     """Answer a question with approved text, or abstain and name the desk."""
     # Deliberately run on the event loop, not in the thread pool: an answer is a few ms of CPU
     # (often a cache hit), and 32 threads fighting over the GIL made the p99 latency seconds.
+    # Building an incident's first index takes longer, so that alone goes to a thread; later
+    # rebuilds happen in the background while the previous index serves.
+    if not desk.engine.is_ready(slug):
+        await asyncio.to_thread(desk.engine.load, slug)
     shown = desk.ask_public(slug, body.question, channel=body.channel, log=not body.draft)
     return AnswerOut.model_validate({**shown.answer.to_dict(), "question_id": shown.question_id})
 
