@@ -143,6 +143,14 @@ class Desk:
     def record_feedback(self, question_id: int, helpful: bool) -> None:
         review.record_feedback(self.db, question_id, helpful)
 
+    def record_choice(self, question_id: int, entry: str, *, slug: str | None = None) -> None:
+        """Log that a person chose a suggested entry for their question (it then waits in the
+        review queue as a proposed phrasing of that entry). The entry must have been suggested
+        for that question, and the question asked about `slug` when one is given."""
+        if slug is not None and review.get_question(self.db, question_id).incident != slug:
+            raise NotFoundError("question", str(question_id))
+        review.record_choice(self.db, question_id, entry)
+
     def ask_questions(self, questions: Iterable[Question]) -> list[tuple[Question, Answer]]:
         """Answer a batch in input order; a question with no incident is an input error."""
         out = []

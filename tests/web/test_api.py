@@ -120,3 +120,31 @@ def test_the_public_page_answers_a_plain_form_post_and_escapes_text(client: Test
 def test_the_openapi_document_lists_the_ask_route(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/incidents/{slug}/ask" in paths
+
+
+def test_a_chosen_suggestion_is_recorded_only_for_an_entry_that_was_suggested(
+    tmp_path: Path,
+) -> None:
+    from breachdesk.review.service import get_question
+
+    settings = Settings(
+        db=str(tmp_path / "web.db"),
+        dense_model="none",
+        cache_dir=tmp_path / "cache",
+        answer_threshold=1.0,  # never sure enough to answer: plausible questions get suggestions
+    )
+    desk = Desk(settings)
+    desk.import_documents(DEMO_SLUG, demo_files())
+    client = TestClient(create_app(settings, desk=desk))
+    data = client.post(
+        f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "カードの再発行について"}
+    ).json()
+    assert data["outcome"] == "suggested" and data["suggestions"]
+    qid, chosen = data["question_id"], data["suggestions"][-1]["entry"]
+    offered = {s["entry"] for s in data["suggestions"]}
+    stranger = next(e.id for e in desk.entries(DEMO_SLUG) if e.id not in offered)
+    url = f"/api/v1/questions/{qid}/choice"
+    assert client.post(url, json={"entry": stranger}).status_code == 422
+    assert client.post(url, json={"entry": chosen}).status_code == 204
+    assert get_question(desk.db, qid).chosen_entry == chosen
+    assert client.post("/api/v1/questions/999999/choice", json={"entry": chosen}).status_code == 404

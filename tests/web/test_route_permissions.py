@@ -23,6 +23,7 @@ PUBLIC = {
     ("GET", "/api/v1/incidents/{slug}/entries"),
     ("POST", "/api/v1/incidents/{slug}/ask"),
     ("POST", "/api/v1/questions/{question_id}/feedback"),
+    ("POST", "/api/v1/questions/{question_id}/choice"),
     ("GET", "/console/login"),
     ("POST", "/console/login"),
     ("POST", "/console/logout"),

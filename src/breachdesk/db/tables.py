@@ -219,7 +219,10 @@ class PublicQuestion(Base):
     """A question asked on the public page or API, as answered (text redacted before storing).
 
     `entry_version` records exactly which approved text was shown. `review` is open, attached
-    (to an entry as a phrasing), needs_entry, or dismissed.
+    (to an entry as a phrasing), needs_entry, or dismissed. `outcome` is the engine's (answered,
+    suggested, abstained); `suggested` lists the entries offered to choose from, and
+    `chosen_entry_id` the one the person chose (a proposed phrasing of it). `group_key` is the
+    question folded for grouping twins (`review.grouping.question_key`).
     """
 
     __tablename__ = "public_questions"
@@ -239,6 +242,13 @@ class PublicQuestion(Base):
     review: Mapped[str] = mapped_column(String(16), default="open", index=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(120))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(16), default="abstained")
+    suggested: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    chosen_entry_id: Mapped[str | None] = mapped_column(
+        ForeignKey("entries.id", ondelete="SET NULL")
+    )
+    chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    group_key: Mapped[str] = mapped_column(String(200), default="", index=True)
 
 
 class Feedback(Base):

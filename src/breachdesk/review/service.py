@@ -2,21 +2,25 @@
 
 Every question asked on the public page or the API is stored — redacted first, so card numbers,
 phone numbers, mail addresses and My Numbers never reach the database — with the exact entry
-version that was shown. Unanswered questions come first in the review queue; an editor attaches
-one to the entry that should have answered it (it becomes a phrasing the engine matches), marks
-it as needing a new entry, or dismisses it.
+version that was shown, or the entries suggested to choose from and the one the person chose.
+
+The review queue shows twins (the same question typed differently, `grouping.question_key`) as
+one item, those needing a decision first: not answered, a suggestion chosen (a proposed phrasing
+of the chosen entry, accepted with one click), or an answer voted unhelpful. An editor attaches a
+question to the entry that should have answered it (it becomes a phrasing the engine matches),
+marks it as needing a new entry, or dismisses it; the decision closes its open twins too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from breachdesk.answer.model import Answer
+from breachdesk.answer.model import ANSWERED, Answer
 from breachdesk.db import Database
 from breachdesk.db.tables import Entry, EntryVersion, Feedback, Incident, PublicQuestion, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
@@ -24,9 +28,12 @@ from breachdesk.inquiries import service as inquiries
 from breachdesk.kb.editing import add_phrasing
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
+from breachdesk.review.grouping import question_key
 
 CHANNELS = ("web", "api")
 REVIEW_STATES = ("open", "attached", "needs_entry", "dismissed")
+PENDING = "pending"
+"""The queue's default view: open questions that need an editor's decision."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,36 @@ class QuestionView:
     review: str
     reviewed_by: str | None
     helpful: bool | None
+    outcome: str = "abstained"
+    suggested: list[dict[str, Any]] = field(default_factory=list)
+    chosen_entry: str | None = None
+    twins: int = 1
+    """How many questions this item stands for in the queue (itself and its open twins)."""
+    target: str | None = None
+    """The entry pre-selected to attach to: the chosen suggestion, else the best-ranked FAQ
+    question among the candidates, else the best-ranked candidate."""
+    kinds: dict[str, str] = field(default_factory=dict)
+    """The kind (qa, passage, note…) of each candidate, suggested and chosen entry."""
+
+    @property
+    def needs_decision(self) -> bool:
+        """Whether an editor has something to decide about it (an answered question with no
+        unhelpful vote does not)."""
+        return self.review == "open" and (
+            not self.answered or self.chosen_entry is not None or self.helpful is False
+        )
+
+    @property
+    def targets(self) -> list[dict[str, Any]]:
+        """The entries it may be attached to from the queue: the target first, then the other
+        candidates and suggestions, each once."""
+        seen: dict[str, dict[str, Any]] = {}
+        for c in [*self.suggested, *self.candidates]:
+            seen.setdefault(c["entry"], {"entry": c["entry"], "question": c["question"]})
+        if self.chosen_entry and self.chosen_entry not in seen:
+            seen[self.chosen_entry] = {"entry": self.chosen_entry, "question": self.chosen_entry}
+        first = [seen.pop(self.target)] if self.target in seen else []
+        return [*first, *seen.values()]
 
 
 def record_question(db: Database, answer: Answer, *, channel: str = "web") -> int:
@@ -68,7 +105,10 @@ def record_question(db: Database, answer: Answer, *, channel: str = "web") -> in
                 {"entry": c.entry, "question": c.question, "score": round(c.score, 4)}
                 for c in answer.candidates
             ],
+            outcome=ANSWERED if answer.answered else answer.outcome,
+            suggested=[{"entry": x.entry, "question": x.question} for x in answer.suggestions],
         )
+        row.group_key = question_key(row.question)
         s.add(row)
         s.flush()
         _log_inquiry(s, incident, row)
@@ -108,31 +148,86 @@ def record_feedback(db: Database, question_id: int, helpful: bool) -> None:
             vote.at = utcnow()
 
 
+def record_choice(db: Database, question_id: int, entry_id: str) -> None:
+    """Log which suggested entry a person chose for their question; a second choice replaces
+    the first. Only an entry that was actually suggested for that question can be chosen."""
+    with db.transaction() as s:
+        question = s.get(PublicQuestion, question_id)
+        if question is None:
+            raise NotFoundError("question", str(question_id))
+        if entry_id not in {c["entry"] for c in question.suggested or []}:
+            raise InvalidInputError("that entry was not suggested for this question", where="entry")
+        question.chosen_entry_id = entry_id
+        question.chosen_at = utcnow()
+
+
+def _needs_decision() -> ColumnElement[bool]:
+    return and_(
+        PublicQuestion.review == "open",
+        or_(
+            PublicQuestion.answered.is_(False),
+            PublicQuestion.chosen_entry_id.is_not(None),
+            func.coalesce(Feedback.helpful, true()) == false(),
+        ),
+    )
+
+
 def review_queue(
-    db: Database, slug: str, *, review: str | None = "open", limit: int = 50, offset: int = 0
+    db: Database, slug: str, *, review: str | None = PENDING, limit: int = 50, offset: int = 0
 ) -> tuple[list[QuestionView], int]:
-    """Asked questions, unanswered first, then newest first; with the total for paging."""
-    if review is not None and review not in REVIEW_STATES:
+    """The queue, twins grouped into one item (the newest stands for them, `twins` says how
+    many): those needing a decision first (a chosen suggestion, then the unanswered), larger
+    groups first, then newest first; with the number of items for paging.
+
+    `review` is a review state, `pending` (open and needing a decision) or None (every state).
+    """
+    if review is not None and review not in (*REVIEW_STATES, PENDING):
         raise InvalidInputError(f"unknown review state {review!r}", where="review")
     with db.read() as s:
         incident = get_incident(s, slug)
-        where = [PublicQuestion.incident_id == incident.id]
-        if review is not None:
+        where: list[ColumnElement[bool]] = [PublicQuestion.incident_id == incident.id]
+        if review == PENDING:
+            where.append(_needs_decision())
+        elif review is not None:
             where.append(PublicQuestion.review == review)
-        total = s.scalar(select(func.count()).select_from(PublicQuestion).where(*where)) or 0
-        rows = s.execute(
-            select(PublicQuestion, Feedback.helpful)
+        # A group is the questions sharing a key and a review state and whether they need a
+        # decision; an empty key (nothing left after folding) never groups.
+        key = case(
+            (PublicQuestion.group_key == "", cast(PublicQuestion.id, String)),
+            else_=PublicQuestion.group_key,
+        )
+        groups = (
+            select(
+                func.max(PublicQuestion.id).label("last"),
+                func.count(PublicQuestion.id).label("twins"),
+            )
             .outerjoin(Feedback, Feedback.question_id == PublicQuestion.id)
             .where(*where)
+            .group_by(key, PublicQuestion.review, _needs_decision())
+            .subquery()
+        )
+        total = s.scalar(select(func.count()).select_from(groups)) or 0
+        rows = s.execute(
+            select(PublicQuestion, Feedback.helpful, groups.c.twins)
+            .join(groups, groups.c.last == PublicQuestion.id)
+            .outerjoin(Feedback, Feedback.question_id == PublicQuestion.id)
             .order_by(
+                PublicQuestion.chosen_entry_id.is_(None),
                 PublicQuestion.answered,
+                groups.c.twins.desc(),
                 PublicQuestion.asked_at.desc(),
                 PublicQuestion.id.desc(),
             )
             .limit(limit)
             .offset(offset)
         ).all()
-        return [_view(slug, q, helpful) for q, helpful in rows], int(total)
+        views = [replace(_view(slug, q, helpful), twins=int(n)) for q, helpful, n in rows]
+        return _with_targets(s, views), int(total)
+
+
+def pending_count(db: Database, slug: str) -> int:
+    """How many items of the queue need an editor's decision (twins counted once)."""
+    return review_queue(db, slug, review=PENDING, limit=1)[1]
 
 
 def get_question(db: Database, question_id: int) -> QuestionView:
@@ -145,7 +240,29 @@ def get_question(db: Database, question_id: int) -> QuestionView:
         ).first()
         if row is None:
             raise NotFoundError("question", str(question_id))
-        return _view(row[2], row[0], row[1])
+        return _with_targets(s, [_view(row[2], row[0], row[1])])[0]
+
+
+def _with_targets(s: Session, views: list[QuestionView]) -> list[QuestionView]:
+    """The views with the kinds of the entries they name and their pre-selected target."""
+    ids = {c["entry"] for v in views for c in [*v.candidates, *v.suggested]}
+    ids |= {v.chosen_entry for v in views if v.chosen_entry}
+    kinds = (
+        {
+            eid: kind
+            for eid, kind in s.execute(select(Entry.id, Entry.kind).where(Entry.id.in_(ids)))
+        }
+        if ids
+        else {}
+    )
+    out = []
+    for v in views:
+        ranked = [c["entry"] for c in [*v.candidates, *v.suggested] if c["entry"] in kinds]
+        faq = [e for e in ranked if kinds[e] == "qa"]
+        target = v.chosen_entry or next(iter(faq or ranked), None)
+        mine = {e: kinds[e] for e in [*ranked, v.chosen_entry] if e in kinds}
+        out.append(replace(v, target=target, kinds=mine))
+    return out
 
 
 def _view(slug: str, q: PublicQuestion, helpful: bool | None) -> QuestionView:
@@ -163,11 +280,15 @@ def _view(slug: str, q: PublicQuestion, helpful: bool | None) -> QuestionView:
         q.review,
         q.reviewed_by,
         helpful,
+        outcome=q.outcome,
+        suggested=list(q.suggested or []),
+        chosen_entry=q.chosen_entry_id,
     )
 
 
 def attach_question(db: Database, question_id: int, entry_id: str, *, actor: str) -> bool:
-    """Attach an asked question to the entry that should have answered it, as a phrasing."""
+    """Attach an asked question to the entry that should have answered it, as a phrasing; its
+    open twins are closed with it. Accepting a chosen suggestion is attaching to that entry."""
     with db.transaction() as s:
         question = s.get(PublicQuestion, question_id)
         if question is None:
@@ -175,23 +296,39 @@ def attach_question(db: Database, question_id: int, entry_id: str, *, actor: str
         incident = s.get(Incident, question.incident_id)
         assert incident is not None
         added = add_phrasing(s, incident, entry_id, question.question, actor=actor)
-        question.review = "attached"
-        question.reviewed_by = actor
-        question.reviewed_at = utcnow()
+        _decide(s, question, "attached", actor)
         return added
 
 
+def _decide(s: Session, question: PublicQuestion, review: str, actor: str) -> None:
+    """Set a question's review state, and that of its open twins unless it is reopened."""
+    rows = [question]
+    if review != "open" and question.group_key:
+        rows += s.scalars(
+            select(PublicQuestion).where(
+                PublicQuestion.incident_id == question.incident_id,
+                PublicQuestion.group_key == question.group_key,
+                PublicQuestion.review == "open",
+                PublicQuestion.id != question.id,
+            )
+        ).all()
+    now = utcnow()
+    for row in rows:
+        row.review = review
+        row.reviewed_by = actor
+        row.reviewed_at = now
+
+
 def mark_question(db: Database, question_id: int, review: str, *, actor: str) -> None:
-    """Set a question's review state: needs_entry, dismissed, or open again."""
+    """Set a question's review state, and its open twins': needs_entry, dismissed, or open
+    again (that one question only)."""
     if review not in ("open", "needs_entry", "dismissed"):
         raise InvalidInputError(f"cannot mark a question {review!r}", where="review")
     with db.transaction() as s:
         question = s.get(PublicQuestion, question_id)
         if question is None:
             raise NotFoundError("question", str(question_id))
-        question.review = review
-        question.reviewed_by = actor
-        question.reviewed_at = utcnow()
+        _decide(s, question, review, actor)
 
 
 @dataclass(frozen=True)

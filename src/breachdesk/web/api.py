@@ -122,6 +122,12 @@ class FeedbackRequest(BaseModel):
     helpful: bool = Field(description="役に立ちましたか？ — true for はい, false for いいえ.")
 
 
+class ChoiceRequest(BaseModel):
+    entry: str = Field(
+        min_length=1, max_length=40, description="The suggested entry the person chose."
+    )
+
+
 @router.get("/incidents", responses=ERRORS)
 def list_incidents(desk: DeskDep, limit: Limit = 100, offset: Offset = 0) -> Page[IncidentOut]:
     """List incidents."""
@@ -178,4 +184,11 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
 def feedback(question_id: Id, body: FeedbackRequest, desk: DeskDep) -> Response:
     """Record whether the answer shown for a question helped (a second vote replaces the first)."""
     desk.record_feedback(question_id, body.helpful)
+    return Response(status_code=204)
+
+
+@router.post("/questions/{question_id}/choice", status_code=204, responses=ERRORS)
+def choice(question_id: Id, body: ChoiceRequest, desk: DeskDep) -> Response:
+    """Record which suggested entry the person chose (only an entry suggested for that question)."""
+    desk.record_choice(question_id, body.entry)
     return Response(status_code=204)

@@ -216,8 +216,8 @@ class Paging:
 
 
 def open_questions(desk: Desk, slug: str) -> int:
-    """How many public questions wait for review."""
-    return review.review_queue(desk.db, slug, review="open", limit=1)[1]
+    """How many items of the review queue need a decision (answered questions do not)."""
+    return review.pending_count(desk.db, slug)
 
 
 def incident_context(desk: Desk, slug: str, area: str) -> dict[str, Any]:

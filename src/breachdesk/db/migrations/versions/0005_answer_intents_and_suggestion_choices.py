@@ -7,6 +7,11 @@ Create Date: 2026-12-01 08:20:00
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
+from breachdesk.review.grouping import question_key
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -14,8 +19,56 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Suggestion choices and twin grouping on the public question log: what the engine did, what
+    # it offered, what the person chose, and the folded question that groups twins.
+    with op.batch_alter_table("public_questions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("outcome", sa.String(length=16), nullable=False, server_default="abstained")
+        )
+        batch_op.add_column(
+            sa.Column("suggested", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+        batch_op.add_column(sa.Column("chosen_entry_id", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("group_key", sa.String(length=200), nullable=False, server_default="")
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_public_questions_chosen_entry_id_entries"),
+            "entries",
+            ["chosen_entry_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_index(
+            batch_op.f("ix_public_questions_group_key"), ["group_key"], unique=False
+        )
+    questions = sa.table(
+        "public_questions",
+        sa.column("id", sa.Integer()),
+        sa.column("question", sa.Text()),
+        sa.column("answered", sa.Boolean()),
+        sa.column("outcome", sa.String()),
+        sa.column("group_key", sa.String()),
+    )
+    bind = op.get_bind()
+    bind.execute(
+        questions.update().where(questions.c.answered.is_(True)).values(outcome="answered")
+    )
+    for qid, text in bind.execute(sa.select(questions.c.id, questions.c.question)).all():
+        bind.execute(
+            questions.update().where(questions.c.id == qid).values(group_key=question_key(text))
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("public_questions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_public_questions_group_key"))
+        batch_op.drop_constraint(
+            batch_op.f("fk_public_questions_chosen_entry_id_entries"), type_="foreignkey"
+        )
+        batch_op.drop_column("group_key")
+        batch_op.drop_column("chosen_at")
+        batch_op.drop_column("chosen_entry_id")
+        batch_op.drop_column("suggested")
+        batch_op.drop_column("outcome")
