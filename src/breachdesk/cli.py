@@ -19,6 +19,8 @@ app = typer.Typer(
     help="The inquiry desk for a personal-data or card-data leak.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain click help: a flag reads `--serve`, not `--serve <bool>`, and rich is not imported.
+    rich_markup_mode=None,
 )
 
 T = TypeVar("T")
@@ -361,11 +363,22 @@ app.add_typer(report_app, name="report")
 def report_daily(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    labels: Annotated[
+        str,
+        typer.Option(
+            "--labels",
+            help="Column names: codes (date, offered, …; the CSV contract) or ja (日付, 入電, …).",
+        ),
+    ] = "codes",
     start: Annotated[
-        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: first data).")
+        str | None,
+        typer.Option(
+            "--from", help="First day, e.g. 2026-09-03 or 2026年9月3日 (default: first data)."
+        ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (default: last data).")
+        str | None,
+        typer.Option("--to", help="Last day, e.g. 2026/09/30 (default: last data)."),
     ] = None,
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="Also write the council workbook here.")
@@ -379,6 +392,8 @@ def report_daily(
     from breachdesk.reports import daily
 
     def build() -> Any:
+        if labels not in ("codes", "ja"):
+            raise InvalidInputError(f"--labels: codes or ja, not {labels!r}")
         first = daily.parse_day(start) if start else None
         last = daily.parse_day(end) if end else None
         if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
@@ -395,10 +410,35 @@ def report_daily(
 
         fmt = chart.suffix.lower().lstrip(".")
         chart.write_bytes(run(lambda: daily_chart(table, fmt=fmt)))
-    typer.echo(daily.to_csv(table) if as_csv else daily.to_text(table), nl=False)
+    japanese = labels == "ja"
+    if as_csv:
+        # Excel reads a CSV file without a byte-order mark as Shift_JIS: a file gets one, as the
+        # web download does; a pipe to another program does not.
+        bom = "\ufeff" if _stdout_is_file() else ""
+        typer.echo(bom + daily.to_csv(table, japanese=japanese), nl=False)
+    else:
+        typer.echo(daily.to_text(table, japanese=japanese), nl=False)
 
 
-TargetOpt = Annotated[float, typer.Option("--target", help="Target answer rate (0–1).")]
+def _stdout_is_file() -> bool:
+    import os
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (a test runner's buffer)
+        return False
+
+
+def _share(value: float) -> float:
+    """A target answer rate given as a share (0.9) or a percentage (90, 90.0)."""
+    return value / 100 if value > 1 else value
+
+
+TargetOpt = Annotated[
+    float,
+    typer.Option("--target", help="Target answer rate: 0.9 or 90 (per cent).", callback=_share),
+]
 AhtOpt = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
 HoursOpt = Annotated[
     int | None,
@@ -446,7 +486,9 @@ def report_staffing(
 @report_app.command("forecast")
 def report_forecast(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
-    on: Annotated[str, typer.Option("--on", help="Day of the planned campaign, YYYY-MM-DD.")],
+    on: Annotated[
+        str, typer.Option("--on", help="Day of the planned campaign, e.g. 2026-12-01 or 2026/12/1.")
+    ],
     days: Annotated[int, typer.Option("--days", help="Days to forecast.", min=1, max=120)] = 14,
     audience: Annotated[
         int | None, typer.Option("--audience", help="People the campaign reaches.", min=1)
@@ -526,14 +568,10 @@ Incident = Annotated[str, typer.Option("--incident", help="Incident slug.")]
 
 
 def _day(text: str) -> Any:
-    from datetime import date
+    """Every date option goes through the one parser (2026-09-03, 2026/9/3, 2026年9月3日)."""
+    from breachdesk.inquiries.day_input import parse_day
 
-    from breachdesk.errors import InvalidInputError
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInputError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    return parse_day(text)
 
 
 @inquiry_app.command("log")

@@ -45,8 +45,10 @@ from breachdesk.db.tables import (
     Inquiry,
 )
 from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries import day_input
 from breachdesk.inquiries.dates import EARLIEST, check_day, latest_day
 from breachdesk.kb.service import get_incident
+from breachdesk.labels import column_labels, label
 from breachdesk.reports.model import DailyTable, DayRow, Event
 
 PHONE: tuple[str, ...] = ("phone",)
@@ -122,13 +124,16 @@ def daily_table(
                 .order_by(Category.position, Category.id)
             )
         )
-        first_logged, last_logged = s.execute(
-            select(func.min(Inquiry.day), func.max(Inquiry.day)).where(
-                Inquiry.incident_id == incident.id,
-                Inquiry.day >= EARLIEST,
-                Inquiry.day <= last_plausible,
-            )
-        ).one()
+        # Only the channels the table counts set its range: the web questions logged today
+        # would otherwise stretch a phone table to today with empty days.
+        logged_range = select(func.min(Inquiry.day), func.max(Inquiry.day)).where(
+            Inquiry.incident_id == incident.id,
+            Inquiry.day >= EARLIEST,
+            Inquiry.day <= last_plausible,
+        )
+        if channels is not None:
+            logged_range = logged_range.where(Inquiry.channel.in_(list(channels)))
+        first_logged, last_logged = s.execute(logged_range).one()
         if start is None or end is None:
             first, last = _data_range(s, incident, first_logged, last_logged, last_plausible)
             outside = _outside_window(s, incident, last_plausible)
@@ -381,20 +386,24 @@ def category_totals(table: DailyTable) -> list[CategoryTotal]:
 
 
 def parse_day(text: str) -> date:
-    """An ISO date (``2022-07-29``) from the command line or a query string."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise InvalidInputError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+    """A day from the command line or a query string (`inquiries.day_input.parse_day`:
+    ``2022-07-29``, ``2022/7/29``, ``2022年7月29日`` …)."""
+    return day_input.parse_day(text)
 
 
-def header(table: DailyTable) -> list[str]:
-    """The column names: date, offered, answered, answer_rate, the categories, events."""
-    return [*COLUMNS, *table.categories, "events"]
+def header(table: DailyTable, *, japanese: bool = False) -> list[str]:
+    """The column names: date, offered, answered, answer_rate, the categories, events (the
+    machine header of the CLI contract), or their Japanese names for people."""
+    columns = [*COLUMNS, *table.categories, "events"]
+    return column_labels(columns) if japanese else columns
 
 
-def cells(table: DailyTable, *, missing: str = "") -> list[list[str]]:
-    """Each row as text: ISO date, counts, the rate to 3 decimals, `missing` for `None`."""
+def cells(table: DailyTable, *, missing: str = "", japanese: bool = False) -> list[list[str]]:
+    """Each row as text: ISO date, counts, the rate to 3 decimals, `missing` for `None`; the
+    events with their channel code, or its Japanese label for people."""
+
+    def event(e: Event) -> str:
+        return f"{label('channel', e.channel) if japanese else e.channel}: {e.note}"
 
     def show(value: int | None) -> str:
         return missing if value is None else str(value)
@@ -406,18 +415,20 @@ def cells(table: DailyTable, *, missing: str = "") -> list[list[str]]:
             show(row.answered),
             missing if row.answer_rate is None else f"{row.answer_rate:.3f}",
             *(show(row.categories.get(c)) for c in table.categories),
-            " / ".join(f"{e.channel}: {e.note}" for e in row.events),
+            " / ".join(event(e) for e in row.events),
         ]
         for row in table.rows
     ]
 
 
-def to_csv(table: DailyTable) -> str:
-    """The table as CSV (the `breachdesk report daily --csv` contract); empty cells = unknown."""
+def to_csv(table: DailyTable, *, japanese: bool = False) -> str:
+    """The table as CSV (the `breachdesk report daily --csv` contract); empty cells = unknown.
+    `japanese` gives the header and event channels in Japanese (the web download, `--labels
+    ja`) for people opening it in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header(table))
-    writer.writerows(cells(table))
+    writer.writerow(header(table, japanese=japanese))
+    writer.writerows(cells(table, japanese=japanese))
     return out.getvalue()
 
 
@@ -425,10 +436,10 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def to_text(table: DailyTable) -> str:
+def to_text(table: DailyTable, *, japanese: bool = False) -> str:
     """The table aligned for a terminal (full-width characters count two columns; `-` = not
     counted)."""
-    rows = [header(table), *cells(table, missing="-")]
+    rows = [header(table, japanese=japanese), *cells(table, missing="-", japanese=japanese)]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from breachdesk.reports.daily import header
 from breachdesk.reports.model import DailyTable, DayRow
 
 WEEKDAYS = "月火水木金土日"
@@ -83,7 +84,7 @@ def council_workbook(table: DailyTable) -> bytes:
         sheet.column_dimensions[get_column_letter(col)].width = 11
 
     flat = book.create_sheet("日別")
-    flat.append(["date", "offered", "answered", "answer_rate", *table.categories, "events"])
+    flat.append(header(table, japanese=True))
     for r in table.rows:
         flat.append(
             [
