@@ -341,6 +341,9 @@ def serve_(
         workers=workers,
         access_log=False,
         log_config=config,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the app believes it only
+        # from the configured proxies (setting trusted_proxies).
+        proxy_headers=False,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default=1.0,
         description="How long a worker trusts its knowledge-base version before checking the database again.",
     )
+    answer_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        le=1_000_000,
+        description="Answers to recently asked identical questions kept per worker (0: none).",
+    )
     kb_rebuild_in_background: bool = Field(
         default=True,
         description="Serve the previous index of a changed incident while a thread builds the new one.",
@@ -77,6 +83,16 @@ class Settings(BaseSettings):
         default=120,
         description="Public requests (page, ask, feedback) per client address per minute; 0 turns the limit off.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (10.0.0.0/8) of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; empty believes no one.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        return ",".join(proxy_networks(value))
+
     max_request_bytes: int = Field(
         default=65_536,
         description="Largest request body accepted by the public and API routes (uploads excepted), in bytes.",
@@ -84,6 +100,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20_000_000, description="Largest document upload accepted by the console, in bytes."
     )
+
+
+def proxy_networks(value: str) -> list[str]:
+    """The `trusted_proxies` entries, each checked to be an address or a network."""
+    import ipaddress
+
+    entries = [part.strip() for part in value.split(",") if part.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"trusted_proxies: {entry!r} is not an IP address or network"
+            ) from None
+    return entries
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

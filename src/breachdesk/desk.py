@@ -71,6 +71,7 @@ class Desk:
             max_question_chars=self.settings.max_question_chars,
             refresh_seconds=self.settings.kb_refresh_seconds,
             rebuild_in_background=self.settings.kb_rebuild_in_background,
+            recent_size=self.settings.answer_cache_size,
         )
 
     @cached_property

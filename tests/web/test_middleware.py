@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
@@ -16,7 +17,9 @@ from breachdesk.web.app import create_app
 from breachdesk.web.middleware import RateLimit
 
 
-def make_client(tmp_path: Path, **overrides: object) -> TestClient:
+def make_client(
+    tmp_path: Path, *, peer: tuple[str, int] = ("testclient", 50000), **overrides: object
+) -> TestClient:
     settings = Settings(
         db=str(tmp_path / "web.db"),
         dense_model="none",
@@ -25,7 +28,11 @@ def make_client(tmp_path: Path, **overrides: object) -> TestClient:
     )
     desk = Desk(settings)
     desk.import_documents(DEMO_SLUG, demo_files())
-    return TestClient(create_app(settings, desk=desk))
+    return TestClient(create_app(settings, desk=desk), client=peer)
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "breachdesk.access"]
 
 
 @pytest.fixture
@@ -47,6 +54,90 @@ def test_one_log_line_per_request_without_card_phone_or_mail(
         assert secret not in text
     assert "[カード番号]" in lines[0]
     assert f"/api/v1/incidents/{DEMO_SLUG}/ask" in lines[1] and " 200 " in lines[1]
+
+
+def test_personal_data_in_other_forms_and_in_parameter_names_never_reaches_the_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    question = (
+        "5555\u00a05555\u00a05555\u00a04444 と 3782.822463.10005 と 090.8765.4321 と "
+        "ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ"
+    )
+    with caplog.at_level(logging.INFO, logger="breachdesk.access"):
+        client.get(f"/i/{DEMO_SLUG}", params={"q": question})
+        client.get(f"/i/{DEMO_SLUG}?4111111111111111=1")
+        client.get(f"/i/{DEMO_SLUG}?hanako%40example.jp")
+        client.get(f"/api/v1/incidents?limit=5&090-8765-4321=x")
+    lines = access_lines(caplog)
+    assert len(lines) == 4
+    text = "\n".join(lines)
+    for secret in ("5555", "3782", "8765", "hanako", "ｈａｎａｋｏ", "4111", "example"):
+        assert secret not in text, secret
+    assert "q=[カード番号]" in lines[0] and "[電話番号]" in lines[0]
+    assert 'GET /i/sakura-books?<unknown:1>" 200' in lines[1]  # the name is counted, not written
+    assert "limit=5" in lines[3]  # a name the routes declare is written, with its value
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(tmp_path, peer=("127.0.0.1", 40000), rate_limit_per_minute=12)
+    url = f"/api/v1/incidents/{DEMO_SLUG}/ask"
+    with caplog.at_level(logging.INFO, logger="breachdesk.access"):
+        codes = [
+            client.post(
+                url, json={"question": "補償は"}, headers={"X-Forwarded-For": f"198.51.100.{i}"}
+            ).status_code
+            for i in range(15)
+        ]
+    assert 429 in codes  # a rotating header does not make fifteen clients of one
+    assert all(line.startswith("127.0.0.1 ") for line in access_lines(caplog))
+
+
+def test_forwarded_for_from_a_configured_proxy_names_the_client(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_client(
+        tmp_path,
+        peer=("10.0.0.5", 40000),
+        rate_limit_per_minute=12,
+        trusted_proxies="10.0.0.0/24, 192.0.2.1",
+    )
+    url = f"/api/v1/incidents/{DEMO_SLUG}/ask"
+    with caplog.at_level(logging.INFO, logger="breachdesk.access"):
+        codes = [
+            client.post(
+                url,
+                json={"question": "補償は"},
+                # A client's own header is kept in front; the proxy appends what it saw.
+                headers={"X-Forwarded-For": f"6.6.6.6, 198.51.100.{i}"},
+            ).status_code
+            for i in range(15)
+        ]
+    assert codes == [200] * 15  # fifteen clients behind the proxy, each within its limit
+    lines = access_lines(caplog)
+    assert lines[0].startswith("198.51.100.0 ") and lines[14].startswith("198.51.100.14 ")
+
+
+def test_trusted_proxies_must_be_addresses_or_networks(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="not an IP address"):
+        Settings(db=str(tmp_path / "x.db"), trusted_proxies="10.0.0.1, proxy.example")
+    assert Settings(
+        db=str(tmp_path / "x.db"), trusted_proxies=" ::1 ,10.0.0.0/8"
+    ).trusted_proxies == ("::1,10.0.0.0/8")
+
+
+def test_serve_leaves_forwarded_headers_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from breachdesk.cli import app as cli
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.update(kwargs))
+    result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
+    assert result.exit_code == 0, result.output
+    assert seen["proxy_headers"] is False  # uvicorn would believe 127.0.0.1 by default
 
 
 def test_public_requests_over_the_rate_get_429_with_retry_after(tmp_path: Path) -> None:

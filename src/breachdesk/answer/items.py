@@ -1,10 +1,9 @@
 """Leaked-item questions: 「セキュリティコードも漏れた？」 reaches the entry that settles that item.
 
-A question names a data item in the asker's words (裏の3桁, CVV, メアド, PW …); the entries' facts
-(`kb.facts`) say which items a passage asserts as leaked and which it denies. An entry that
-settles an asked item — either way, since 「漏えいしておりません」 is the answer too — is evidence
-for ranking. The question side needs a wider vocabulary than the documents: people say 裏の3桁,
-documents say セキュリティコード. Keys are `kb.facts.ITEM_VOCABULARY`'s.
+A question names a data item in the asker's words (裏の3桁, CVV, メアド, PW …: the names in
+`kb.facts.ITEM_SYNONYMS`); the entries' facts say which items a passage asserts as leaked and
+which it denies. An entry that settles an asked item — either way, since 「漏えいしておりません」
+is the answer too — is evidence for ranking.
 """
 
 from __future__ import annotations
@@ -17,31 +16,11 @@ from numpy.typing import NDArray
 
 from breachdesk.answer.normalise import squeeze
 from breachdesk.kb.facts import Facts
+from breachdesk.kb.facts.items import ITEM_SYNONYMS
 
-# Question-side names of each item (after `squeeze`: NFKC, lower case, no spaces).
-ASKED_ITEMS: tuple[tuple[str, str], ...] = (
-    (
-        "security_code",
-        r"セキュリティー?・?コード|せきゅりてぃ(?:ー)?こーど|cvv2?|cvc2?|cid|裏(?:面)?の?(?:3|三)(?:桁|けた|ケタ)"
-        r"|(?:3|三)(?:桁|けた|ケタ)の?(?:番号|数字|コード)",
-    ),
-    ("expiry", r"有効期限|有効期間|期限|ゆうこうきげん"),
-    ("cardholder_name", r"名義|めいぎ|カード会員名"),
-    ("card_number", r"カード(?:の)?番号|カードナンバー|かーどばんごう|カード番(?:号)?|16桁"),
-    ("card_info", r"カード情報|クレカ情報|カードの情報|カード"),
-    ("my_number", r"マイナンバー|個人番号|まいなんばー"),
-    ("bank_account", r"口座|こうざ|銀行"),
-    ("email", r"メールアドレス|メアド|めあど|mail|アドレス|eメール"),
-    ("phone", r"電話番号|携帯番号|でんわばんごう|携帯|電話"),
-    ("password", r"パスワード|ぱすわーど|pw|pass|暗証番号|あんしょうばんごう"),
-    ("user_id", r"ログインid|ユーザーid|会員id|会員番号|ログイン名|(?<![a-z])id(?![a-z])"),
-    ("birth_date", r"生年月日|誕生日|たんじょうび"),
-    ("address", r"住所|じゅうしょ"),
-    ("name", r"氏名|名前|なまえ"),
-    ("gender", r"性別"),
-    ("age", r"年齢"),
-)
-_ASKED = [(key, re.compile(pattern)) for key, pattern in ASKED_ITEMS]
+# What people call each item (CVV, 裏の3桁, メアド, PW …), searched in the squeezed question;
+# `kb.facts.ITEM_SYNONYMS` is the one list of those names, shared with the documents' side.
+_ASKED = [(key, re.compile(pattern)) for key, pattern in ITEM_SYNONYMS]
 # Card items imply the generic card item: a passage about 「カード情報」 settles them in part.
 _CARD_KEYS = frozenset({"security_code", "expiry", "cardholder_name", "card_number"})
 _LEAK_ASK = re.compile(

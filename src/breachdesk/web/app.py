@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from threadpoolctl import threadpool_limits
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from breachdesk.config import Settings
+from breachdesk.config import Settings, proxy_networks
 from breachdesk.desk import Desk
 from breachdesk.errors import (
     AuthenticationError,
@@ -28,6 +29,7 @@ from breachdesk.errors import (
     ThrottledError,
 )
 from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
+from breachdesk.web.security import query_parameter_names
 
 HERE = Path(__file__).parent
 
@@ -79,7 +81,6 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         max_upload_bytes=settings_.max_upload_bytes,
     )
     app.add_middleware(RateLimit, per_minute=settings_.rate_limit_per_minute)
-    app.add_middleware(AccessLog)
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -89,6 +90,12 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(console.router)
     app.include_router(public.router)
 
+    # The log writes out only the query parameter names the routes declare (a name can be a
+    # card number), so it is added once the routes are known.
+    app.add_middleware(AccessLog, known_params=query_parameter_names(app))
+    if proxies := proxy_networks(settings_.trusted_proxies):
+        # Outermost: the log, the rate limit and the audit log see the address the proxy saw.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     @app.exception_handler(BreachdeskError)
     async def domain_error(request: Request, exc: BreachdeskError) -> Response:
         status, headers = error_status(exc)

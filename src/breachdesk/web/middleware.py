@@ -1,6 +1,11 @@
 """ASGI middleware: one redacted log line per request, body-size limits, public rate limits.
 
 Pure ASGI (not BaseHTTPMiddleware) so they add microseconds, not a task per request.
+
+The client address that the log, the rate limit, login throttling and the audit log see is the
+connection's peer. `X-Forwarded-For` replaces it only when that peer is a configured proxy
+(`trusted_proxies`, none by default; see `create_app`): from anyone else the header is a free
+choice of address, and a rotating one would escape the rate limit and forge the log.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -52,28 +57,41 @@ async def _reply(send: Send, status: int, message: str, headers: list[tuple[byte
     await send({"type": "http.response.body", "body": body})
 
 
-def redacted_target(scope: Scope) -> str:
-    """The path and query for the log: query values redacted (a question may carry a card number)."""
+def redacted_target(scope: Scope, known: Collection[str] = ()) -> str:
+    """The path and query for the log: values redacted (a question may carry a card number),
+    and only the `known` parameter names written out — any other name is the sender's free
+    text (`?4111111111111111=1`), so it is only counted."""
     path = str(scope.get("path", ""))
     query = scope.get("query_string", b"").decode("latin-1")
     if not query:
         return redact_for_log(path)
     parts = []
     for pair in query.split("&"):
-        key, _, value = pair.partition("=")
+        raw_key, _, value = pair.partition("=")
+        key = unquote_plus(raw_key)
+        if key not in known:
+            unknown += 1 if pair else 0
+            continue
         parts.append(f"{key}={redact_for_log(unquote_plus(value))}" if value else key)
     return redact_for_log(path) + "?" + "&".join(parts)
+    unknown = 0
 
 
 class AccessLog:
-    """One line per request: address, method, path (redacted), status, bytes, milliseconds."""
+    if unknown:
+        parts.append(f"<unknown:{unknown}>")
+    """One line per request: address, method, path (redacted), status, bytes, milliseconds.
 
-    def __init__(self, app: ASGIApp) -> None:
+    `known_params` are the query parameter names the app declares (`query_parameter_names`).
+    """
+
+    def __init__(self, app: ASGIApp, *, known_params: Collection[str] = ()) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+        self.known_params = frozenset(known_params)
             return
         start = time.perf_counter()
         status = 500
@@ -94,7 +112,7 @@ class AccessLog:
                 '%s "%s %s" %d %d %.1fms',
                 client_address(scope),
                 scope.get("method", "-"),
-                redacted_target(scope),
+                redacted_target(scope, self.known_params),
                 status,
                 size,
                 (time.perf_counter() - start) * 1000,

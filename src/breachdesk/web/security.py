@@ -103,3 +103,15 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], Permission | None]:
         for method in route.methods or ():
             out[(method, path)] = found
     return out
+
+
+def query_parameter_names(app: FastAPI) -> frozenset[str]:
+    """Every query parameter name the app's routes declare (the access log writes only these)."""
+    names: set[str] = set()
+    for _, route in _api_routes(app.routes):
+        stack = [route.dependant]
+        while stack:
+            dependant = stack.pop()
+            names.update(param.alias for param in dependant.query_params)
+            stack.extend(dependant.dependencies)
+    return frozenset(names)
