@@ -87,11 +87,11 @@ class AccessLog:
 
     def __init__(self, app: ASGIApp, *, known_params: Collection[str] = ()) -> None:
         self.app = app
+        self.known_params = frozenset(known_params)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-        self.known_params = frozenset(known_params)
             return
         start = time.perf_counter()
         status = 500
