@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -99,6 +99,43 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(
         default=20_000_000, description="Largest document upload accepted by the console, in bytes."
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Affected register: the master key (from `breachdesk keys new`) that wraps each incident's data key; never stored in the database.",
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description="Affected register: a file holding the master key (used when master_key is unset).",
+    )
+    register_link_minutes: int = Field(
+        default=30, description="How long a self-check link or SMS code stays valid, in minutes."
+    )
+    register_check_limit: int = Field(
+        default=5,
+        description="Self-checks per identifier per hour (and 4x per client address); more misses lock the identifier for an hour.",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The public address of the help pages, for the links in self-check mails.",
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for outgoing mail; empty sends none."
+    )
+    smtp_port: int = Field(default=587, description="SMTP server port.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    smtp_user: str = Field(default="", description="SMTP user name (empty: no login).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    mail_from: str = Field(
+        default="noreply@localhost", description="Sender address of outgoing mail."
+    )
+    sms_url: str = Field(
+        default="", description="SMS provider's HTTP endpoint (JSON POST); empty sends none."
+    )
+    sms_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the SMS provider."
     )
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when s
     from breachdesk.answer.dense import Encoder
     from breachdesk.answer.engine import AnswerEngine
     from breachdesk.answer.tokens import Tokenizer
+    from breachdesk.register.desk import RegisterDesk
 
 
 @dataclass(frozen=True)

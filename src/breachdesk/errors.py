@@ -90,3 +90,12 @@ class ConflictError(BreachdeskError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class KeyUnavailableError(BreachdeskError):
+    """The affected register's master key is missing, malformed, or does not open a data key;
+    nothing of the register is then served or written."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -382,3 +383,121 @@ class CampaignDelivery(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Step 6: the affected-person register (encrypted; see register/ and docs/register.md) ---
+
+
+class Register(Base):
+    """An incident's affected register: its data key, wrapped by the master key, and the saved
+    column mapping. `pending_*` holds the new wrap while a master-key rotation is under way."""
+
+    __tablename__ = "registers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), unique=True
+    )
+    key_id: Mapped[str] = mapped_column(String(16))
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    pending_key_id: Mapped[str | None] = mapped_column(String(16))
+    pending_wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegisterPerson(Base):
+    """One affected person: the record encrypted, found by blind indexes (keyed HMACs).
+
+    `items` are the canonical names of the leaked items (no personal value), kept in clear for
+    the counts; `digest` is a keyed HMAC of the record, to tell an unchanged re-import.
+    """
+
+    __tablename__ = "register_people"
+    __table_args__ = (
+        UniqueConstraint("register_id", "person_key"),
+        Index("ix_register_people_mail", "register_id", "mail_ix"),
+        Index("ix_register_people_phone", "register_id", "phone_ix"),
+        Index("ix_register_people_customer", "register_id", "customer_ix"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id", ondelete="CASCADE"))
+    person_key: Mapped[bytes] = mapped_column(LargeBinary(16))
+    customer_ix: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    mail_ix: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    phone_ix: Mapped[bytes | None] = mapped_column(LargeBinary(16))
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(16))
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegisterPersonVersion(Base):
+    """A person's earlier record, kept (encrypted) when a re-import changed it."""
+
+    __tablename__ = "register_person_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("register_people.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    record: Mapped[bytes] = mapped_column(LargeBinary)
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    replaced_by_import: Mapped[int | None] = mapped_column(
+        ForeignKey("register_imports.id", ondelete="SET NULL")
+    )
+
+
+class RegisterImport(Base):
+    """One import of the organisation's list: what it did and who did it."""
+
+    __tablename__ = "register_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(
+        ForeignKey("registers.id", ondelete="CASCADE"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(500))
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by: Mapped[str] = mapped_column(String(120), default="cli")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RegisterCheck(Base):
+    """One public self-check, listed or not (the same row either way, for equal timing).
+
+    `ident_ix` is the blind index of the identifier given, for the limits; a listed person with
+    matching facts gets a link (`token_hash`, SHA-256 of the link's secret) or an SMS code
+    (`code_hash`), single use, until `expires_at`.
+    """
+
+    __tablename__ = "register_checks"
+    __table_args__ = (
+        Index("ix_register_checks_ident", "register_id", "ident_ix", "at"),
+        Index("ix_register_checks_address", "register_id", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ident_ix: Mapped[bytes] = mapped_column(LargeBinary(16))
+    address: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16))
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_people.id", ondelete="SET NULL")
+    )
+    channel: Mapped[str | None] = mapped_column(String(8))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)

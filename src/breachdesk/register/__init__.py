@@ -1,0 +1,7 @@
+"""The affected-person register: encrypted at rest, found through keyed blind indexes.
+
+`crypto` (master key, per-incident data keys, AES-256-GCM), `blind` (normalisation, blind
+indexes, masking), `keys` (creating, opening and rotating data keys), `importer` (CSV/XLSX lists),
+`service` (look-up, reveal, stats, export), `selfcheck` (the public self-check), `scope` (the
+scope check from published facts), `mail` / `sms` (outgoing messages). See docs/register.md.
+"""

@@ -1,0 +1,136 @@
+"""Master key, per-incident data keys and AES-256-GCM.
+
+Envelope encryption: each incident's register has a random 32-byte *data key*, stored only
+wrapped (AES-256-GCM) by the *master key*, which comes from the environment or a key file and
+never from the database or the repository. From the data key two keys are derived: one encrypts
+records, the other keys the blind indexes. Rotating the master key re-wraps data keys only, so
+records and blind indexes stay as they are.
+
+A master key is identified by a short id (an HMAC of the key under a fixed label), stored next
+to each wrap, so a wrong key is told apart from a damaged wrap and named in the error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from breachdesk.errors import KeyUnavailableError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+INDEX_BYTES = 16
+"""Blind index values are HMAC-SHA256 truncated to 128 bits: collisions are negligible at any
+register size and the index stays small."""
+
+NO_KEY = (
+    "no master key for the affected register: set BREACHDESK_MASTER_KEY or point "
+    "BREACHDESK_MASTER_KEY_FILE at a file made by `breachdesk keys new`"
+)
+
+
+def new_master_key() -> str:
+    """A new random master key, as the text `breachdesk keys new` prints (base64url, 44 chars)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """The master key's bytes (never printed) and its public id."""
+
+    material: bytes = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return hmac.new(self.material, b"breachdesk master key id", hashlib.sha256).hexdigest()[:16]
+
+    @classmethod
+    def parse(cls, text: str, *, where: str = "master key") -> MasterKey:
+        """Read a key as `keys new` writes it; anything else is a clear error (never echoed)."""
+        try:
+            material = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            material = b""
+        if len(material) != KEY_BYTES:
+            raise KeyUnavailableError(
+                f"{where} is not a breachdesk master key (expected the 44 characters "
+                "`breachdesk keys new` prints)"
+            )
+        return cls(material)
+
+    @classmethod
+    def from_file(cls, path: Path) -> MasterKey:
+        try:
+            text = path.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyUnavailableError(
+                f"cannot read the master key file {path}: {type(exc).__name__}"
+            ) from exc
+        return cls.parse(text, where=f"the master key file {path}")
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        """The data key sealed under this key; `context` binds the wrap to its register."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + AESGCM(self.material).encrypt(nonce, data_key, context)
+
+    def unwrap(self, wrapped: bytes, context: bytes) -> bytes:
+        try:
+            return AESGCM(self.material).decrypt(
+                wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], context
+            )
+        except (InvalidTag, ValueError) as exc:
+            raise KeyUnavailableError(
+                f"the master key {self.id} does not open this data key (damaged, or wrapped "
+                "by another key)"
+            ) from exc
+
+
+def load_master_key(key: str | None, key_file: Path | None) -> MasterKey:
+    """The configured master key: `BREACHDESK_MASTER_KEY`, else the key file, else an error."""
+    if key:
+        return MasterKey.parse(key, where="BREACHDESK_MASTER_KEY")
+    if key_file is not None and str(key_file) not in ("", "."):  # an empty variable is unset
+        return MasterKey.from_file(key_file)
+    raise KeyUnavailableError(NO_KEY)
+
+
+class DataKey:
+    """One register's data key: encrypts and decrypts records, computes blind indexes."""
+
+    def __init__(self, material: bytes) -> None:
+        if len(material) != KEY_BYTES:
+            raise KeyUnavailableError("a data key must be 32 bytes")
+        record_key = hmac.digest(material, b"breachdesk record encryption", "sha256")
+        self._index_key = hmac.digest(material, b"breachdesk blind index", "sha256")
+        self._aead = AESGCM(record_key)
+
+    @staticmethod
+    def generate() -> bytes:
+        return secrets.token_bytes(KEY_BYTES)
+
+    def encrypt(self, plaintext: bytes, context: bytes) -> bytes:
+        """Nonce + ciphertext + tag; `context` (authenticated, not stored) binds it to its row."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext, context)
+
+    def decrypt(self, blob: bytes, context: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
+        except (InvalidTag, ValueError) as exc:
+            raise KeyUnavailableError(
+                "a register record does not decrypt (damaged, or moved to another row)"
+            ) from exc
+
+    def blind(self, kind: str, normalised: str) -> bytes:
+        """The blind index of a normalised value of one kind (mail, phone, customer, …)."""
+        message = kind.encode() + b"\x00" + normalised.encode()
+        return hmac.digest(self._index_key, message, "sha256")[:INDEX_BYTES]

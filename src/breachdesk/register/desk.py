@@ -1,0 +1,120 @@
+"""`RegisterDesk`: the register's part of `Desk` (``desk.register``), called by both faces.
+
+It holds the keyring (the master key is read on first use, so a desk without a register needs
+no key) and passes the settings the register functions need.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from breachdesk.config import Settings
+from breachdesk.db import Database
+from breachdesk.register import keys, service
+from breachdesk.register.crypto import MasterKey, load_master_key
+from breachdesk.register.importer import ProgressCallback, RegisterImportResult, import_register
+from breachdesk.register.keys import Keyring, Rotation
+
+
+class RegisterDesk:
+    """The affected-person register over one database."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        secret = settings.master_key.get_secret_value() if settings.master_key else None
+        self.keyring = Keyring(lambda: load_master_key(secret, settings.master_key_file))
+
+    def import_file(
+        self,
+        slug: str,
+        path: Path,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: str = "cli",
+        address: str | None = None,
+        file_name: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> RegisterImportResult:
+        """Import an affected list (see `register.importer`), all or nothing."""
+        return import_register(
+            self.db,
+            self.keyring,
+            slug,
+            path,
+            mapping=mapping,
+            actor=actor,
+            address=address,
+            file_name=file_name,
+            progress=progress,
+        )
+
+    def lookup(
+        self,
+        slug: str,
+        kind: str,
+        value: str,
+        *,
+        reason: str,
+        actor: str,
+        address: str | None = None,
+    ) -> list[service.PersonView]:
+        """People found by one identifier, masked, audited with the reason."""
+        return service.lookup(
+            self.db, self.keyring, slug, kind, value, reason=reason, actor=actor, address=address
+        )
+
+    def reveal(
+        self,
+        slug: str,
+        person: int,
+        field: str,
+        *,
+        reason: str,
+        actor: str,
+        address: str | None = None,
+    ) -> str:
+        """One value in clear, audited."""
+        return service.reveal(
+            self.db,
+            self.keyring,
+            slug,
+            person,
+            field,
+            reason=reason,
+            actor=actor,
+            address=address,
+        )
+
+    def person(self, slug: str, person: int) -> service.PersonView:
+        return service.person_view(self.db, self.keyring, slug, person)
+
+    def stats(self, slug: str) -> service.RegisterStats:
+        return service.stats(self.db, self.keyring, slug)
+
+    def export(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        requested_by: str,
+        reason: str,
+        address: str | None = None,
+    ) -> bytes:
+        """The register as masked CSV, naming who asked (admins only, at the edges)."""
+        return service.export(
+            self.db,
+            self.keyring,
+            slug,
+            actor=actor,
+            requested_by=requested_by,
+            reason=reason,
+            address=address,
+        )
+
+    def rotate(self, new_key_file: Path) -> Rotation:
+        """Re-wrap every data key with the master key in `new_key_file`."""
+        rotation = keys.rotate(self.db, self.keyring.master, MasterKey.from_file(new_key_file))
+        self.keyring.forget()
+        return rotation

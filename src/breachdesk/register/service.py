@@ -1,0 +1,291 @@
+"""The register as the desk uses it: operator look-up (masked), reveal, counts, export.
+
+Every look-up, reveal and export writes an audit row in the same transaction as the read, naming
+the user, the reason and the people concerned (by their register reference, never a value), so
+the audit log can be filtered by person (`person_target`). Values leave this module masked
+(`blind.mask`), except one revealed value at a time, which is a second audit row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breachdesk.auth import service as auth
+from breachdesk.db import Database
+from breachdesk.db.tables import Register, RegisterImport, RegisterPerson, utcnow
+from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.register.blind import IDENTIFIERS, mask, normalise
+from breachdesk.register.crypto import DataKey
+from breachdesk.register.importer import FIELDS, record_context
+from breachdesk.register.items import item_label
+from breachdesk.register.keys import Keyring, get_register
+
+MAX_REASON = 500
+FIELD_LABELS = {
+    "customer": "顧客番号",
+    "name": "氏名",
+    "kana": "フリガナ",
+    "mail": "メールアドレス",
+    "phone": "電話番号",
+    "postal": "郵便番号",
+    "birth": "生年月日",
+    "payment": "決済方法",
+    "card_brand": "カードブランド",
+    "card_last4": "カード下4桁",
+    "period": "対象期間",
+}
+SHOWN = tuple(f for f in FIELDS if f != "items")
+
+
+def person_target(slug: str, person_id: int | None) -> str:
+    """The audit target of a register action: the person's reference, else the register."""
+    return f"register/{slug}/{person_id}" if person_id is not None else f"register/{slug}"
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as an operator first sees them: masked values, leaked items, version."""
+
+    id: int
+    masked: dict[str, str]
+    items: list[str]
+    version: int
+    updated_at: datetime
+
+    @property
+    def item_labels(self) -> list[str]:
+        return [item_label(i) for i in self.items]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person": self.id,
+            **self.masked,
+            "items": self.items,
+            "item_labels": self.item_labels,
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
+class RegisterStats:
+    people: int
+    per_item: dict[str, int]
+    imports: int
+    last_import_at: datetime | None
+    key_id: str
+
+
+def _reason(reason: str) -> str:
+    text = " ".join(reason.split())
+    if not text:
+        raise InvalidInputError("a reason is required to look into the register", where="reason")
+    if len(text) > MAX_REASON:
+        raise InvalidInputError(
+            f"the reason is longer than {MAX_REASON} characters", where="reason"
+        )
+    return text
+
+
+def decrypt_record(key: DataKey, register_id: int, person: RegisterPerson) -> dict[str, Any]:
+    plain = key.decrypt(bytes(person.record), record_context(register_id, bytes(person.person_key)))
+    data: dict[str, Any] = json.loads(plain)
+    return data
+
+
+def _view(key: DataKey, register_id: int, person: RegisterPerson) -> PersonView:
+    record = decrypt_record(key, register_id, person)
+    masked = {f: mask(f, str(record[f])) for f in SHOWN if record.get(f)}
+    return PersonView(
+        person.id, masked, list(record.get("items", [])), person.version, person.updated_at
+    )
+
+
+def find_people(
+    s: Session, key: DataKey, register_id: int, kind: str, value: str
+) -> list[RegisterPerson]:
+    """People whose `kind` identifier normalises to the same as `value` (by blind index)."""
+    if kind not in IDENTIFIERS:
+        raise InvalidInputError(f"look up by one of {', '.join(IDENTIFIERS)}", where="kind")
+    normalised = normalise(kind, value)
+    if not normalised:
+        return []
+    column = getattr(RegisterPerson, f"{kind}_ix")
+    return list(
+        s.scalars(
+            select(RegisterPerson)
+            .where(RegisterPerson.register_id == register_id, column == key.blind(kind, normalised))
+            .order_by(RegisterPerson.id)
+            .limit(20)
+        )
+    )
+
+
+def lookup(
+    db: Database,
+    keyring: Keyring,
+    slug: str,
+    kind: str,
+    value: str,
+    *,
+    reason: str,
+    actor: str,
+    address: str | None = None,
+) -> list[PersonView]:
+    """The people an identifier finds, masked; one audit row per person found (or one for none)."""
+    why = _reason(reason)
+    with db.transaction() as s:
+        register = get_register(s, slug)
+        key = keyring.data_key(register)
+        people = find_people(s, key, register.id, kind, value)
+        views = [_view(key, register.id, p) for p in people]
+        found: list[int | None] = [v.id for v in views]
+        for person_id in found or [None]:
+            auth.record(
+                s,
+                actor,
+                "register.lookup",
+                person_target(slug, person_id),
+                {"by": kind, "reason": why, "found": len(views)},
+                address=address,
+            )
+    return views
+
+
+def _person(s: Session, register: Register, person_id: int) -> RegisterPerson:
+    person = s.get(RegisterPerson, person_id)
+    if person is None or person.register_id != register.id:
+        raise NotFoundError("person", str(person_id))
+    return person
+
+
+def reveal(
+    db: Database,
+    keyring: Keyring,
+    slug: str,
+    person_id: int,
+    field: str,
+    *,
+    reason: str,
+    actor: str,
+    address: str | None = None,
+) -> str:
+    """One value of one person in clear, audited (a second row after the look-up's)."""
+    why = _reason(reason)
+    if field not in SHOWN:
+        raise InvalidInputError(f"reveal one of {', '.join(SHOWN)}", where="field")
+    with db.transaction() as s:
+        register = get_register(s, slug)
+        key = keyring.data_key(register)
+        record = decrypt_record(key, register.id, _person(s, register, person_id))
+        auth.record(
+            s,
+            actor,
+            "register.reveal",
+            person_target(slug, person_id),
+            {"field": field, "reason": why},
+            address=address,
+        )
+        return str(record.get(field, ""))
+
+
+def person_view(db: Database, keyring: Keyring, slug: str, person_id: int) -> PersonView:
+    """A person's masked view by reference (no audit: the caller audits why it shows it)."""
+    with db.read() as s:
+        register = get_register(s, slug)
+        return _view(keyring.data_key(register), register.id, _person(s, register, person_id))
+
+
+def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
+    """People on the register and people per leaked item (no personal value involved)."""
+    with db.read() as s:
+        register = get_register(s, slug)
+        keyring.data_key(register)  # a wrong key serves nothing, not even counts
+        per_item: Counter[str] = Counter()
+        people = 0
+        for items in s.scalars(
+            select(RegisterPerson.items).where(RegisterPerson.register_id == register.id)
+        ).yield_per(10_000):
+            people += 1
+            per_item.update(items or [])
+        imports, last = s.execute(
+            select(func.count(), func.max(RegisterImport.imported_at)).where(
+                RegisterImport.register_id == register.id
+            )
+        ).one()
+        return RegisterStats(
+            people, dict(per_item.most_common()), int(imports), last, register.key_id
+        )
+
+
+def register_items(db: Database, slug: str) -> list[str]:
+    """Every item the register names for anyone (what could have leaked), in order."""
+    with db.read() as s:
+        return list((get_register(s, slug).mapping or {}).get("items", []))
+
+
+def export(
+    db: Database,
+    keyring: Keyring,
+    slug: str,
+    *,
+    actor: str,
+    requested_by: str,
+    reason: str,
+    address: str | None = None,
+) -> bytes:
+    """The register as CSV (UTF-8 with BOM, for Excel): references, masked values, items.
+
+    Values stay masked: a clear value leaves only through `reveal`, one at a time. The file's
+    first line names who exported it, for whom and why, and the audit row says the same.
+    """
+    why = _reason(reason)
+    asked = " ".join(requested_by.split())
+    if not asked:
+        raise InvalidInputError("name who asked for the export", where="requested_by")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    with db.transaction() as s:
+        register = get_register(s, slug)
+        key = keyring.data_key(register)
+        now = utcnow()
+        writer.writerow(
+            [
+                f"# {slug} 対象者名簿（マスク済み） exported {now:%Y-%m-%d %H:%M} UTC "
+                f"by {actor} for {asked}: {why}"
+            ]
+        )
+        writer.writerow(["参照番号", *(FIELD_LABELS[f] for f in SHOWN), "漏えい項目", "版"])
+        rows = 0
+        for person in s.scalars(
+            select(RegisterPerson)
+            .where(RegisterPerson.register_id == register.id)
+            .order_by(RegisterPerson.id)
+        ).yield_per(5000):
+            view = _view(key, register.id, person)
+            writer.writerow(
+                [
+                    view.id,
+                    *(view.masked.get(f, "") for f in SHOWN),
+                    "・".join(view.item_labels),
+                    view.version,
+                ]
+            )
+            rows += 1
+        auth.record(
+            s,
+            actor,
+            "register.export",
+            person_target(slug, None),
+            {"requested_by": asked, "reason": why, "rows": rows},
+            address=address,
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,91 @@
+"""`breachdesk keys …` and `breachdesk register …` through Typer's CliRunner, on SQLite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from breachdesk.auth import service as auth
+from breachdesk.cli import app
+from breachdesk.db import open_database
+from breachdesk.register.sample import Person
+from conftest import add_incident
+
+
+class Cli:
+    def __init__(self, tmp_path: Path) -> None:
+        self.db = tmp_path / "desk.db"
+        self.key = tmp_path / "master.key"
+        self.runner = CliRunner()
+        add_incident(open_database(str(self.db)), "shop")
+        made = self.runner.invoke(app, ["keys", "new"])
+        assert made.exit_code == 0
+        self.key.write_text(made.stdout)
+
+    def __call__(self, *args: str, key: Path | None = None) -> Result:
+        env = {"BREACHDESK_MASTER_KEY_FILE": str(key or self.key), "BREACHDESK_MASTER_KEY": ""}
+        return self.runner.invoke(app, ["--db", str(self.db), *args], env=env)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+def test_import_prints_added_updated_unchanged_and_progress(cli: Cli, crowd_csv: Path) -> None:
+    first = cli("register", "import", str(crowd_csv), "--incident", "shop")
+    assert first.exit_code == 0, first.output
+    assert "60 added, 0 updated, 0 unchanged" in first.stdout
+    assert "rows/s" in first.stderr
+    again = cli("register", "import", str(crowd_csv), "--incident", "shop")
+    assert "0 added, 0 updated, 60 unchanged" in again.stdout
+
+
+def test_lookup_prints_masked_values_only_and_is_audited_as_the_os_user(
+    cli: Cli, crowd_csv: Path, crowd: list[Person]
+) -> None:
+    cli("register", "import", str(crowd_csv), "--incident", "shop")
+    who = crowd[11]
+    found = cli(
+        "register", "lookup", "--incident", "shop", "--mail", who.mail, "--reason", "電話", "--json"
+    )
+    assert found.exit_code == 0, found.output
+    [line] = found.stdout.splitlines()
+    person = json.loads(line)
+    assert person["phone"] == f"090-****-{who.phone[-4:]}"
+    assert who.mail not in found.stdout and who.name not in found.stdout
+    rows, _ = auth.list_audit(open_database(str(cli.db)), action="register.lookup")
+    assert rows[0].actor.startswith("cli:") and rows[0].detail["reason"] == "電話"
+    missing = cli("register", "lookup", "--incident", "shop", "--phone", who.phone)
+    assert missing.exit_code != 0  # --reason is required
+    two = cli(
+        "register", "lookup", "--incident", "shop", "--phone", "1", "--mail", "a", "--reason", "x"
+    )
+    assert two.exit_code == 2
+
+
+def test_stats_count_people_per_item(cli: Cli, crowd_csv: Path, crowd: list[Person]) -> None:
+    cli("register", "import", str(crowd_csv), "--incident", "shop")
+    result = cli("register", "stats", "--incident", "shop", "--json")
+    data = json.loads(result.stdout)
+    assert data["people"] == 60
+    assert data["items"]["phone"] == sum("電話番号" in p.items for p in crowd)
+
+
+def test_rotation_then_the_old_key_is_refused_with_a_clear_error(
+    cli: Cli, crowd_csv: Path, tmp_path: Path
+) -> None:
+    cli("register", "import", str(crowd_csv), "--incident", "shop")
+    new = tmp_path / "new.key"
+    new.write_text(cli.runner.invoke(app, ["keys", "new"]).stdout)
+    rotated = cli("keys", "rotate", "--new-key-file", str(new))
+    assert rotated.exit_code == 0, rotated.output
+    assert "1 registers re-wrapped" in rotated.stdout
+    old = cli("register", "stats", "--incident", "shop")
+    assert old.exit_code == 2 and "does not open" in old.stderr
+    assert cli("register", "stats", "--incident", "shop", key=new).exit_code == 0
+    none = cli("register", "stats", "--incident", "shop", key=tmp_path / "missing.key")
+    assert none.exit_code == 2 and "cannot read the master key file" in none.stderr
