@@ -66,6 +66,7 @@ def redacted_target(scope: Scope, known: Collection[str] = ()) -> str:
     if not query:
         return redact_for_log(path)
     parts = []
+    unknown = 0
     for pair in query.split("&"):
         raw_key, _, value = pair.partition("=")
         key = unquote_plus(raw_key)
@@ -73,13 +74,12 @@ def redacted_target(scope: Scope, known: Collection[str] = ()) -> str:
             unknown += 1 if pair else 0
             continue
         parts.append(f"{key}={redact_for_log(unquote_plus(value))}" if value else key)
+    if unknown:
+        parts.append(f"<unknown:{unknown}>")
     return redact_for_log(path) + "?" + "&".join(parts)
-    unknown = 0
 
 
 class AccessLog:
-    if unknown:
-        parts.append(f"<unknown:{unknown}>")
     """One line per request: address, method, path (redacted), status, bytes, milliseconds.
 
     `known_params` are the query parameter names the app declares (`query_parameter_names`).
