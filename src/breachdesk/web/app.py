@@ -89,13 +89,13 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(login.router)
     app.include_router(console.router)
     app.include_router(public.router)
-
     # The log writes out only the query parameter names the routes declare (a name can be a
     # card number), so it is added once the routes are known.
     app.add_middleware(AccessLog, known_params=query_parameter_names(app))
     if proxies := proxy_networks(settings_.trusted_proxies):
         # Outermost: the log, the rate limit and the audit log see the address the proxy saw.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
     @app.exception_handler(BreachdeskError)
     async def domain_error(request: Request, exc: BreachdeskError) -> Response:
         status, headers = error_status(exc)
