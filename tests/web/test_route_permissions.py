@@ -38,6 +38,7 @@ VALUES = {
     "file_name": "sakura-faq.txt",
     "kind": "daily.csv",
     "campaign_id": "1",
+    "job_id": "no-such-job",
 }
 
 

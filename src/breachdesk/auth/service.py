@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -38,6 +38,7 @@ from breachdesk.errors import (
 USERNAME = re.compile(r"[a-z0-9._-]{2,64}")
 WINDOW = timedelta(minutes=15)
 TOUCH = timedelta(minutes=1)
+JAPAN = timezone(timedelta(hours=9), "JST")  # the audit log's days are Japan days
 BAD_LOGIN = "ユーザー名またはパスワードが違います"
 
 
@@ -356,13 +357,22 @@ def list_audit(
     offset: int = 0,
     actor: str | None = None,
     action: str | None = None,
+    target: str | None = None,
+    day: date | None = None,
 ) -> tuple[list[AuditRow], int]:
-    """Audit rows, newest first, with the total for paging."""
+    """Audit rows, newest first, with the total for paging. `target` matches exactly (a
+    register person is `register/SLUG/ID`); `day` is a calendar day in Japan time."""
     where = []
     if actor:
         where.append(AuditEvent.actor == actor)
     if action:
         where.append(AuditEvent.action == action)
+    if target:
+        where.append(AuditEvent.target == target)
+    if day is not None:
+        start = datetime.combine(day, time(0), tzinfo=JAPAN).astimezone(UTC)
+        where.append(AuditEvent.at >= start)
+        where.append(AuditEvent.at < start + timedelta(days=1))
     with db.read() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
         rows = s.scalars(

@@ -14,6 +14,7 @@ from breachdesk.db import Database
 from breachdesk.register import keys, service
 from breachdesk.register.crypto import MasterKey, load_master_key
 from breachdesk.register.importer import ProgressCallback, RegisterImportResult, import_register
+from breachdesk.register.jobs import ImportJob, ImportJobs
 from breachdesk.register.keys import Keyring, Rotation
 
 
@@ -25,6 +26,7 @@ class RegisterDesk:
         self.settings = settings
         secret = settings.master_key.get_secret_value() if settings.master_key else None
         self.keyring = Keyring(lambda: load_master_key(secret, settings.master_key_file))
+        self.jobs = ImportJobs()
 
     def import_file(
         self,
@@ -36,6 +38,7 @@ class RegisterDesk:
         address: str | None = None,
         file_name: str | None = None,
         progress: ProgressCallback | None = None,
+        data: bytes | None = None,
     ) -> RegisterImportResult:
         """Import an affected list (see `register.importer`), all or nothing."""
         return import_register(
@@ -48,7 +51,35 @@ class RegisterDesk:
             address=address,
             file_name=file_name,
             progress=progress,
+            data=data,
         )
+
+    def start_import(
+        self,
+        slug: str,
+        file_name: str,
+        data: bytes,
+        *,
+        mapping: Mapping[str, str] | None = None,
+        actor: str,
+        address: str | None = None,
+    ) -> ImportJob:
+        """Import an uploaded list in the background; the job reports its progress."""
+        _ = self.keyring.master  # a missing key fails now, in the request, not in the thread
+
+        def run(progress: ProgressCallback) -> RegisterImportResult:
+            return self.import_file(
+                slug,
+                Path(file_name),
+                mapping=mapping,
+                actor=actor,
+                address=address,
+                file_name=file_name,
+                progress=progress,
+                data=data,
+            )
+
+        return self.jobs.start(slug, file_name, actor, run)
 
     def lookup(
         self,

@@ -261,13 +261,18 @@ def import_register(
     file_name: str | None = None,
     progress: ProgressCallback | None = None,
     progress_every: int = 10_000,
+    data: bytes | None = None,
 ) -> RegisterImportResult:
-    """Import an affected list into the incident's register, all or nothing."""
+    """Import an affected list into the incident's register, all or nothing.
+
+    `data` is the file's content when it is already in memory (an upload; `path` then only
+    names its format), so that no copy of the list is left on disk."""
     name = file_name or path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentFormatError(name, None, f"cannot read: {exc.strerror}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DocumentFormatError(name, None, f"cannot read: {exc.strerror}") from exc
     rows, total = _rows(Path(name), data)
     del data
     started = time.perf_counter()

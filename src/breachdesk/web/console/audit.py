@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -32,6 +33,12 @@ ACTION_LABELS = {
     "user.activate": "ユーザーの有効化",
     "token.create": "APIトークンの作成",
     "token.revoke": "APIトークンの取り消し",
+    "register.import": "対象者名簿の取り込み",
+    "register.lookup": "対象者の検索",
+    "register.reveal": "対象者情報の表示（マスク解除）",
+    "register.export": "対象者名簿の書き出し",
+    "register.check": "本人による対象確認",
+    "register.view": "本人による対象内容の表示",
     "login": "ログイン",
     "logout": "ログアウト",
 }
@@ -44,22 +51,34 @@ def audit_log(
     me: Admin,
     actor: Annotated[str, Query(max_length=120)] = "",
     action: Annotated[str, Query(max_length=64)] = "",
+    target: Annotated[str, Query(max_length=300)] = "",
+    day: Annotated[date | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Who did what, when, from where; newest first."""
+    """Who did what, when, from where; newest first (by user, action, target or person, day)."""
     rows, total = auth.list_audit(
         desk.db,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
         actor=actor.strip() or None,
         action=action.strip() or None,
+        target=target.strip() or None,
+        day=day,
     )
+    query = {
+        "actor": actor,
+        "action": action,
+        "target": target,
+        "day": day.isoformat() if day else "",
+    }
     context = {
         "area": "audit",
         "rows": rows,
-        "paging": Paging(page, PAGE_SIZE, total, {"actor": actor, "action": action}),
+        "paging": Paging(page, PAGE_SIZE, total, query),
         "actor": actor,
         "action": action,
+        "target": target,
+        "day": day.isoformat() if day else "",
         "actions": list(ACTION_LABELS.items()),
         "action_labels": ACTION_LABELS,
     }

@@ -1,0 +1,235 @@
+"""Console: the affected register — operator look-up (reason, masked, reveal), upload with
+progress, admin-only export. Viewers see nothing of it: every route needs REVIEW or ADMIN.
+
+Identifiers and reasons travel in POST bodies only, never in a URL (URLs reach access logs).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+
+from breachdesk.auth.service import Principal
+from breachdesk.desk import Desk
+from breachdesk.errors import BreachdeskError, InvalidInputError, NotFoundError
+from breachdesk.register.importer import FIELDS, RegisterFormatError, parse_mapping
+from breachdesk.register.items import item_label
+from breachdesk.register.service import FIELD_LABELS, SHOWN, PersonView, person_target
+from breachdesk.web.console.pages import (
+    Admin,
+    Reviewer,
+    Slug,
+    incident_context,
+    redirect,
+    render,
+    slug_url,
+)
+from breachdesk.web.deps import DeskDep
+from breachdesk.web.middleware import client_address
+from breachdesk.web.uploads import saved_upload
+
+router = APIRouter()
+
+Kind = Literal["mail", "phone", "customer"]
+Field_ = Literal[
+    "customer",
+    "name",
+    "kana",
+    "mail",
+    "phone",
+    "postal",
+    "birth",
+    "payment",
+    "card_brand",
+    "card_last4",
+    "period",
+]
+KIND_LABELS = {"mail": "メールアドレス", "phone": "電話番号", "customer": "顧客番号"}
+Reason = Annotated[str, Form(max_length=500)]
+PersonId = Annotated[int, Form(ge=1, le=2**31 - 1)]
+JobId = Annotated[str, PathParam(max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _page(
+    request: Request,
+    desk: Desk,
+    me: Principal,
+    slug: str,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    context: dict[str, Any] = {
+        **incident_context(desk, slug, "register"),
+        "kinds": KIND_LABELS,
+        "field_labels": FIELD_LABELS,
+        "shown": SHOWN,
+        "fields": FIELDS,
+        "item_label": item_label,
+        "person_target": person_target,
+        "people": None,
+        "revealed": {},
+        "form": {"kind": "phone", "value": "", "reason": ""},
+        "error": None,
+        **extra,
+    }
+    try:
+        context["stats"] = desk.register.stats(slug)
+    except NotFoundError:
+        desk.incident(slug)  # an unknown incident is a 404; an empty register is not
+        context["stats"] = None
+    return render(request, me, "console/register.html", context, status=status)
+
+
+@router.get("/i/{slug}/register")
+def register_page(request: Request, slug: Slug, desk: DeskDep, me: Reviewer) -> Response:
+    """The affected register: counts, the look-up form, upload and export (admins)."""
+    return _page(request, desk, me, slug)
+
+
+@router.post("/i/{slug}/register/lookup")
+def lookup(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    kind: Annotated[Kind, Form()],
+    value: Annotated[str, Form(max_length=320)],
+    reason: Reason = "",
+) -> Response:
+    """Find a caller by one identifier; masked values, audited with the reason."""
+    form = {"kind": kind, "value": "", "reason": reason}
+    try:
+        people = desk.register.lookup(
+            slug, kind, value, reason=reason, actor=me.name, address=client_address(request.scope)
+        )
+    except InvalidInputError as exc:
+        error = "検索の理由を入力してください。" if exc.where == "reason" else str(exc)
+        return _page(request, desk, me, slug, form=form, error=error, status=422)
+    return _page(request, desk, me, slug, form=form, people=people)
+
+
+@router.post("/i/{slug}/register/reveal")
+def reveal(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    person: PersonId,
+    field: Annotated[Field_, Form()],
+    reason: Reason = "",
+) -> Response:
+    """Show one value of one person in clear: a second audit row, with its reason."""
+    form = {"kind": "phone", "value": "", "reason": reason}
+    try:
+        value = desk.register.reveal(
+            slug,
+            person,
+            field,
+            reason=reason,
+            actor=me.name,
+            address=client_address(request.scope),
+        )
+    except InvalidInputError:
+        view = desk.register.person(slug, person)
+        error = "表示する理由を入力してください。"
+        return _page(request, desk, me, slug, form=form, people=[view], error=error, status=422)
+    view = desk.register.person(slug, person)
+    return _page(
+        request, desk, me, slug, form=form, people=[view], revealed={(person, field): value}
+    )
+
+
+@router.post("/i/{slug}/register/upload")
+def upload(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Admin,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Import the organisation's list (CSV or XLSX) in the background; shows its progress."""
+    desk.incident(slug)
+    try:
+        pairs = parse_mapping([p for p in mapping.replace("、", ",").split(",") if p.strip()])
+        with saved_upload(file, desk.settings.max_table_upload_bytes, where="file") as saved:
+            data = saved.path.read_bytes()
+        job = desk.register.start_import(
+            slug,
+            saved.name,
+            data,
+            mapping=pairs,
+            actor=me.name,
+            address=client_address(request.scope),
+        )
+    except NotFoundError:
+        raise
+    except BreachdeskError as exc:
+        return redirect(
+            request, slug_url(slug, "register"), f"取り込みませんでした：{exc}", kind="error"
+        )
+    return redirect(request, slug_url(slug, "register", "imports", job.id))
+
+
+@router.get("/i/{slug}/register/imports/{job_id}")
+def import_progress(
+    request: Request, slug: Slug, job_id: JobId, desk: DeskDep, me: Admin
+) -> Response:
+    """An import's progress (rows, rate, time left); refreshes itself until it is done."""
+    job = desk.register.jobs.get(slug, job_id)
+    problems: list[str] = []
+    if isinstance(job.error, RegisterFormatError):
+        problems = [f"{line}行目：{why}" for line, why in job.error.problems]
+    context = {
+        **incident_context(desk, slug, "register"),
+        "job": job,
+        "problems": problems,
+        "self_url": slug_url(slug, "register", "imports", job.id),
+    }
+    return render(request, me, "console/register_import.html", context)
+
+
+@router.post("/i/{slug}/register/export")
+def export(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Admin,
+    requested_by: Annotated[str, Form(max_length=200)] = "",
+    reason: Reason = "",
+) -> Response:
+    """Download the register (masked), naming who asked and why; audited."""
+    try:
+        data = desk.register.export(
+            slug,
+            actor=me.name,
+            requested_by=requested_by,
+            reason=reason,
+            address=client_address(request.scope),
+        )
+    except InvalidInputError:
+        return redirect(
+            request,
+            slug_url(slug, "register"),
+            "書き出しを依頼した人と理由を入力してください。",
+            kind="error",
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+    name = quote(f"{slug}-register-{stamp}.csv")
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+__all__ = ["PersonView", "router"]
