@@ -24,6 +24,7 @@ from breachdesk.errors import (
     CsrfError,
     DocumentFormatError,
     InvalidInputError,
+    KeyUnavailableError,
     NotFoundError,
     PermissionDeniedError,
     ThrottledError,
@@ -48,6 +49,8 @@ def error_status(exc: BreachdeskError) -> tuple[int, dict[str, str]]:
         return 409, {}
     if isinstance(exc, InvalidInputError | DocumentFormatError):
         return 422, {}
+    if isinstance(exc, KeyUnavailableError):  # the register's key is missing: nothing served
+        return 503, {}
     return 400, {}
 
 
