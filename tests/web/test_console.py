@@ -99,7 +99,7 @@ def test_script_in_entries_and_questions_is_shown_as_text(desk: Desk) -> None:
         "Q1. <script>alert(1)</script>ですか？\nA1. <b>太字</b><script>x()</script>\n",
     )
     desk.ask_public(SLUG, "<script>alert('q')</script>について")
-    for path in (f"/console/i/{SLUG}/entries", f"/console/i/{SLUG}/review"):
+    for path in (f"/console/i/{SLUG}/entries", f"/console/i/{SLUG}/review?state=all"):
         page = editor.get(path)
         tree = HTMLParser(page.text)
         assert all(s.attributes.get("src") for s in tree.css("script")), path

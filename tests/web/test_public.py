@@ -109,7 +109,10 @@ def test_a_question_sent_without_javascript_shows_the_approved_answer_verbatim(
     assert text(answer.css_first('[data-slot="asked"]')) == "カードを再発行したい"
     link = answer.css_first('[data-slot="link"]')
     assert link is not None and link.attributes["href"] == f"#entry-{entry.id}"
-    assert entry.file_name in text(answer.css_first('[data-slot="source"]'))
+    assert text(link) == entry.section.replace(" > ", " › ")  # the organisation's own title
+    assert entry.file_name not in text(tree.css_first("#answer"))
+    assert not re.search(r"\.txt|:\d+-\d+", text(tree.css_first("#answer")))
+    assert tree.css_first("#answer .maybe, #answer .suggestions") is None
     feedback = answer.css_first("form.feedback-form")
     assert feedback is not None
     assert feedback.attributes["action"] == f"/i/{DEMO_SLUG}/feedback"
@@ -133,7 +136,9 @@ def test_the_question_form_is_a_plain_labelled_get_form(client: TestClient) -> N
     assert text(tree.css_first("#answer")).strip() == ""
 
 
-def test_an_off_topic_question_gets_a_kind_message_and_the_desk_card(client: TestClient) -> None:
+def test_an_off_topic_question_gets_a_short_apology_and_the_desk_card_only(
+    client: TestClient,
+) -> None:
     tree = page(client, f"/i/{DEMO_SLUG}", q="明日の天気は晴れますか")
     none = tree.css_first("#answer .answer-none")
     assert none is not None
@@ -142,7 +147,11 @@ def test_an_off_topic_question_gets_a_kind_message_and_the_desk_card(client: Tes
     tel = none.css_first(".desk-card a.tel")
     assert tel is not None and tel.attributes["href"] == "tel:0120000111"
     assert text(none.css_first(".desk-status")) in ("現在受付中", "受付時間外")
-    assert none.css_first("form.feedback-form") is not None
+    # Nothing else: no feedback under a refusal, no other questions, one box (the desk card).
+    assert none.css_first("form, .feedback, .maybe, .suggestions, button") is None
+    assert len(none.css(".desk-card")) == 1 and none.css_first(".desk-card .desk-card") is None
+    sentences = [p for p in none.iter() if p.tag == "p" and visible(p)]
+    assert len(sentences) == 2 and len(text(sentences[-1])) < 100  # the question, the apology
 
 
 @pytest.mark.parametrize(
@@ -222,8 +231,9 @@ def test_the_summary_box_shows_only_facts_published_in_the_entries_it_links(
     summary = tree.css_first("#overview .summary")
     assert summary is not None
     rows = {text(row.css_first("dt")): row for row in summary.css(".summary-row")}
-    assert list(rows) == ["漏えいの可能性がある期間", "対象となる情報", "件数"]
-    assert [text(n) for n in rows["漏えいの可能性がある期間"].css(".fact")] == [
+    # The demo's notice says 流出, so the page does too.
+    assert list(rows) == ["流出の可能性がある期間", "対象となる情報", "件数"]
+    assert [text(n) for n in rows["流出の可能性がある期間"].css(".fact")] == [
         "2026年3月1日〜2026年8月31日"
     ]
     assert [text(n) for n in rows["対象となる情報"].css(".chips li")] == [
@@ -351,10 +361,18 @@ def test_the_script_templates_hold_the_same_answer_markup(client: TestClient) ->
     tree = page(client, f"/i/{DEMO_SLUG}")
     found = template_content(tree.css_first("template#tpl-answered"))
     none = template_content(tree.css_first("template#tpl-abstained"))
-    for slot in ("asked", "matched", "text", "place", "source", "link", "maybe", "qid", "entry"):
+    suggested = template_content(tree.css_first("template#tpl-suggested"))
+    item = template_content(tree.css_first("template#tpl-suggestion"))
+    for slot in ("asked", "matched", "text", "place", "link", "qid", "entry"):
         assert found.css_first(f'.answer-found [data-slot="{slot}"]') is not None, slot
     assert found.css_first("form.feedback-form") is not None
     assert none.css_first(".answer-none .desk-card [data-slot='status-label']") is not None
+    assert none.css_first("form") is None
+    assert suggested.css_first(".answer-suggested form.suggestion-form [data-slot='qid']")
+    assert suggested.css_first(".answer-suggested .desk-card [data-slot='status-label']")
+    assert suggested.css_first(".feedback") is None
+    for slot in ("choose", "suggestion-answer", "suggestion-text", "place", "link"):
+        assert item.css_first(f'li.suggestion [data-slot="{slot}"]') is not None, slot
     problem = template_content(tree.css_first("template#tpl-problem")).css_first(".answer-problem")
     assert problem is not None
     assert {"data-too-long", "data-busy", "data-failed"} <= set(problem.attributes)
@@ -422,3 +440,91 @@ def test_the_summary_skips_what_a_question_asks_and_what_the_text_denies() -> No
     assert [line.text for line in summary.periods] == ["2026年3月1日〜2026年8月31日"]
     assert [line.text for line in summary.counts] == ["最大で3,210件"]
     assert summary.periods[0].source.label == "2 流出の可能性がある情報 › (1) 対象期間"
+
+
+# --- suggestions -------------------------------------------------------------------------------
+
+VAGUE = "カードの再発行について"
+
+
+@pytest.fixture(scope="module")
+def suggesting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The demo on a desk never sure enough to answer: plausible questions get suggestions."""
+    folder = tmp_path_factory.mktemp("suggesting")
+    settings = Settings(
+        db=str(folder / "web.db"),
+        dense_model="none",
+        cache_dir=folder / "cache",
+        rate_limit_per_minute=0,
+        answer_threshold=1.0,
+    )
+    desk = Desk(settings)
+    desk.import_documents(DEMO_SLUG, demo_files())
+    with TestClient(create_app(settings, desk=desk)) as test_client:
+        yield test_client
+
+
+def test_a_vague_question_offers_suggestions_with_the_desk_card_and_no_feedback(
+    suggesting: TestClient,
+) -> None:
+    tree = page(suggesting, f"/i/{DEMO_SLUG}", q=VAGUE)
+    box = tree.css_first("#answer .answer-suggested")
+    assert box is not None
+    assert text(box.css_first("h3")) == "お探しの質問はこちらですか？"
+    entries = {e.id: e for e in desk_of(suggesting).entries(DEMO_SLUG)}
+    buttons = box.css("form.suggestion-form button[name=entry]")
+    assert 1 <= len(buttons) <= 3
+    for button in buttons:
+        entry = entries[button.attributes["value"] or ""]
+        assert text(button) == entry.question and entry.kind == "qa"
+        panel = tree.css_first(f"#{button.attributes['aria-controls']}")
+        assert panel is not None and "hidden" in panel.attributes  # shown on a click
+        assert text(panel.css_first(".answer-text")) == entry.answer
+    assert box.css_first(".desk-card a.tel") is not None
+    assert box.css_first(".feedback, form.feedback-form") is None
+    assert tree.css_first("#answer .answer-found, #answer .answer-none") is None
+
+
+def test_choosing_a_suggestion_without_javascript_shows_it_and_logs_the_choice(
+    suggesting: TestClient,
+) -> None:
+    tree = page(suggesting, f"/i/{DEMO_SLUG}", q=VAGUE)
+    form = tree.css_first("#answer form.suggestion-form")
+    assert form is not None and form.attributes["method"] == "post"
+    question_id = (form.css_first("input[name=question_id]") or form).attributes["value"] or ""
+    chosen = form.css("button[name=entry]")[-1].attributes["value"] or ""
+    response = suggesting.post(
+        form.attributes["action"] or "",
+        data={"question_id": question_id, "entry": chosen},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith(f"/i/{DEMO_SLUG}?") and location.endswith("#answer")
+    logged = get_question(desk_of(suggesting).db, int(question_id))
+    assert logged.chosen_entry == chosen and logged.outcome == "suggested"
+
+    shown = HTMLParser(suggesting.get(location).text)
+    entry = next(e for e in desk_of(suggesting).entries(DEMO_SLUG) if e.id == chosen)
+    answer = shown.css_first("#answer .answer-found")
+    assert answer is not None
+    assert text(answer.css_first(".answer-text")) == entry.answer
+    assert text(answer.css_first(".answer-title")) == entry.question
+
+
+def test_a_choice_of_an_entry_that_was_not_suggested_is_refused(suggesting: TestClient) -> None:
+    tree = page(suggesting, f"/i/{DEMO_SLUG}", q=VAGUE)
+    form = tree.css_first("#answer form.suggestion-form")
+    assert form is not None
+    question_id = (form.css_first("input[name=question_id]") or form).attributes["value"] or ""
+    offered = {b.attributes["value"] for b in form.css("button[name=entry]")}
+    stranger = next(e.id for e in desk_of(suggesting).entries(DEMO_SLUG) if e.id not in offered)
+    response = suggesting.post(
+        f"/i/{DEMO_SLUG}/choose", data={"question_id": question_id, "entry": stranger}
+    )
+    assert response.status_code == 422
+    assert get_question(desk_of(suggesting).db, int(question_id)).chosen_entry is None
+    other = suggesting.post(
+        "/i/markup-test/choose", data={"question_id": question_id, "entry": stranger}
+    )
+    assert other.status_code == 404

@@ -1,11 +1,18 @@
 """The public face: the help page of an incident (`GET /i/{slug}`), its no-JavaScript feedback
-form (`POST /i/{slug}/feedback`) and the list of incidents (`GET /`).
+and suggestion forms (`POST /i/{slug}/feedback`, `POST /i/{slug}/choose`) and the list of
+incidents (`GET /`).
+
+A question gets one of three outcomes: an approved answer (with 役に立ちましたか？ under it), 「お探し
+の質問はこちらですか？」 with up to three suggested entries and the desk card (a chosen one shows its
+approved text and is logged for review), or a short apology with the desk card — nothing else.
+The public never sees file names or line numbers, only the organisation's own section titles.
 
 Progressive enhancement: the page works as plain HTML. The question box is a GET form answered
-here and the 役に立ちましたか？ buttons post a form that redirects back. `static/help.js`, when it
-runs, answers as the person types through the JSON API and fills the very same markup (rendered
-here into `<template>` elements) with `textContent` only. Every response of this router carries
-a strict Content-Security-Policy: no inline script or style, nothing from another origin.
+here; the 役に立ちましたか？ buttons and the suggestions post forms that redirect back.
+`static/help.js`, when it runs, answers as the person types through the JSON API and fills the
+very same markup (rendered here into `<template>` elements) with `textContent` only. Every
+response of this router carries a strict Content-Security-Policy: no inline script or style,
+nothing from another origin.
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from breachdesk.answer.model import Answer
+from breachdesk.answer.model import ANSWERED, SUGGESTED, Answer
 from breachdesk.errors import InvalidInputError
 from breachdesk.kb.contacts import JST, Contact
 from breachdesk.kb.facts import DateRange, Facts
@@ -93,11 +100,13 @@ class FactLine:
 
 @dataclass(frozen=True)
 class Summary:
-    """The facts box: exposure periods, leaked items and counts, each traceable to an entry."""
+    """The facts box: exposure periods, leaked items and counts, each traceable to an entry;
+    `leak_word` is the organisation's own word for the leak (流出, 漏えい, 漏洩 …)."""
 
     periods: tuple[FactLine, ...] = ()
     items: tuple[FactLine, ...] = ()
     counts: tuple[FactLine, ...] = ()
+    leak_word: str = "漏えい"
 
     def __bool__(self) -> bool:
         return bool(self.periods or self.items or self.counts)
@@ -144,23 +153,28 @@ class FaqGroup:
 
 
 @dataclass(frozen=True)
-class Link:
-    entry: str
-    text: str
-
-
-@dataclass(frozen=True)
 class AnswerCard:
-    """An approved answer to show: the entry's question and text, verbatim, and its source."""
+    """An approved answer to show: the entry's question and text, verbatim, and the title of
+    the organisation's section it is under (None when it has none; never a file name)."""
 
     matched: str
     text: str
     entry: str
-    place: str
-    source: str
+    place: str | None
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """A suggested entry: its question, and its approved answer shown when it is chosen."""
+
+    entry: str
+    question: str
+    answer: str
+    place: str | None
 
 
 _LEAK = re.compile(r"流出|漏え?い|漏洩|盗まれ|窃取|不正取得")
+_LEAK_WORDS = ("流出", "漏えい", "漏洩", "漏れい")
 _ITEMS_HEADING = re.compile(
     r"(?:流出|漏え?い|漏洩)(?:した|の|が)[^。\n]{0,10}(?:情報|項目)"
     r"|(?:情報|項目)(?:が|は|も)[^。\n]{0,6}(?:流出|漏え?い|漏洩)"
@@ -261,7 +275,17 @@ def summarise(entries: Sequence[EntryView]) -> Summary:
         periods=tuple(periods.values())[:_MAX_LINES],
         items=tuple(items.values()),
         counts=tuple(counts.values())[:_MAX_LINES],
+        leak_word=leak_word(entries),
     )
+
+
+def leak_word(entries: Sequence[EntryView]) -> str:
+    """The word the organisation uses for the leak, the most frequent of 流出 / 漏えい / 漏洩
+    in its texts (漏えい when none is used): the page speaks as the notice does."""
+    text = "".join(e.question + e.section + e.answer for e in entries)
+    counts = {word: text.count(word) for word in _LEAK_WORDS}
+    best = max(_LEAK_WORDS, key=lambda w: counts[w])
+    return best if counts[best] else "漏えい"
 
 
 def desk_views(contacts: Iterable[dict[str, Any]], now: datetime) -> list[DeskView]:
@@ -371,34 +395,50 @@ def faq_groups(entries: Iterable[EntryView]) -> list[FaqGroup]:
     ]
 
 
+def section_title(section: str | None) -> str | None:
+    """An entry's section path as the organisation titled it (「概要 › 対象」), or None."""
+    parts = [p.strip() for p in (section or "").split(SECTION_SEP) if p.strip()]
+    return " › ".join(parts) or None
+
+
 def answer_card(answer: Answer) -> AnswerCard | None:
-    """The card of an answered question (None for an abstention)."""
+    """The card of an answered question (None unless the outcome is an answer)."""
     if not answer.answered or answer.answer is None or answer.entry is None:
         return None
-    matched = answer.matched_question or ""
     return AnswerCard(
-        matched=matched,
+        matched=answer.matched_question or "",
         text=answer.answer,
         entry=answer.entry,
-        place=answer.section or matched,
-        source=answer.source or "",
+        place=section_title(answer.section),
     )
 
 
 def entry_card(entry: EntryView) -> AnswerCard:
-    """The card of an entry shown again (after a vote sent without JavaScript)."""
+    """The card of an entry shown again (a chosen suggestion, or after a vote sent without
+    JavaScript)."""
     return AnswerCard(
         matched=entry.question,
         text=entry.answer,
         entry=entry.id,
-        place=entry.section or entry.question,
-        source=f"{entry.file_name}:{entry.line_start}-{entry.line_end}",
+        place=section_title(entry.section),
     )
 
 
-def candidate_links(answer: Answer, on_page: set[str]) -> tuple[Link, ...]:
-    """The "もしかして" links: the next entries, when the page has their anchors."""
-    return tuple(Link(c.entry, c.question) for c in answer.candidates if c.entry in on_page)
+def suggestion_views(answer: Answer) -> tuple[SuggestionView, ...]:
+    """The entries offered to choose from when the engine suggests (empty otherwise)."""
+    if answer.outcome != SUGGESTED or answer.answered:
+        return ()
+    return tuple(
+        SuggestionView(s.entry, s.question, s.answer, section_title(s.section))
+        for s in answer.suggestions
+    )
+
+
+def outcome_of(answer: Answer) -> str:
+    """answered, suggested or abstained, as the page shows it."""
+    if answer.answered:
+        return ANSWERED
+    return SUGGESTED if suggestion_views(answer) else "abstained"
 
 
 def question_problem(question: str, limit: int) -> str:
@@ -434,17 +474,18 @@ def help_page(
     q: str | None = None,
     thanks: bool = False,
     shown: str | None = None,
+    chosen: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The incident's public help page; `?q=` answers a question without JavaScript."""
     incident = desk.incident(slug)
     entries = desk.entries(slug)
-    on_page = {e.id for e in entries}
     asked = (q or "").strip()
     limit = desk.settings.max_question_chars
     context: dict[str, Any] = {
         "asked": asked,
+        "outcome": None,
         "card": None,
-        "candidates": (),
+        "suggestions": (),
         "question_id": None,
         "thanks": thanks,
         "problem": None,
@@ -457,12 +498,15 @@ def help_page(
             context["problem"] = question_problem(asked, limit)
             status = 422
         else:
+            context["outcome"] = outcome_of(public.answer)
             context["card"] = answer_card(public.answer)
-            context["candidates"] = candidate_links(public.answer, on_page)
+            context["suggestions"] = suggestion_views(public.answer)
             context["question_id"] = public.question_id
-    elif thanks and shown:
-        entry = next((e for e in entries if e.id == shown), None)
-        context["card"] = entry_card(entry) if entry else None
+    elif (thanks and shown) or chosen:
+        entry = next((e for e in entries if e.id == (chosen or shown)), None)
+        if entry is not None:
+            context["card"] = entry_card(entry)
+            context["outcome"] = "chosen" if chosen else ANSWERED
     context.update(page_context(incident, entries, now, limit))
     response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
     return secured(response, private=bool(asked))
@@ -499,6 +543,20 @@ def feedback(
     desk.record_feedback(question_id, helpful == "yes")
     params = {"thanks": "1", **({"shown": entry} if entry else {})}
     target = f"/i/{quote(slug, safe='')}?{urlencode(params)}#answer"
+    return secured(RedirectResponse(target, status_code=303))
+
+
+@router.post("/i/{slug}/choose")
+def choose(
+    slug: str,
+    desk: DeskDep,
+    question_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    entry: Annotated[str, Form(min_length=1, max_length=200)],
+) -> Response:
+    """Record the suggestion a person chose without JavaScript, then show its approved answer."""
+    desk.incident(slug)
+    desk.record_choice(question_id, entry, slug=slug)
+    target = f"/i/{quote(slug, safe='')}?{urlencode({'chosen': entry})}#answer"
     return secured(RedirectResponse(target, status_code=303))
 
 

@@ -34,7 +34,8 @@ Back = Annotated[str, Form(max_length=500)]
 PAGE_SIZE = 20
 MAX_MATCHES = 20
 STATES = (
-    ("open", "未対応"),
+    ("pending", "要対応"),
+    ("open", "未対応（回答済みを含む）"),
     ("needs_entry", "新しいFAQが必要"),
     ("dismissed", "対応不要"),
     ("attached", "FAQに紐付け済み"),
@@ -73,10 +74,10 @@ def queue(
     slug: Slug,
     desk: DeskDep,
     me: Reader,
-    state: Literal["open", "needs_entry", "dismissed", "attached", "all"] = "open",
+    state: Literal["pending", "open", "needs_entry", "dismissed", "attached", "all"] = "pending",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """The public's questions, unanswered first, with their best candidates."""
+    """The public's questions needing a decision (twins as one), with their best candidates."""
     context = incident_context(desk, slug, "review")
     items, total = review.review_queue(
         desk.db,

@@ -1,6 +1,7 @@
-/* breachdesk help page: answers as the person types, feedback without a reload, the FAQ filter
-   and permalinks that open their entry. Optional: the page works without it. Markup comes from
-   the <template> elements the server renders; text is only ever set with textContent. */
+/* breachdesk help page: answers as the person types, suggestions that open in place (and log the
+   choice), feedback without a reload, the FAQ filter and permalinks that open their entry.
+   Optional: the page works without it. Markup comes from the <template> elements the server
+   renders; text is only ever set with textContent. */
 (() => {
   "use strict";
 
@@ -24,6 +25,23 @@
   const input = byId("q");
   const region = byId("answer");
   const feedbackUrl = form ? form.dataset.feedbackUrl : "/api/v1/questions/";
+  const choiceUrl = form ? form.dataset.choiceUrl : "/api/v1/questions/";
+
+  // A question answered while typing is not logged (no id): log it before feedback or a choice.
+  const questionId = async (holder) => {
+    const field = holder.querySelector('[name="question_id"]');
+    if (field.value) return field.value;
+    const card = holder.closest("[data-asked]");
+    const asked = await fetch(form.dataset.askUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ question: card ? card.dataset.asked : "", channel: "web" }),
+      credentials: "same-origin",
+    });
+    if (!asked.ok) throw new Error(String(asked.status));
+    field.value = String((await asked.json()).question_id);
+    return field.value;
+  };
 
   // ---- Answers ------------------------------------------------------------------------------
   if (form && input && region && window.fetch && window.AbortController) {
@@ -45,19 +63,27 @@
       show(node, focus);
     };
 
-    const fillMaybe = (node, candidates) => {
-      const list = slot(node, "maybe");
-      if (!list) return;
-      for (const c of candidates || []) {
-        if (!byId(`entry-${c.entry}`)) continue;
-        const item = document.createElement("li");
-        const link = document.createElement("a");
-        link.href = `#entry-${c.entry}`;
-        link.textContent = c.question;
-        item.append(link);
+    const fillPlace = (node, entry, place) => {
+      setText(node, "place", place);
+      slot(node, "link").href = `#entry-${entry}`;
+      slot(node, "place-line").hidden = !place;
+    };
+
+    const fillSuggestions = (node, suggestions) => {
+      const list = slot(node, "suggestions");
+      suggestions.forEach((s, i) => {
+        const item = clone("tpl-suggestion");
+        const button = slot(item, "choose");
+        const panel = slot(item, "suggestion-answer");
+        button.value = s.entry;
+        button.textContent = s.question;
+        panel.id = `suggestion-${i + 1}`;
+        button.setAttribute("aria-controls", panel.id);
+        button.setAttribute("aria-expanded", "false");
+        setText(item, "suggestion-text", s.answer);
+        fillPlace(item, s.entry, s.section ? s.section.split(" > ").join(" › ") : "");
         list.append(item);
-      }
-      slot(node, "maybe-box").hidden = list.children.length === 0;
+      });
     };
 
     const fillStatus = (node, contact) => {
@@ -72,23 +98,25 @@
     };
 
     const render = (data, focus) => {
-      const node = clone(data.answered ? "tpl-answered" : "tpl-abstained");
+      const suggested = !data.answered && data.outcome === "suggested" && data.suggestions.length;
+      const node = clone(
+        data.answered ? "tpl-answered" : suggested ? "tpl-suggested" : "tpl-abstained",
+      );
       if (data.answered) {
         setText(node, "matched", data.matched_question);
         setText(node, "text", data.answer);
-        setText(node, "place", data.section || data.matched_question);
-        setText(node, "source", data.source);
-        slot(node, "link").href = `#entry-${data.entry}`;
+        fillPlace(node, data.entry, data.section ? data.section.split(" > ").join(" › ") : "");
+        slot(node, "entry").value = data.entry || "";
       } else {
         fillStatus(node, data.contact);
+        if (suggested) fillSuggestions(node, data.suggestions);
       }
       setText(node, "asked", data.question);
       slot(node, "asked-line").hidden = false;
-      fillMaybe(node, data.candidates);
-      // An as-you-type answer is not logged (question_id null); feedback logs it first.
-      slot(node, "qid").value = data.question_id == null ? "" : String(data.question_id);
+      // An as-you-type answer is not logged (question_id null); feedback or a choice logs it.
+      const qid = slot(node, "qid");
+      if (qid) qid.value = data.question_id == null ? "" : String(data.question_id);
       node.dataset.asked = data.question;
-      slot(node, "entry").value = data.entry || "";
       show(node, focus);
     };
 
@@ -149,37 +177,54 @@
     });
   }
 
+  // ---- お探しの質問はこちらですか？ --------------------------------------------------------------
+  // A suggestion opens its approved answer in place and logs the choice (once per entry); without
+  // JavaScript the same button posts the form and the server shows the answer.
+  const chooser = (event) => {
+    const target = event.target.closest && event.target.closest(".suggestion-form");
+    if (!target || !window.fetch || !form) return false;
+    event.preventDefault();
+    const button = event.submitter || pressed;
+    if (!button || !button.value) return true;
+    const panel = byId(button.getAttribute("aria-controls"));
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    if (panel) panel.hidden = !open;
+    if (open && button.dataset.logged !== "1") {
+      button.dataset.logged = "1";
+      questionId(target)
+        .then((id) => fetch(`${choiceUrl}${encodeURIComponent(id)}/choice`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ entry: button.value }),
+          credentials: "same-origin",
+        }))
+        .catch(() => { button.dataset.logged = ""; });
+    }
+    return true;
+  };
+  for (const button of document.querySelectorAll(".suggestion-form [data-slot='choose']")) {
+    button.setAttribute("aria-expanded", "false");
+  }
+
   // ---- 役に立ちましたか？ ---------------------------------------------------------------------
   let pressed = null;
   document.addEventListener("click", (event) => {
-    const button = event.target.closest && event.target.closest(".feedback-form button");
+    const button = event.target.closest && event.target.closest("form button");
     if (button) pressed = button;
   });
   document.addEventListener("submit", async (event) => {
+    if (chooser(event)) return;
     const target = event.target.closest && event.target.closest(".feedback-form");
     if (!target || !window.fetch) return;
     event.preventDefault();
     const button = event.submitter || pressed;
-    const field = target.querySelector('[name="question_id"]');
-    let id = field.value;
     const buttons = target.querySelectorAll("button");
     buttons.forEach((b) => { b.disabled = true; });
     const error = slot(target, "feedback-error");
     if (error) error.hidden = true;
     try {
-      if (!id) {
-        // The answer came while typing and was not logged: log the question now.
-        const card = target.closest("[data-asked]");
-        const asked = await fetch(form.dataset.askUrl, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify({ question: card ? card.dataset.asked : "", channel: "web" }),
-          credentials: "same-origin",
-        });
-        if (!asked.ok) throw new Error(String(asked.status));
-        id = String((await asked.json()).question_id);
-        field.value = id;
-      }
+      const id = await questionId(target);
       const response = await fetch(`${feedbackUrl}${encodeURIComponent(id)}/feedback`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
