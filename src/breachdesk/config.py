@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20_000_000, description="Largest document upload accepted by the console, in bytes."
     )
+    max_table_upload_bytes: int = Field(
+        default=50_000_000,
+        description="Largest call-log or delivery-results upload (console and API), in bytes: a busy desk's call log runs to megabytes.",
+    )
     master_key: SecretStr | None = Field(
         default=None,
         description="Affected register: the master key (from `breachdesk keys new`) that wraps each incident's data key; never stored in the database.",

@@ -15,18 +15,21 @@ from typing import TYPE_CHECKING
 from breachdesk.answer.evaluation import Question, judge, read_questions, score_results
 from breachdesk.answer.model import Answer
 from breachdesk.answer.training import find_training_incidents
+from breachdesk.auth import service as auth
 from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError, NotFoundError
-from breachdesk.auth import service as auth
 from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import service
 from breachdesk.review import service as review
 
 if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when something is asked
+    from sqlalchemy.orm import Session
+
     from breachdesk.answer.dense import Encoder
     from breachdesk.answer.engine import AnswerEngine
     from breachdesk.answer.tokens import Tokenizer
+    from breachdesk.db.tables import Incident
     from breachdesk.register.desk import RegisterDesk
 
 
@@ -100,9 +103,27 @@ class Desk:
         organisation: str | None = None,
         format: str = "auto",
         actor: str = "cli",
+        names: Sequence[str] | None = None,
+        audit: bool = False,
+        address: str | None = None,
     ) -> list[service.ImportResult]:
-        """Import files into an incident in one transaction (see `kb.service.import_documents`),
-        then give new entries the inquiry category their question suggests."""
+        """Import files into an incident in one transaction (see `kb.service.import_documents`)
+        that also gives entries without a category the one their question suggests and, with
+        `audit`, writes the `documents.import` audit row: a crash leaves all of it or none, and
+        re-importing the same files repairs categories a partial import left out. `names` are
+        uploads' own names (see `kb.service.read_sources`)."""
+
+        def also(s: Session, incident: Incident, results: list[service.ImportResult]) -> None:
+            inquiries.map_entry_categories(s, incident)
+            if audit:
+                detail = {
+                    "files": [r.file_name for r in results],
+                    "added": sum(r.added for r in results),
+                    "changed": sum(r.changed for r in results),
+                    "retired": sum(r.retired for r in results),
+                }
+                auth.record(s, actor, "documents.import", slug, detail, address)
+
         results = service.import_documents(
             self.db,
             slug,
@@ -112,9 +133,9 @@ class Desk:
             format=format,
             max_bytes=self.settings.max_document_bytes,
             actor=actor,
+            names=names,
+            also=also,
         )
-        if any(not r.unchanged for r in results):
-            inquiries.map_new_entries(self.db, slug)
         return results
 
     def incidents(self) -> list[service.IncidentView]:

@@ -97,6 +97,7 @@ def _columns(headers: list[str], path: str) -> dict[str, int]:
 
 
 def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a call log; `path` names the file in messages and gives its extension."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -195,10 +196,14 @@ def parse_flag(text: str) -> bool:
     raise ValueError(f"not a yes/no value: {text!r}")
 
 
-def import_call_log(db: Database, slug: str, path: Path) -> CallLogResult:
-    """Import every call of a log file, all or nothing."""
+def import_call_log(
+    db: Database, slug: str, path: Path, *, name: str | None = None
+) -> CallLogResult:
+    """Import every call of a log file, all or nothing. `name` is the name the file is known
+    by (an upload's own name, which messages show) when `path` is only where it was saved."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    path = Path(name) if name else path  # from here on, only a label and its extension
     source = f"calllog:{path.name}:{digest[:16]}"
     rows = list(_rows(path, data))
     if not rows:

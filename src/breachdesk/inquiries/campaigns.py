@@ -143,12 +143,20 @@ def _campaign(s: Session, campaign_id: int, slug: str | None) -> Campaign:
 
 
 def import_delivery_results(
-    db: Database, campaign_id: int, path: Path, *, slug: str | None = None
+    db: Database,
+    campaign_id: int,
+    path: Path,
+    *,
+    slug: str | None = None,
+    name: str | None = None,
 ) -> tuple[int, int]:
     """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
 
-    With `slug`, a campaign of another incident is not found (as the web routes need)."""
-    text = decode_csv(path, path.read_bytes())
+    With `slug`, a campaign of another incident is not found (as the web routes need); `name`
+    is the file's own name for messages when `path` is only where an upload was saved."""
+    data = path.read_bytes()
+    path = Path(name) if name else path  # from here on, only a label
+    text = decode_csv(path, data)
     rows = list(csv_rows(path, text))
     if not rows:
         raise DocumentFormatError(str(path), None, "the file is empty")

@@ -298,25 +298,42 @@ def _view(slug: str, r: Inquiry, names: dict[int, str]) -> InquiryView:
 def map_new_entries(db: Database, slug: str) -> int:
     """Give every entry without a category the one its question suggests; returns how many.
 
-    Run after each import so that web questions answered by an entry are categorised from the
-    start; an editor's mapping is never overwritten.
+    An import does this in its own transaction (`map_entry_categories`); an editor's mapping is
+    never overwritten.
     """
-    from breachdesk.kb.service import list_entries
-
-    suggestions = {
-        e.id: name
-        for e in list_entries(db, slug)
-        if e.kind == "qa" and (name := suggest_category(e.question)) is not None
-    }
-    changed = 0
     with db.transaction() as s:
-        incident = get_incident(s, slug)
-        ids = {c.name: c.id for c in ensure_categories(s, incident)}
-        for entry in s.scalars(
-            select(Entry).where(Entry.incident_id == incident.id, Entry.category_id.is_(None))
-        ):
-            name = suggestions.get(entry.id)
-            if name in ids:
-                entry.category_id = ids[name]
-                changed += 1
+        return map_entry_categories(s, get_incident(s, slug))
+
+
+def map_entry_categories(s: Session, incident: Incident) -> int:
+    """`map_new_entries` in the caller's transaction: every active Q&A entry without a category
+    gets the one its newest approved question suggests, so that web questions answered by it
+    are categorised from the start. Idempotent: a re-import repairs what a crash left out."""
+    ids = {c.name: c.id for c in ensure_categories(s, incident)}
+    newest = (
+        select(EntryVersion.entry_id, func.max(EntryVersion.version).label("v"))
+        .join(Entry, Entry.id == EntryVersion.entry_id)
+        .where(Entry.incident_id == incident.id, EntryVersion.status == "approved")
+        .group_by(EntryVersion.entry_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(Entry, EntryVersion.question)
+        .join(newest, newest.c.entry_id == Entry.id)
+        .join(
+            EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == newest.c.v)
+        )
+        .where(
+            Entry.incident_id == incident.id,
+            Entry.category_id.is_(None),
+            Entry.kind == "qa",
+            Entry.retired.is_(False),
+        )
+    ).all()
+    changed = 0
+    for entry, question in rows:
+        name = suggest_category(question)
+        if name in ids:
+            entry.category_id = ids[name]
+            changed += 1
     return changed

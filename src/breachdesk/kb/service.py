@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -101,31 +101,39 @@ def entry_id(slug: str, file_name: str, kind: str, question: str, occurrence: in
 
 
 def read_sources(
-    paths: Sequence[Path], *, format: str, max_bytes: int
+    paths: Sequence[Path],
+    *,
+    format: str,
+    max_bytes: int,
+    names: Sequence[str] | None = None,
 ) -> list[tuple[ParsedDocument, bytes]]:
-    """Read and parse every file; raise `DocumentFormatError` on the first bad one."""
+    """Read and parse every file; raise `DocumentFormatError` on the first bad one.
+
+    `names`, one per path, are the files' own names when the paths are only where uploads
+    were saved: documents are versioned, and messages name files, by them."""
+    if names is not None and len(names) != len(paths):
+        raise InvalidInputError("one name per file")
     parsed = []
-    names: dict[str, Path] = {}
-    for path in paths:
+    seen: dict[str, str] = {}
+    for i, path in enumerate(paths):
+        label = names[i] if names is not None else str(path)
         # Documents are versioned by file name: two different files with one name in one import
         # would make the second a new version of the first and silently retire its entries.
-        first = names.setdefault(path.name, path)
-        if first != path:
+        first = seen.setdefault(Path(label).name, str(path))
+        if first != str(path):
             raise DocumentFormatError(
-                str(path), None, f"another file in this import has the same name: {first}"
+                label, None, f"another file in this import has the same name: {first}"
             )
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise DocumentFormatError(
-                str(path), None, f"cannot read the file: {exc.strerror}"
-            ) from exc
+            raise DocumentFormatError(label, None, f"cannot read the file: {exc.strerror}") from exc
         if size > max_bytes:
             raise DocumentFormatError(
-                str(path), None, f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit"
+                label, None, f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit"
             )
         data = path.read_bytes()
-        parsed.append((parse_document(str(path), data, format=format, max_bytes=max_bytes), data))
+        parsed.append((parse_document(label, data, format=format, max_bytes=max_bytes), data))
     return parsed
 
 
@@ -139,8 +147,15 @@ def import_documents(
     format: str = "auto",
     max_bytes: int = 20_000_000,
     actor: str = "cli",
+    names: Sequence[str] | None = None,
+    also: Callable[[Session, Incident, list[ImportResult]], None] | None = None,
 ) -> list[ImportResult]:
     """Import files into an incident (created if new), all in one transaction.
+
+    Everything the import does is in that transaction, so a crash (kill -9) leaves either all
+    of it or none: `also` runs last inside it, for what the caller adds to every import (the
+    inquiry categories of new entries, the audit row). `names` are the files' own names when
+    the paths are where uploads were saved (see `read_sources`).
 
     Re-importing an unchanged file is a no-op. A changed file becomes a new document version:
     entries whose question is unchanged keep their ids (with a new version when the text
@@ -152,7 +167,7 @@ def import_documents(
     check_slug(slug)
     if not paths:
         raise InvalidInputError("no files to import")
-    parsed = read_sources(paths, format=format, max_bytes=max_bytes)
+    parsed = read_sources(paths, format=format, max_bytes=max_bytes, names=names)
     # Step 3: daily call-centre tables in the same documents, parsed before anything is written.
     daily_tables = read_daily_tables(parsed, max_bytes=max_bytes, today=_today_jst())
     results: list[ImportResult] = []
@@ -180,6 +195,8 @@ def import_documents(
         # Step 3: store them in the same transaction (idempotent, even for unchanged files).
         for table in daily_tables:
             store_daily_table(s, incident, table)
+        if also is not None:
+            also(s, incident, results)
     return results
 
 

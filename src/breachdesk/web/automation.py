@@ -195,9 +195,15 @@ def upload_documents(
     ],
 ) -> list[ImportOut]:
     """Import documents into the incident with the same importers and errors as the CLI."""
-    with saved_uploads(files, desk.settings.max_upload_bytes) as paths:
-        results = desk.import_documents(slug, paths, actor=who.name)
-    audit(request, who, "documents.import", slug, {"files": [r.file_name for r in results]})
+    with saved_uploads(files, desk.settings.max_upload_bytes) as saved:
+        results = desk.import_documents(
+            slug,
+            [u.path for u in saved],
+            names=[u.name for u in saved],
+            actor=who.name,
+            audit=True,  # in the import's own transaction
+            address=request.client.host if request.client else None,
+        )
     return [
         ImportOut(
             file_name=r.file_name,

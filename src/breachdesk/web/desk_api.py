@@ -228,8 +228,8 @@ def import_calls(
 ) -> CallLogOut:
     """Import a phone system's call log (CSV or XLSX, one row per call): all rows or none; a
     bad file is a 422 naming every bad row."""
-    with saved_upload(file, desk.settings.max_upload_bytes) as path:
-        r = import_call_log(desk.db, slug, path)
+    with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
+        r = import_call_log(desk.db, slug, saved.path, name=saved.name)
     audit(request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
     return CallLogOut(
         file_name=r.file_name, calls=r.calls, answered=r.answered, busy=r.busy, other=r.other
@@ -246,9 +246,9 @@ def import_campaign_results(
     who: Editor,
 ) -> DeliveryOut:
     """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
-    with saved_upload(file, desk.settings.max_upload_bytes) as path:
+    with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
         delivered, bounced = campaign_service.import_delivery_results(
-            desk.db, campaign_id, path, slug=slug
+            desk.db, campaign_id, saved.path, slug=slug, name=saved.name
         )
     audit(
         request,

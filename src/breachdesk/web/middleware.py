@@ -34,6 +34,10 @@ PUBLIC_LIMITED = re.compile(
     r"^/(i/[^/]+(/feedback)?|api/v1/incidents/[^/]+/ask|api/v1/questions/\d+/feedback)/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
+# Call logs and delivery results: tables that run to megabytes on a busy desk.
+TABLE_UPLOAD_PATHS = re.compile(
+    r"^/(console/i|api/v1/incidents)/[^/]+/(calls|campaigns/\d+/results)/?$"
+)
 
 
 def client_address(scope: Scope) -> str:
@@ -122,18 +126,29 @@ class AccessLog:
 class BodyLimit:
     """Refuse request bodies over the limit with 413 and a message, before a route reads them."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        max_upload_bytes: int,
+        max_table_upload_bytes: int | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
+        self.max_table_upload_bytes = max_table_upload_bytes or max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
         limit = (
             self.max_upload_bytes
-            if UPLOAD_PATHS.match(str(scope.get("path", "")))
+            if UPLOAD_PATHS.match(path)
+            else self.max_table_upload_bytes
+            if TABLE_UPLOAD_PATHS.match(path)
             else self.max_bytes
         )
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)

@@ -14,12 +14,22 @@ from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from breachdesk.errors import DocumentFormatError
 from breachdesk.kb.parsed import EntryKind, ParsedEntry, Source
 
 from .columns import Row, match_header, table_entries
 from .lines import looks_like_question, source_text
 
 NAME = "html"
+
+MAX_DEPTH = 256
+"""Elements nested deeper than this are refused: real pages stay under 40 levels, and a page of
+thousands of nested tags once overflowed the stack (RecursionError, a 500 on upload)."""
+
+
+class _TooDeep(Exception):
+    """Raised inside the recursive walks; `parse` turns it into a `DocumentFormatError`."""
+
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "svg", "iframe", "button"})
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
@@ -43,7 +53,10 @@ def _inline(text: str) -> str:
     return _SPACES.sub(" ", _CJK_BREAK.sub("", text.replace("\r", "")))
 
 
-def _collect(node: LexborNode, parts: list[str], skip: str | None = None) -> None:
+def _collect(node: LexborNode, parts: list[str], skip: str | None = None, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise _TooDeep
+    depth += 1
     for child in node.iter(include_text=True):
         tag = child.tag or ""
         if child.is_text_node:
@@ -53,14 +66,14 @@ def _collect(node: LexborNode, parts: list[str], skip: str | None = None) -> Non
         elif tag == "br":
             parts.append("\n")
         elif tag in ("td", "th"):
-            _collect(child, parts)
+            _collect(child, parts, None, depth)
             parts.append("\t")
         elif tag in _BLOCKS:
             parts.append("\n")
-            _collect(child, parts)
+            _collect(child, parts, None, depth)
             parts.append("\n")
         else:
-            _collect(child, parts)
+            _collect(child, parts, None, depth)
 
 
 def element_text(node: LexborNode, *, skip: str | None = None) -> str:
@@ -162,7 +175,9 @@ class _Page:
             question = " > ".join(self.section) or name or self.title or ""
             self.add("passage", question, "\n".join("\t".join(row) for row in rows), self.section)
 
-    def walk(self, node: LexborNode) -> None:
+    def walk(self, node: LexborNode, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            raise _TooDeep
         for child in node.iter(include_text=True):
             tag = child.tag or ""
             if child.is_text_node:
@@ -177,7 +192,7 @@ class _Page:
                 self.flush()
                 {"dl": self.definitions, "details": self.details, "table": self.table}[tag](child)
             elif tag in _CONTAINERS:
-                self.walk(child)
+                self.walk(child, depth + 1)
             else:
                 text = element_text(child)
                 if text:
@@ -199,18 +214,28 @@ def title(source: Source) -> str | None:
     tree = _parser(source)
     for selector in ("title", "h1"):
         node = tree.css_first(selector)
-        if node is not None and element_text(node):
-            return element_text(node)
+        try:
+            text = element_text(node) if node is not None else ""
+        except (_TooDeep, RecursionError):
+            continue  # `parse` refuses such a page with a message
+        if text:
+            return text
     return None
 
 
 def parse(source: Source) -> list[ParsedEntry]:
-    """Entries of an HTML page in document order."""
-    tree = _parser(source)
-    page = _Page(source_text(source), title(source))
-    if tree.body is not None:
-        page.walk(tree.body)
-    page.flush()
+    """Entries of an HTML page in document order; a page nested deeper than `MAX_DEPTH`
+    elements is a `DocumentFormatError`."""
+    try:
+        tree = _parser(source)
+        page = _Page(source_text(source), title(source))
+        if tree.body is not None:
+            page.walk(tree.body)
+        page.flush()
+    except (_TooDeep, RecursionError):
+        raise DocumentFormatError(
+            source.path, None, f"the page nests elements more than {MAX_DEPTH} levels deep"
+        ) from None
     return page.entries
 
 

@@ -194,8 +194,8 @@ def import_calls(
 ) -> Response:
     """Import a phone system's call log (CSV or XLSX): every row, or none with each bad row."""
     try:
-        with saved_upload(file, desk.settings.max_upload_bytes) as path:
-            result = import_call_log(desk.db, slug, path)
+        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
+            result = import_call_log(desk.db, slug, saved.path, name=saved.name)
     except NotFoundError:
         raise
     except BreachdeskError as exc:
@@ -221,9 +221,9 @@ def import_campaign_results(
 ) -> Response:
     """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
     try:
-        with saved_upload(file, desk.settings.max_upload_bytes) as path:
+        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
             delivered, bounced = campaign_service.import_delivery_results(
-                desk.db, campaign_id, path, slug=slug
+                desk.db, campaign_id, saved.path, slug=slug, name=saved.name
             )
     except NotFoundError:
         raise  # a campaign of another incident is a 404, not a flash message

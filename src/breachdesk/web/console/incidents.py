@@ -29,6 +29,7 @@ from breachdesk.web.console.pages import (
     slug_url,
 )
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.middleware import client_address
 from breachdesk.web.uploads import UploadError, saved_uploads
 
 router = APIRouter()
@@ -175,8 +176,16 @@ def upload(
         problem = {"file": "—", "line": None, "reason": "ファイルが選ばれていません。"}
         return _upload_page(request, desk, me, slug, problem=problem, format=chosen, status=422)
     try:
-        with saved_uploads(uploads, desk.settings.max_upload_bytes) as paths:
-            results = desk.import_documents(slug, paths, format=chosen, actor=me.name)
+        with saved_uploads(uploads, desk.settings.max_upload_bytes) as saved:
+            results = desk.import_documents(
+                slug,
+                [u.path for u in saved],
+                names=[u.name for u in saved],
+                format=chosen,
+                actor=me.name,
+                audit=True,  # in the import's own transaction
+                address=client_address(request.scope),
+            )
     except UploadError as exc:
         problem = {
             "file": exc.file or "—",
@@ -192,18 +201,6 @@ def upload(
             "reason": exc.reason,
         }
         return _upload_page(request, desk, me, slug, problem=failed, format=chosen, status=422)
-    audit(
-        request,
-        me,
-        "documents.import",
-        slug,
-        {
-            "files": [r.file_name for r in results],
-            "added": sum(r.added for r in results),
-            "changed": sum(r.changed for r in results),
-            "retired": sum(r.retired for r in results),
-        },
-    )
     return redirect(
         request,
         slug_url(slug, "documents"),
