@@ -230,3 +230,17 @@ def test_days_rule_from_another_citation_is_shown_with_the_hours() -> None:
     assert desk.hours_text == "10:00~17:00 年末年始休業"
     assert desk.days.year_end_closed and desk.days.weekends_open
     assert desk.label == "サポートデスク"
+
+
+def test_desks_of_other_bodies_are_left_out_when_the_organisation_states_its_own() -> None:
+    own = ParsedEntry(
+        "passage", "本件に関するお問い合わせ", "さくら市 市民課\n電話:0857-20-0001(平日8:30~17:15)"
+    )
+    scam = ParsedEntry(
+        "passage",
+        "不審な電話に関するご相談",
+        "さくら市消費生活センター 0857-20-0188(平日9:00~16:00)\n"
+        "警察相談専用電話 0857-20-9110\n消費者ホットライン 188(局番なし)",
+    )
+    assert [d.phone for d in find_contacts([scam, own])] == ["0857-20-0001"]
+    assert [d.phone for d in find_contacts([scam])] == ["0857-20-0188", "0857-20-9110"]

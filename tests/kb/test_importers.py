@@ -359,14 +359,30 @@ def test_notice_turns_sentence_headings_into_their_own_passages() -> None:
     assert entry.section == ("2 対応状況", "(1) 全会員にメールでお知らせしました。（5 月 20 日）")
 
 
-def test_notice_files_text_after_a_run_of_items_under_their_parent() -> None:
+def test_notice_keeps_a_run_of_short_items_in_the_paragraph_they_continue() -> None:
     entries = parse("notice_report.txt").entries
     parent = [entry.answer for entry in entries if entry.question == "1 経緯"]
     assert parent == [
-        "2024年5月10日、サーバーの監視で不審な通信を検知しました。",
+        "2024年5月10日、サーバーの監視で不審な通信を検知しました。\n"
+        "① 会員情報データベース\n② 注文情報データベース",
         "いずれのデータベースも現在は安全に運用しております。",
     ]
-    assert "1 経緯 > ① 会員情報データベース" in by_question(parse("notice_report.txt"))
+    assert not [entry for entry in entries if entry.question.endswith("データベース")]
+
+
+def test_notice_item_that_only_heads_others_opens_their_first_passage() -> None:
+    entries = by_question(parse("notice_report.txt"))
+    first = entries["2 対応状況 > (3) 監督官庁への報告 > ① 個人情報保護委員会へ速報を提出しました。"]
+    assert first.answer == "(3) 監督官庁への報告\n - ① 個人情報保護委員会へ速報を提出しました。"
+    assert "2 対応状況 > (3) 監督官庁への報告" not in entries
+
+
+@pytest.mark.parametrize("name", ["notice_report.txt", "press_release.txt", "report_with_faq.txt"])
+def test_notice_never_makes_a_passage_of_a_bare_heading(name: str) -> None:
+    # A heading that is a sentence (「(1) 全会員にメールでお知らせしました。」) is content.
+    for entry in parse(name).entries:
+        if entry.kind != "qa" and entry.section and "。" not in entry.section[-1]:
+            assert entry.answer.strip() != entry.section[-1], entry
 
 
 def test_notice_nests_angle_subheadings_under_the_item_above() -> None:

@@ -36,8 +36,8 @@ ENTRY_COUNTS = {
     "tottori": {"qa": 34, "note": 1},
     "moneysquare": {"qa": 9, "contact": 2},
     "cellcellar": {"qa": 25, "contact": 1, "note": 2},
-    "kokocoupon": {"passage": 26},
-    "jrc": {"passage": 15},
+    "kokocoupon": {"passage": 25},
+    "jrc": {"passage": 11, "note": 2},
 }
 
 
@@ -206,11 +206,15 @@ def test_jrc_preamble_sections_and_contact_lines_are_passages() -> None:
     assert preamble and all(entry.question == document.title for entry in preamble)
     tops = [entry.section[0][0] for entry in passages if entry.section]
     assert set(tops) == {"1", "2", "3", "4"}
-    for top in ("1", "2"):
-        circled = {
-            e.section[1][0] for e in passages if len(e.section) == 2 and e.section[0][0] == top
-        }
-        assert circled == {"①", "②"}
+    circled = {e.section[1][0] for e in passages if len(e.section) == 2 and e.section[0][0] == "2"}
+    assert circled == {"①", "②"}
+    # Section 1 names its two databases in a list right under its first sentence.
+    first = next(e for e in passages if e.section[:1] and e.section[0][0] == "1")
+    assert len(first.section) == 1
+    assert [line[0] for line in first.answer.split("\n")[1:3]] == ["①", "②"]
     contact = [e for e in passages if e.section[:1] and e.section[0][0] == "4" and "・" in e.answer]
     assert len(contact) == 1
     assert all(line.startswith(("・", " ")) for line in contact[0].answer.split("\n"))
+    # The pointer to the desk and the closing apology are notes, never offered as answers.
+    notes = current.of_kind("note")
+    assert [note.answer.startswith(("本件に関し", "改めまして")) for note in notes] == [True, True]

@@ -1,8 +1,8 @@
 """The incident's contact desks: phone, hours, closed days and mail, read off its entries.
 
 `find_contacts(entries)` is pure: parsed entries in, `Contact` values out, most-cited first.
-A desk is a phone number (not FAX; third-party short numbers such as 188 and press lines only
-when nothing else is published) grouped with the hours, closed-days rule and mail address
+A desk is a phone number (not FAX; third-party short numbers such as 188, press lines and the
+desks of other bodies — 消費生活センター, 警察 — only when nothing else is published) grouped with the hours, closed-days rule and mail address
 written near it: on the same line, the few lines after it, or the lines of its block before
 it (a block ends at a blank line or at another desk's number), as in
 
@@ -52,8 +52,15 @@ _DESK_NAME = re.compile(
     r"[^\s、。,:：・「」()（）【】\[\]<>≪≫]*?(?:窓口|デスク|センター|係|ホットライン|ダイヤル|相談室)"
 )
 _GENERIC_DIALS = frozenset({"フリーダイヤル", "ナビダイヤル", "ダイヤル"})
-_DESK_LINE = re.compile(r"(?:窓口|デスク|センター|係|室|部|課|問い?合わ?せ先)$")
+_DESK_LINE = re.compile(
+    r"(?:窓口|デスク|センター|係|室|部|課|問い?合わ?せ先|ダイヤル|ホットライン)$"
+)
 _PRESS = re.compile(r"報道|プレス|メディア|(?<![A-Za-z])IR(?![A-Za-z])|投資家")
+_OTHER_BODY = re.compile(
+    r"消費生活(?:センター|相談)|消費者ホットライン|国民生活センター|警察|#9110|個人情報保護委員会"
+    r"|法テラス|消費者庁"
+)
+"""Public bodies a notice points to for scams and advice: their desks are not the incident's."""
 _DIGIT = re.compile(r"\d")
 
 _F = TypeVar("_F", HoursFact, MailFact)
@@ -148,6 +155,7 @@ class _Citation:
     days: DaysRule
     mail: MailFact | None
     press: bool
+    other_body: bool
 
     @property
     def completeness(self) -> int:
@@ -170,7 +178,7 @@ def find_contacts(entries: Sequence[ParsedEntry]) -> list[Contact]:
     def tier(group: list[_Citation]) -> int:
         if group[0].phone.kind == "short":
             return 2
-        return 1 if all(c.press for c in group) else 0
+        return 1 if all(c.press or c.other_body for c in group) else 0
 
     if not citations:
         return []
@@ -242,6 +250,7 @@ def _cite(index: int, entry: ParsedEntry) -> list[_Citation]:
         mail = _nearest(facts.mails, rank, phone.start)
         label, label_rank = _label(lines, here, window, text[starts[here] : phone.start])
         press = any(_PRESS.search(lines[i]) for i in window if i <= here)
+        other_body = bool(_OTHER_BODY.search(lines[here]) or _OTHER_BODY.search(label or ""))
         citations.append(
             _Citation(
                 phone=phone,
@@ -254,6 +263,7 @@ def _cite(index: int, entry: ParsedEntry) -> list[_Citation]:
                 days=days,
                 mail=mail,
                 press=press,
+                other_body=other_body,
             )
         )
     return citations
@@ -324,7 +334,13 @@ def _label(lines: list[str], here: int, window: dict[int, float], prefix: str) -
         return name, 2
     for i in sorted((i for i in window if i < here), reverse=True):
         line = lines[i].strip(" \t・-")
-        if line and len(line) <= 40 and not _DIGIT.search(line) and _DESK_LINE.search(line):
+        if (
+            line
+            and len(line) <= 40
+            and not _DIGIT.search(line)
+            and _DESK_LINE.search(line)
+            and line not in _GENERIC_DIALS
+        ):
             return line, 2
     return generic, 1 if generic else 0
 

@@ -107,6 +107,8 @@ def canonical_item(text: str) -> str | None:
 
 _ITEM = re.compile("|".join(f"(?P<{key}>{pattern})" for key, pattern in ITEM_VOCABULARY))
 _CARD_CONTEXT = re.compile(r"カード|セキュリティ")
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-・*•●○◦]|[①-⑳]|\(\d{1,2}\)|\d{1,2}\.(?!\d))")
+_LEAD_MAX_CHARS = 60
 _LEAK_WORD = re.compile(r"漏え?い|漏洩|流出|漏れ|盗まれ|窃取|不正取得")
 _LEAK_NEGATION = re.compile(
     r"""
@@ -157,8 +159,39 @@ def _is_question(sentence: str) -> bool:
     return stripped.endswith(("?", "か"))
 
 
+def _list_lead(folded: str, s_start: int, s_end: int) -> str | None:
+    """The line that introduces the list an item's line belongs to, when the line is a list item.
+
+    A bare line of items (``- 氏名``, ``氏名、住所、電話番号``: no sentence end, no leak word of its
+    own) takes its leak context from the line above its list: a heading such as
+    ``(1) 漏えいした可能性のある項目`` or a lead ending in ``:``. Other lines have no lead.
+    """
+    line = folded[s_start:s_end].rstrip("\n")
+    if (s_start > 0 and folded[s_start - 1] != "\n") or "。" in line or _LEAK_WORD.search(line):
+        return None
+    marked = bool(_LIST_MARK.match(line))
+    end = s_start - 1
+    while end > 0:
+        start = folded.rfind("\n", 0, end) + 1
+        above = folded[start:end]
+        if not _LIST_MARK.match(above) or "。" in above or _LEAK_WORD.search(above):
+            break
+        marked = True
+        end = start - 1
+    if end <= 0:
+        return None
+    lead = folded[folded.rfind("\n", 0, end) + 1 : end].strip()
+    if not lead or not _LEAK_WORD.search(lead):
+        return None
+    heading_like = len(lead) <= _LEAD_MAX_CHARS and "。" not in lead
+    return lead if heading_like or (marked and lead.endswith((":", "。"))) else None
+
+
 def find_items(text: str, folded: str) -> Iterator[ItemFact]:
-    """Vocabulary terms, each judged against the rest of its sentence for negation."""
+    """Vocabulary terms, each judged against the rest of its sentence for negation.
+
+    An item on a bare list line is judged against the lead of its list instead (`_list_lead`).
+    """
     for m in _ITEM.finditer(folded):
         key = cast(str, m.lastgroup)
         s_start, s_end = _sentence_bounds(folded, m.start(), m.end())
@@ -166,7 +199,8 @@ def find_items(text: str, folded: str) -> Iterator[ItemFact]:
         if key == "expiry" and not _CARD_CONTEXT.search(sentence):
             continue
         question = _is_question(sentence)
-        rest = folded[m.end() : s_end]
+        lead = None if question else _list_lead(folded, s_start, s_end)
+        rest = folded[m.end() : s_end] if lead is None else lead
         negation = _LEAK_NEGATION.search(rest)
         affirmation = _LEAK_AFFIRMATION.search(rest)
         negated = (
@@ -180,6 +214,6 @@ def find_items(text: str, folded: str) -> Iterator[ItemFact]:
             m.end(),
             key,
             negated=negated,
-            leak_context=bool(_LEAK_WORD.search(sentence)),
+            leak_context=bool(_LEAK_WORD.search(sentence if lead is None else lead)),
             in_question=question,
         )

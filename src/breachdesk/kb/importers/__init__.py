@@ -2,7 +2,8 @@
 
 `parse_document` is the entry point: bytes in, a `ParsedDocument` out. Binary formats (XLSX,
 PDF) are chosen by extension or magic bytes; text is decoded strictly (UTF-8, CP932, UTF-16) and
-its shape sniffed: table > dashlist > bullet > markdown > qa, with notice as the fallback.
+its shape sniffed: table > dashlist > bullet > markdown > qa, with notice as the fallback. A text
+that lost its line breaks (a PDF's text saved as `.txt`) has them put back first (`breaks`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from breachdesk.kb.decode import decode
 from breachdesk.kb.parsed import ParsedDocument, ParsedEntry, Source
 
 from . import bullet, dashlist, html, markdown, notice, pdf, qa, table, xlsx
+from .breaks import needs_breaks, restore_breaks
 from .lines import DEFAULT_MAX_BYTES
 from .sniffing import detect_text_format
 
@@ -95,6 +97,8 @@ def parse_document(
         source = Source(path, data)
     else:
         text, encoding = decode(path, data, max_bytes=max_bytes)
+        if format in ("auto", notice.NAME, qa.NAME) and needs_breaks(text):
+            text = restore_breaks(text)  # line numbers are then those of the restored text
         source = Source(path, data, text, encoding)
     name = format if format != "auto" else detect_format(source)
     importer = FORMATS[name]

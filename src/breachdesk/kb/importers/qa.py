@@ -4,7 +4,11 @@ and numbered question headings (`1.`, `１．`) each followed by its answer.
 When a document marks its questions with `Q`/`問`/`【質問】`, only those lines start questions
 and everything up to the next one (`■` headings, numbered steps) is answer text; otherwise `■`
 lines, then numbered lines that read like questions, start them. Whole-line bracket headings
-(`【…】`, `≪…≫`) give the section path.
+(`【…】`, `≪…≫`) give the section path. Markers may be full-width and take `.` `:` `．` `：`.
+
+A report with numbered sections followed by its FAQ (`1. 経緯` … `よくあるご質問` / `Q:` / `A:`)
+is both: the part before the first question is read as a notice (passages under its headings),
+the questions after it as Q/A entries filed under the FAQ's own heading line.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 
 from breachdesk.kb.parsed import ParsedEntry, Source
 
-from .headings import HeadingStack, bracket_label
+from . import notice
+from .headings import HeadingStack, bracket_label, parse_heading
 from .lines import (
     is_blank,
     looks_like_question,
@@ -42,6 +47,8 @@ _NUMBERED = re.compile(
     r"^[\s\u3000]*(?:[0-9０-９]{1,3}[.．)）]|[（(][0-9０-９]{1,3}[)）])[\s\u3000]*(?=\S)"
 )
 _MARKER_LABELS = frozenset({"質問", "問", "問い", "回答", "答", "答え", "Q", "A", "Ｑ", "Ａ"})
+_REPORT_MIN_HEADINGS = 2
+_FAQ_HEADING_MAX_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,56 @@ def sniff(text: str) -> float:
     return 0.55 if len(starts) >= 2 and asking >= 1 else 0.0
 
 
-def parse(source: Source) -> list[ParsedEntry]:
-    """One `qa` entry per question; a closing contact block and `※` note become their own."""
+@dataclass(frozen=True)
+class _Report:
+    """The report part before a marked FAQ: where it ends, and the FAQ's heading line."""
+
+    end: int
+    faq_start: int
+    faq_label: str | None
+
+
+def _report(lines: Sequence[str]) -> _Report | None:
+    """The numbered report ahead of the first `Q` line, when the document opens with one."""
+    first = next((i for i, line in enumerate(lines) if _QUESTION_MARK.match(line)), None)
+    if first is None:
+        return None
+    numbered = sum(
+        1
+        for line in lines[:first]
+        if (h := parse_heading(line)) is not None and h.kind in ("number", "chapter", "paren")
+    )
+    if numbered < _REPORT_MIN_HEADINGS:
+        return None
+    above = next((i for i in range(first - 1, -1, -1) if not is_blank(lines[i])), None)
+    if above is None:
+        return None
+    label = lines[above].strip()
+    if len(label) <= _FAQ_HEADING_MAX_CHARS and "。" not in label and not parse_heading(label):
+        return _Report(above, first, label)
+    return _Report(first, first, None)
+
+
+def title(source: Source) -> str | None:
+    """The report's title when the FAQ follows a report; a plain FAQ has none."""
     lines = source_text(source).split("\n")
-    return entries_between(lines, 0, len(lines))
+    return notice.title(source) if _report(lines) is not None else None
+
+
+def parse(source: Source) -> list[ParsedEntry]:
+    """One `qa` entry per question; a closing contact block and `※` note become their own.
+
+    A report ahead of the questions becomes notice passages (see the module docstring).
+    """
+    lines = source_text(source).split("\n")
+    report = _report(lines)
+    if report is None:
+        return entries_between(lines, 0, len(lines))
+    title_line = notice.title(source)
+    head = next((i for i, line in enumerate(lines) if not is_blank(line)), 0)
+    start = head + 1 if title_line is not None else 0
+    section = (report.faq_label,) if report.faq_label else ()
+    return [
+        *notice.passages(lines, start, report.end, title_line),
+        *entries_between(lines, report.faq_start, len(lines), section),
+    ]

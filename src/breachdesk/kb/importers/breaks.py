@@ -1,0 +1,56 @@
+"""Line breaks for text that lost them: a PDF's text saved as `.txt` in one long line.
+
+Such a text still carries its structure in markers (`1.` `(1)` `①` `■` `Q.` `・`), in the spaces
+that stood where lines ended, and in its sentence ends. `restore_breaks` puts a line break back
+before each marker (as for a PDF, see `pdf.restore_breaks`), after a short heading label that a
+space separates from its body (`2. 対象期間 2026年8月1日から…`), after a sentence end that a
+space follows, and around a date that stands alone between spaces (a letterhead's date).
+The text importers then read it as any other text. Only a text that is a few very long lines
+full of markers is touched (`needs_breaks`); every other text is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .pdf import restore_breaks as break_before_markers
+
+_MAX_LINES = 3
+_MIN_LINE_CHARS = 300
+_MIN_MARKERS = 3
+_MARKER = re.compile(
+    r"(?:^|(?<=[\s。]))(?:[0-9０-９]{1,2}[.．](?![0-9０-９])|[（(][0-9０-９]{1,2}[)）]|[①-⑳■◆]"
+    r"|[QＱAＡ][0-9０-９]*[.．:：])"
+)
+_LABELLED = re.compile(
+    r"^(?P<label>[ \t\u3000]*(?:[0-9０-９]{1,2}[.．]|[（(][0-9０-９]{1,2}[)）]|[①-⑳■◆])"
+    r"[ \t\u3000]*[^\s。、,，:：]{1,30})[ \t\u3000]+(?P<body>\S.*)$"
+)
+_SENTENCE_SPACE = re.compile(r"(?<=[。！？!?])[ \t\u3000]+(?=\S)")
+_LONE_DATE = re.compile(
+    r"[ \t\u3000]+(?P<date>(?:(?:19|20)\d{2}|(?:令和|平成)(?:元|\d{1,2}))年\d{1,2}月\d{1,2}日)"
+    r"[ \t\u3000]+"
+)
+
+
+def needs_breaks(text: str) -> bool:
+    """Whether `text` is a few very long lines holding several structural markers."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if not lines or len(lines) > _MAX_LINES or "\t" in text:
+        return False
+    longest = max(lines, key=len)
+    return len(longest) >= _MIN_LINE_CHARS and len(_MARKER.findall(longest)) >= _MIN_MARKERS
+
+
+def restore_breaks(text: str) -> str:
+    """`text` with its line breaks put back (see the module docstring)."""
+    text = _LONE_DATE.sub(lambda m: f"\n{m['date']}\n", break_before_markers(text))
+    lines: list[str] = []
+    for line in text.split("\n"):
+        for sentence in _SENTENCE_SPACE.split(line):
+            labelled = _LABELLED.match(sentence)
+            if labelled is not None:
+                lines.extend((labelled["label"].rstrip(), labelled["body"]))
+            else:
+                lines.append(sentence.rstrip())
+    return "\n".join(lines)
