@@ -372,7 +372,9 @@ def test_notice_keeps_a_run_of_short_items_in_the_paragraph_they_continue() -> N
 
 def test_notice_item_that_only_heads_others_opens_their_first_passage() -> None:
     entries = by_question(parse("notice_report.txt"))
-    first = entries["2 対応状況 > (3) 監督官庁への報告 > ① 個人情報保護委員会へ速報を提出しました。"]
+    first = entries[
+        "2 対応状況 > (3) 監督官庁への報告 > ① 個人情報保護委員会へ速報を提出しました。"
+    ]
     assert first.answer == "(3) 監督官庁への報告\n - ① 個人情報保護委員会へ速報を提出しました。"
     assert "2 対応状況 > (3) 監督官庁への報告" not in entries
 
