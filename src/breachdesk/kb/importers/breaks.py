@@ -2,7 +2,7 @@
 
 Such a text still carries its structure in markers (`1.` `(1)` `①` `■` `Q.` `・`), in the spaces
 that stood where lines ended, and in its sentence ends. `restore_breaks` puts a line break back
-before each marker (as for a PDF, see `pdf.restore_breaks`), after a short heading label that a
+before each marker (`break_before_markers`, also used for PDFs), after a short heading label that a
 space separates from its body (`2. 対象期間 2026年8月1日から…`), after a sentence end that a
 space follows, and around a date that stands alone between spaces (a letterhead's date).
 The text importers then read it as any other text. Only a text that is a few very long lines
@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 
-from .pdf import restore_breaks as break_before_markers
-
+_BREAK_MARKERS = re.compile(
+    r"(?:^|(?<=[\s。．.！!？?）)」』]))"
+    r"(?:[QＱAＡ][0-9０-９]*[.．:：]|[問答][0-9０-９]*[.．:：]|【(?:質問|回答)】"
+    r"|・|[①-⑳]|■|[0-9０-９]{1,2}[.．](?![0-9０-９])|[（(][0-9０-９]{1,2}[)）])"
+)
 _MAX_LINES = 3
 _MIN_LINE_CHARS = 300
 _MIN_MARKERS = 3
@@ -31,6 +34,20 @@ _LONE_DATE = re.compile(
     r"[ \t\u3000]+(?P<date>(?:(?:19|20)\d{2}|(?:令和|平成)(?:元|\d{1,2}))年\d{1,2}月\d{1,2}日)"
     r"[ \t\u3000]+"
 )
+
+
+def break_before_markers(text: str) -> str:
+    """Put a line break before each structural marker of a text extracted as one long line."""
+    pieces: list[str] = []
+    last = 0
+    for match in _BREAK_MARKERS.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] == "\n":
+            continue
+        pieces.append(text[last:start].rstrip(" \t\u3000"))
+        last = start
+    pieces.append(text[last:])
+    return "\n".join(pieces)
 
 
 def needs_breaks(text: str) -> bool:

@@ -1,43 +1,26 @@
 """PDF documents: extract the text layer with pypdf, then read it like any text document.
 
 Some PDFs yield their text with no line breaks at all; before the shape is detected, breaks are
-put back in front of the markers the text importers rely on (`Q.`, `A.`, `【質問】`, `・`, `①`,
-numbered headings). A PDF without a text layer (a scan) cannot be imported.
+put back (`breaks.restore_breaks`: in front of the markers the text importers rely on — `Q.`,
+`A.`, `【質問】`, `・`, `①`, numbered headings — and after a heading's label and a sentence's end).
+A PDF without a text layer (a scan) cannot be imported.
 """
 
 from __future__ import annotations
 
 import io
-import re
 
 from breachdesk.errors import DocumentFormatError
 from breachdesk.kb.parsed import ParsedEntry, Source
 
+from .breaks import break_before_markers
+from .breaks import restore_breaks as restore_all_breaks
 from .sniffing import detect_text_format, text_importer
 
 NAME = "pdf"
 
 _MIN_BREAKS = 3
 _MAX_AVERAGE_LINE = 200
-_MARKERS = re.compile(
-    r"(?:^|(?<=[\s。．.！!？?）)」』]))"
-    r"(?:[QＱAＡ][0-9０-９]*[.．:：]|[問答][0-9０-９]*[.．:：]|【(?:質問|回答)】"
-    r"|・|[①-⑳]|■|[0-9０-９]{1,2}[.．](?![0-9０-９])|[（(][0-9０-９]{1,2}[)）])"
-)
-
-
-def restore_breaks(text: str) -> str:
-    """Put a line break before each structural marker of a text extracted as one long line."""
-    pieces: list[str] = []
-    last = 0
-    for match in _MARKERS.finditer(text):
-        start = match.start()
-        if start == 0 or text[start - 1] == "\n":
-            continue
-        pieces.append(text[last:start].rstrip(" \t\u3000"))
-        last = start
-    pieces.append(text[last:])
-    return "\n".join(pieces)
 
 
 def _needs_breaks(text: str) -> bool:
@@ -60,7 +43,11 @@ def extract_text(source: Source) -> str:
         raise DocumentFormatError(
             source.path, None, "the PDF has no text layer (image-only or scanned); run OCR first"
         )
-    return restore_breaks(text) if _needs_breaks(text) else text
+    return restore_all_breaks(text) if _needs_breaks(text) else text
+
+
+restore_breaks = break_before_markers
+"""Line breaks before the markers only (kept under its old name)."""
 
 
 def parse(source: Source) -> list[ParsedEntry]:
