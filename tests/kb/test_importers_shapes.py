@@ -260,18 +260,27 @@ def test_report_with_faq_facts_and_desk() -> None:
     )
 
 
-@pytest.mark.parametrize("marks", [("Q:", "A:"), ("Q．", "Ａ："), ("Ｑ：", "Ａ．")])
-def test_faq_after_a_report_takes_half_and_full_width_marks(marks: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("marks", "heading"),
+    [
+        (("Q:", "A:"), "よくあるご質問"),
+        (("Q．", "Ａ："), "【よくあるご質問】"),
+        (("Ｑ：", "Ａ．"), "■よくあるご質問"),
+    ],
+)
+def test_faq_after_a_report_takes_half_and_full_width_marks(
+    marks: tuple[str, str], heading: str
+) -> None:
     q, a = marks
     text = (
         "漏えいに関するご報告\n\n1. 経緯\n不正アクセスを確認しました。\n2. 対象\n会員の方です。\n\n"
-        f"よくあるご質問\n{q}費用はかかりますか？\n{a}かかりません。\n"
+        f"{heading}\n{q}費用はかかりますか？\n{a}かかりません。\n"
         f"{q}いつ届きますか？\n{a}10月中にお送りします。\n"
     )
     document = parse_document("report.txt", text.encode())
-    assert [(e.kind, e.question, e.answer) for e in document.entries][-2:] == [
-        ("qa", "費用はかかりますか？", "かかりません。"),
-        ("qa", "いつ届きますか？", "10月中にお送りします。"),
+    assert [(e.kind, e.question, e.answer, e.section) for e in document.entries][-2:] == [
+        ("qa", "費用はかかりますか？", "かかりません。", ("よくあるご質問",)),
+        ("qa", "いつ届きますか？", "10月中にお送りします。", ("よくあるご質問",)),
     ]
     assert [e.question for e in document.entries if e.kind == "passage"] == ["1. 経緯", "2. 対象"]
 

@@ -49,6 +49,7 @@ _NUMBERED = re.compile(
 _MARKER_LABELS = frozenset({"質問", "問", "問い", "回答", "答", "答え", "Q", "A", "Ｑ", "Ａ"})
 _REPORT_MIN_HEADINGS = 2
 _FAQ_HEADING_MAX_CHARS = 30
+_FAQ_MARKS = re.compile(r"^[■◆□◇●<＜〈《≪【]+|[>＞〉》≫】]+$|^<<|>>$")
 
 
 @dataclass(frozen=True)
@@ -195,10 +196,21 @@ def _report(lines: Sequence[str]) -> _Report | None:
     above = next((i for i in range(first - 1, -1, -1) if not is_blank(lines[i])), None)
     if above is None:
         return None
-    label = lines[above].strip()
-    if len(label) <= _FAQ_HEADING_MAX_CHARS and "。" not in label and not parse_heading(label):
-        return _Report(above, first, label)
-    return _Report(first, first, None)
+    label = _faq_label(lines[above])
+    return _Report(above, first, label) if label else _Report(first, first, None)
+
+
+def _faq_label(line: str) -> str | None:
+    """The FAQ's heading (`よくあるご質問`, `【Q&A】`, `■ よくあるお問い合わせ`), else None."""
+    text = line.strip()
+    heading = parse_heading(text)
+    if heading is not None and heading.kind in ("bracket", "angle", "square"):
+        text = _FAQ_MARKS.sub("", text).strip()
+    elif heading is not None:
+        return None
+    if not text or len(text) > _FAQ_HEADING_MAX_CHARS or "。" in text:
+        return None
+    return text
 
 
 def title(source: Source) -> str | None:
