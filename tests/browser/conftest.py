@@ -119,6 +119,26 @@ def live_server(
 
 
 @pytest.fixture(scope="session")
+def suggesting_server(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The same desk (database and loaded encoder) served by an engine never sure enough to
+    answer (threshold 1.0), so that a plausible question deterministically gets suggestions."""
+    base = live_server.desk.settings
+    settings = base.model_copy(update={"answer_threshold": 1.0})
+    desk = Desk(settings, db=live_server.desk.db, encoder=live_server.desk.engine.encoder)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server, thread = _serve(create_app(settings, desk=desk), sock)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", desk)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless system Chromium."""
     required = os.environ.get("BREACHDESK_REQUIRE_BROWSER") == "1"
