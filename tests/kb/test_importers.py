@@ -414,6 +414,35 @@ def test_notice_files_event_notes_between_tables_under_the_table_heading() -> No
     assert notes == ["5月20日\nお知らせメール配信", "※応答できなかった電話は話し中によるものです。"]
 
 
+NOTES_NOTICE = """ミドリ雑貨オンラインからのお知らせ
+
+1 概要
+不正アクセスにより会員情報が漏えいした可能性があります。
+
+2 お問い合わせ
+ご不明な点がございましたら、下記窓口までお問い合わせください。
+※詳しくは以下の窓口までご連絡ください。
+
+専用ダイヤル 0120-000-555 までお電話ください。
+
+改めまして、多大なるご迷惑をおかけしましたことを深くお詫び申し上げます。
+"""
+
+
+def test_notice_marks_desk_pointers_and_the_closing_apology_as_notes() -> None:
+    entries = parse_document("notice.txt", NOTES_NOTICE.encode()).entries
+    assert [(e.kind, e.answer[:8]) for e in entries] == [
+        ("passage", "不正アクセスによ"),
+        ("note", "ご不明な点がござ"),
+        ("passage", "専用ダイヤル 0"),
+        ("note", "改めまして、多大"),
+    ]
+    # A pointer that gives the number itself answers "where do I call?": not a note.
+    joined = NOTES_NOTICE.replace("ご連絡ください。\n\n専用", "ご連絡ください。\n専用")
+    kinds = [e.kind for e in parse_document("notice.txt", joined.encode()).entries]
+    assert kinds == ["passage", "passage", "note"]
+
+
 def test_notice_drops_the_closing_ijo() -> None:
     assert all(entry.answer != "以上" for entry in parse("notice_report.txt").entries)
 

@@ -156,8 +156,8 @@ def _list_run(lines: Sequence[str], index: int, heading: Heading) -> int | None:
 
 def _heads_nested(lines: Sequence[str], index: int, heading: Heading, stack: HeadingStack) -> bool:
     """Whether the next non-blank line is a heading one level below this one."""
-    following = next((line for line in lines[index + 1 :] if not is_blank(line)), None)
-    nested = parse_heading(following) if following is not None else None
+    following = next((i for i in range(index + 1, len(lines)) if not is_blank(lines[i])), None)
+    nested = parse_heading(lines[following]) if following is not None else None
     return nested is not None and nested.kind != heading.kind and not stack.has(nested.kind)
 
 
