@@ -160,6 +160,7 @@ def test_twins_are_one_item_and_attaching_one_closes_them_all(engine: AnswerEngi
     by_id = {i.id: i for i in items}
     assert by_id[twins[-1]].twins == 3 and by_id[other].twins == 1
     assert items[0].id == twins[-1]  # the larger group first
+    assert review.get_question(db, twins[0]).twins == 3
     target = next(e.id for e in list_entries(db, SLUG) if "補償" in e.question)
     review.attach_question(db, twins[-1], target, actor="eri")
     assert [review.get_question(db, t).review for t in twins] == ["attached"] * 3

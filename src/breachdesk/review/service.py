@@ -32,6 +32,8 @@ from breachdesk.review.grouping import question_key
 
 CHANNELS = ("web", "api")
 REVIEW_STATES = ("open", "attached", "needs_entry", "dismissed")
+_KIND_ORDER = {"qa": 0, "passage": 1}
+"""Which entries make the better attach targets: a FAQ question, then a notice passage."""
 PENDING = "pending"
 """The queue's default view: open questions that need an editor's decision."""
 
@@ -58,7 +60,7 @@ class QuestionView:
     """How many questions this item stands for in the queue (itself and its open twins)."""
     target: str | None = None
     """The entry pre-selected to attach to: the chosen suggestion, else the best-ranked FAQ
-    question among the candidates, else the best-ranked candidate."""
+    question among the candidates, else the best-ranked passage, else the best-ranked one."""
     kinds: dict[str, str] = field(default_factory=dict)
     """The kind (qa, passage, note…) of each candidate, suggested and chosen entry."""
 
@@ -72,15 +74,31 @@ class QuestionView:
 
     @property
     def targets(self) -> list[dict[str, Any]]:
-        """The entries it may be attached to from the queue: the target first, then the other
-        candidates and suggestions, each once."""
+        """The entries it may be attached to from the queue, each once: the target first, then
+        the suggestions and candidates, FAQ questions before passages before the rest (notes,
+        contact blocks). `suggested` says whether the person was offered it."""
+        offered = {c["entry"] for c in self.suggested}
         seen: dict[str, dict[str, Any]] = {}
         for c in [*self.suggested, *self.candidates]:
-            seen.setdefault(c["entry"], {"entry": c["entry"], "question": c["question"]})
+            seen.setdefault(
+                c["entry"],
+                {
+                    "entry": c["entry"],
+                    "question": c["question"],
+                    "suggested": c["entry"] in offered,
+                },
+            )
         if self.chosen_entry and self.chosen_entry not in seen:
-            seen[self.chosen_entry] = {"entry": self.chosen_entry, "question": self.chosen_entry}
+            seen[self.chosen_entry] = {
+                "entry": self.chosen_entry,
+                "question": self.chosen_entry,
+                "suggested": True,
+            }
         first = [seen.pop(self.target)] if self.target in seen else []
-        return [*first, *seen.values()]
+        rest = sorted(
+            seen.values(), key=lambda c: _KIND_ORDER.get(self.kinds.get(c["entry"], ""), 2)
+        )
+        return [*first, *rest]
 
 
 def record_question(db: Database, answer: Answer, *, channel: str = "web") -> int:
@@ -231,6 +249,7 @@ def pending_count(db: Database, slug: str) -> int:
 
 
 def get_question(db: Database, question_id: int) -> QuestionView:
+    """One logged question, with how many questions in its state it stands for (its twins)."""
     with db.read() as s:
         row = s.execute(
             select(PublicQuestion, Feedback.helpful, Incident.slug)
@@ -240,7 +259,21 @@ def get_question(db: Database, question_id: int) -> QuestionView:
         ).first()
         if row is None:
             raise NotFoundError("question", str(question_id))
-        return _with_targets(s, [_view(row[2], row[0], row[1])])[0]
+        question: PublicQuestion = row[0]
+        twins = 1
+        if question.group_key:
+            twins = (
+                s.scalar(
+                    select(func.count(PublicQuestion.id)).where(
+                        PublicQuestion.incident_id == question.incident_id,
+                        PublicQuestion.group_key == question.group_key,
+                        PublicQuestion.review == question.review,
+                    )
+                )
+                or 1
+            )
+        view = replace(_view(row[2], question, row[1]), twins=int(twins))
+        return _with_targets(s, [view])[0]
 
 
 def _with_targets(s: Session, views: list[QuestionView]) -> list[QuestionView]:
@@ -258,8 +291,8 @@ def _with_targets(s: Session, views: list[QuestionView]) -> list[QuestionView]:
     out = []
     for v in views:
         ranked = [c["entry"] for c in [*v.candidates, *v.suggested] if c["entry"] in kinds]
-        faq = [e for e in ranked if kinds[e] == "qa"]
-        target = v.chosen_entry or next(iter(faq or ranked), None)
+        best = sorted(ranked, key=lambda e: _KIND_ORDER.get(kinds[e], 2))  # stable: rank kept
+        target = v.chosen_entry or next(iter(best), None)
         mine = {e: kinds[e] for e in [*ranked, v.chosen_entry] if e in kinds}
         out.append(replace(v, target=target, kinds=mine))
     return out
