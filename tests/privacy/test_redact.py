@@ -135,7 +135,9 @@ def test_no_luhn_valid_run_survives_in_generated_text() -> None:
         return next(body + str(c) for c in range(10) if luhn_valid(body + str(c)))
 
     cards = st.lists(st.integers(0, 9), min_size=12, max_size=18).map(card)
-    noise = st.text(alphabet="あいう漢字 -、。0123456789", max_size=20)
+    # No digits in the noise: twenty digits of noise around separators can themselves be a
+    # Luhn-valid number (test_redact_properties mixes numbers of every kind instead).
+    noise = st.text(alphabet="あいう漢字 -、。", max_size=20)
 
     @hypothesis.settings(max_examples=200, deadline=None)
     @hypothesis.given(st.lists(st.tuples(noise, cards), min_size=1, max_size=4), noise)
