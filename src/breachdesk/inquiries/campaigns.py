@@ -8,8 +8,6 @@ follow-up has gone out.
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +22,7 @@ from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundEr
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.inquiries.dates import check_day
 from breachdesk.kb.service import get_incident
+from breachdesk.spreadsheet import csv_text
 
 CHANNELS = ("mail", "sms", "letter", "web")
 RECIPIENT = ("recipient", "宛先", "email", "mail", "メールアドレス", "phone", "電話番号", "送信先")
@@ -244,9 +243,7 @@ def export_bounced(db: Database, campaign_id: int, *, slug: str | None = None) -
     """The bounced recipients as CSV (header `recipient,reason`), for the next campaign."""
     with db.read() as s:
         _campaign(s, campaign_id, slug)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["recipient", "reason"])
+        rows = [["recipient", "reason"]]
         for d in s.scalars(
             select(CampaignDelivery)
             .where(
@@ -256,8 +253,8 @@ def export_bounced(db: Database, campaign_id: int, *, slug: str | None = None) -
             )
             .order_by(CampaignDelivery.id)
         ):
-            writer.writerow([d.recipient, d.reason])
-        return out.getvalue()
+            rows.append([d.recipient, d.reason])
+    return csv_text(rows)  # a vendor's "=HYPERLINK(…)" reason must not become a formula
 
 
 def purge_deliveries(db: Database, campaign_id: int) -> int:

@@ -24,8 +24,6 @@ before dates were checked) are left out and named in the table's `notes`, and a 
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -50,6 +48,7 @@ from breachdesk.inquiries.dates import EARLIEST, check_day, latest_day
 from breachdesk.kb.service import get_incident
 from breachdesk.labels import column_labels, label
 from breachdesk.reports.model import DailyTable, DayRow, Event
+from breachdesk.spreadsheet import csv_text
 
 PHONE: tuple[str, ...] = ("phone",)
 """The channels of the council's table: the phone desk."""
@@ -425,11 +424,7 @@ def to_csv(table: DailyTable, *, japanese: bool = False) -> str:
     """The table as CSV (the `breachdesk report daily --csv` contract); empty cells = unknown.
     `japanese` gives the header and event channels in Japanese (the web download, `--labels
     ja`) for people opening it in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header(table, japanese=japanese))
-    writer.writerows(cells(table, japanese=japanese))
-    return out.getvalue()
+    return csv_text([header(table, japanese=japanese), *cells(table, japanese=japanese)])
 
 
 def _width(text: str) -> int:

@@ -21,9 +21,10 @@ from breachdesk.reports.staffing import (
     STAFFING_HEADER,
     Assumptions,
     DayStaffing,
-    staffing_csv_line,
+    staffing_cells,
     staffing_for_day,
 )
+from breachdesk.spreadsheet import csv_text
 
 
 def regulator_inputs(
@@ -110,9 +111,8 @@ def staffing_rows(
 def staffing_csv(rows: list[StaffingRow]) -> str:
     """The staffing table as CSV, with the plan's columns when it has one."""
     planned = any(r.staffing.plan is not None for r in rows)
-    out = [STAFFING_HEADER + (PLAN_HEADER if planned else "")]
-    out += [staffing_csv_line(r.day, r.staffing) for r in rows]
-    return "\n".join(out) + "\n"
+    head = (STAFFING_HEADER + (PLAN_HEADER if planned else "")).split(",")
+    return csv_text([head, *(staffing_cells(r.day, r.staffing) for r in rows)])
 
 
 @dataclass(frozen=True)
@@ -144,9 +144,19 @@ def forecast_table(
 
 
 def forecast_csv(rows: list[ForecastRow]) -> str:
-    out = ["date,expected,low,high,agents_needed"]
-    out += [
-        f"{r.day.day},{r.day.expected:.1f},{r.day.low:.1f},{r.day.high:.1f},{r.agents_needed or ''}"
-        for r in rows
-    ]
-    return "\n".join(out) + "\n"
+    """The forecast as CSV: date, expected, low, high, agents_needed."""
+    return csv_text(
+        [
+            ["date", "expected", "low", "high", "agents_needed"],
+            *(
+                [
+                    str(r.day.day),
+                    f"{r.day.expected:.1f}",
+                    f"{r.day.low:.1f}",
+                    f"{r.day.high:.1f}",
+                    str(r.agents_needed or ""),
+                ]
+                for r in rows
+            ),
+        ]
+    )

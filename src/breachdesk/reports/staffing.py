@@ -552,17 +552,25 @@ STAFFING_HEADER = "date,offered,answered,answer_rate,implied_agents,agents_neede
 PLAN_HEADER = ",plan_agents,plan_lines,plan_answer_rate,plan_busy,plan_abandoned"
 
 
-def staffing_csv_line(day: object, st: DayStaffing) -> str:
+def staffing_cells(day: object, st: DayStaffing) -> list[str]:
     """One day of the staffing CSV (`STAFFING_HEADER`, plus `PLAN_HEADER` with a plan)."""
     implied = "" if st.implied_agents is None else f"{st.implied_agents:.2f}"
-    line = (
-        f"{day},{st.offered},{st.answered},{st.answer_rate:.3f},{implied},"
-        f"{st.agents_needed or ''},{st.lines_needed or ''}"
-    )
+    cells = [
+        str(day),
+        str(st.offered),
+        str(st.answered),
+        f"{st.answer_rate:.3f}",
+        implied,
+        str(st.agents_needed or ""),
+        str(st.lines_needed or ""),
+    ]
     if st.plan is not None:
         p = st.plan
-        line += (
-            f",{p.agents},{'' if p.lines is None else p.lines},{p.answer_rate:.3f},"
-            f"{p.busy:.3f},{p.abandoned:.3f}"
-        )
-    return line
+        cells += [
+            str(p.agents),
+            "" if p.lines is None else str(p.lines),
+            f"{p.answer_rate:.3f}",
+            f"{p.busy:.3f}",
+            f"{p.abandoned:.3f}",
+        ]
+    return cells

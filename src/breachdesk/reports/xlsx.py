@@ -9,7 +9,6 @@ as numbers, for anyone who wants to compute.
 
 from __future__ import annotations
 
-import io
 from itertools import groupby
 
 from openpyxl import Workbook
@@ -18,6 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from breachdesk.reports.daily import header
 from breachdesk.reports.model import DailyTable, DayRow
+from breachdesk.spreadsheet import workbook_bytes
 
 WEEKDAYS = "月火水木金土日"
 THIN = Side(style="thin", color="999999")
@@ -96,6 +96,4 @@ def council_workbook(table: DailyTable) -> bytes:
                 " / ".join(e.note for e in r.events),
             ]
         )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)  # every text cell neutralised (no formulas from our data)
