@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from console_session import PASSWORD, signed_in
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -29,6 +28,7 @@ from breachdesk.inquiries import campaigns
 from breachdesk.kb import editing
 from breachdesk.spreadsheet import FORMULA_STARTS, safe_cell, workbook_bytes
 from breachdesk.web.app import create_app
+from breachdesk.web.security import _api_routes
 
 HOSTILE_NOTE = "=cmd|' /C calc'!A0"
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/","開く")'
@@ -77,10 +77,8 @@ def export_requests(client: TestClient, campaign_id: int) -> list[tuple[str, dic
     """Every GET under an incident that the walk can fill in: path parameters slug and
     campaign_id, each combination of its Literal query choices; required others are skipped."""
     found = []
-    for route in client.app.routes:  # type: ignore[attr-defined]
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
-            continue
-        if "{slug}" not in route.path:
+    for full_path, route in _api_routes(client.app.routes):  # type: ignore[attr-defined]
+        if "GET" not in route.methods or "{slug}" not in full_path:
             continue
         names = {p.name for p in route.dependant.path_params}
         if not names <= {"slug", "campaign_id", "kind"}:
@@ -96,12 +94,12 @@ def export_requests(client: TestClient, campaign_id: int) -> list[tuple[str, dic
             values = literal_choices(param.field_info.annotation)
             if values:
                 choices = [{**c, param.alias: v} for c in choices for v in values]
-            elif param.required:
+            elif param.field_info.is_required():
                 skip = True
         if skip:
             continue
         for path in path_choices:
-            url = route.path.format(**path)
+            url = full_path.format(**path)
             found += [(url, query) for query in choices]
     return found
 
