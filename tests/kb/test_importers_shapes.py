@@ -14,6 +14,7 @@ desk, and the facts (periods, items leaked and not leaked, counts).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,37 @@ def test_municipal_warning_facts_read_leaked_denied_period_and_count() -> None:
     assert bullets.denied_keys() == {"bank_account", "card_info"}
     assert period(document.entries[1]) == (dt.date(2026, 4, 1), dt.date(2026, 10, 20))
     assert maximum(document.entries[1]) == (3412, "件", True)
+
+
+def _spaced(text: str) -> str:
+    return text.replace("。\n・", "。\n\n・")
+
+
+def _black_dots(text: str) -> str:
+    return "\n".join(
+        "● " + line[1:] if line.startswith("・") else line for line in text.split("\n")
+    )
+
+
+@pytest.mark.parametrize("variant", [_spaced, _black_dots], ids=["blank-lines", "black-dots"])
+def test_municipal_warning_bullets_are_never_read_as_questions(
+    variant: Callable[[str], str],
+) -> None:
+    text = variant((FIXTURES / "municipal_warning.txt").read_text())
+    document = parse_document("warning.txt", text.encode())
+    assert document.format == "notice"
+    assert {e.kind for e in document.entries} == {"note", "passage"}
+    bullets = [line[2:] for line in text.split("\n") if line.startswith(("・", "● "))]
+    answers = "\n".join(e.answer for e in document.entries)
+    assert len(bullets) == 5 and all(bullet in answers for bullet in bullets)
+    assert entry(document, "不審な電話・詐欺に関するご相談").section == (
+        "不審な電話・詐欺に関するご相談",
+    )
+    (desk,) = find_contacts(document.entries)
+    assert desk.phone == "045-555-0123"
+    whole = extract_facts(answers)
+    assert whole.leaked_keys() == {"name", "address", "phone"}
+    assert whole.denied_keys() == {"bank_account", "card_info"}
 
 
 # --- (d) numbered report followed by よくあるご質問 -----------------------------------------

@@ -1,7 +1,8 @@
 """FAQs of `・question` lines under `<<section>>` / `≪…≫` / `【…】` headings.
 
 Answers run over several paragraphs (blank lines inside are kept) until the next `・` question or
-section. A bracket heading naming a desk (`≪…相談窓口≫`) starts a contact block whose `・受付時間:`
+section. A `・` line with no text of its own before the next `・` line or heading is a bullet point
+(a city's warning, a list), not a question. A bracket heading naming a desk (`≪…相談窓口≫`) starts a contact block whose `・受付時間:`
 lines are contact lines, not questions; what follows it (a closing apology, a signature) becomes
 a `note`.
 """
@@ -59,9 +60,21 @@ def _marks(lines: Sequence[str]) -> list[_Mark]:
         if bullet is None or in_contact:
             continue
         opens = is_blank(previous) or bracket_label(previous) is not None
+        if not _has_answer(lines, index):
+            continue  # a bullet point of a warning or a list, not a question
         if opens or not marks or looks_like_question(bullet.group(1), strict=True):
             marks.append(_Mark(index, "question", bullet.group(1), sections.path))
     return marks
+
+
+def _has_answer(lines: Sequence[str], index: int) -> bool:
+    """Whether text other than another `・` line or a heading comes before the next `・` line."""
+    following = next((i for i in range(index + 1, len(lines)) if not is_blank(lines[i])), None)
+    return (
+        following is not None
+        and _BULLET.match(lines[following]) is None
+        and bracket_label(lines[following]) is None
+    )
 
 
 def sniff(text: str) -> float:

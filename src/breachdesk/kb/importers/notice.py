@@ -235,6 +235,8 @@ class _Passages:
         """Open a heading; a `leaf` one is a passage of its own unless it only heads others."""
         self.flush(index)
         self.last_body = None
+        if heading.kind == "plain":
+            self.stack.close_leaves()  # an unnumbered heading is never an item's child
         self.stack.push(heading.kind, heading.text, leaf=leaf and not parent)
         if parent:
             self.parent = index

@@ -3,7 +3,8 @@ and numbered question headings (`1.`, `１．`) each followed by its answer.
 
 When a document marks its questions with `Q`/`問`/`【質問】`, only those lines start questions
 and everything up to the next one (`■` headings, numbered steps) is answer text; otherwise `■`
-lines, then numbered lines that read like questions, start them. Whole-line bracket headings
+lines, then numbered lines that read like questions, start them — each only when text comes
+before the next such line (a run of `●` statements is a list, not questions). Whole-line bracket headings
 (`【…】`, `≪…≫`) give the section path. Markers may be full-width and take `.` `:` `．` `：`.
 
 A report with numbered sections followed by its FAQ (`1. 経緯` … `よくあるご質問` / `Q:` / `A:`)
@@ -100,8 +101,16 @@ def _starts(
             continue
         if pattern is _NUMBERED and not looks_like_question(line, strict=True):
             continue
+        if pattern is not _QUESTION_MARK and _next_matches(lines, index, end, pattern):
+            continue  # a bullet list of statements (● …。 / ● …。), not questions with answers
         found.append(_Start(index, match.end(), section + sections.path))
     return found
+
+
+def _next_matches(lines: Sequence[str], index: int, end: int, pattern: re.Pattern[str]) -> bool:
+    """Whether the next non-blank line starts with the same marker (so this one has no answer)."""
+    following = next((i for i in range(index + 1, end) if not is_blank(lines[i])), None)
+    return following is not None and bool(pattern.match(lines[following]))
 
 
 def _join(parts: Sequence[str]) -> str:
