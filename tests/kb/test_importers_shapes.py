@@ -317,6 +317,28 @@ def test_faq_after_a_report_takes_half_and_full_width_marks(
     assert [e.question for e in document.entries if e.kind == "passage"] == ["1. 経緯", "2. 対象"]
 
 
+def test_report_with_plain_headings_before_its_faq_is_read_too() -> None:
+    text = (
+        "お客様情報の漏えいに関するご報告\n\n概要\n2026年9月30日、不正アクセスを確認しました。\n\n"
+        "漏えいした情報\n氏名と電話番号が漏えいしました。口座番号は含まれておりません。\n\n"
+        "よくあるご質問\nQ:費用はかかりますか？\nA:かかりません。\nQ:届きますか？\nA:届きます。\n"
+    )
+    document = parse_document("report.txt", text.encode())
+    assert [(e.kind, e.question) for e in document.entries] == [
+        ("passage", "概要"),
+        ("passage", "漏えいした情報"),
+        ("qa", "費用はかかりますか？"),
+        ("qa", "届きますか？"),
+    ]
+
+
+def test_a_faq_with_only_a_title_and_sections_before_its_questions_has_no_report() -> None:
+    text = "よくあるご質問\n\n【漏えいについて】\nQ. いつですか？\nA. 5月です。\nQ. 何件ですか？\nA. 10件です。\n"
+    document = parse_document("faq.txt", text.encode())
+    assert document.title is None
+    assert [(e.kind, e.section) for e in document.entries] == [("qa", ("漏えいについて",))] * 2
+
+
 # --- through the import ---------------------------------------------------------------------
 
 

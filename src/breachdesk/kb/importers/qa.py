@@ -4,12 +4,13 @@ and numbered question headings (`1.`, `１．`) each followed by its answer.
 When a document marks its questions with `Q`/`問`/`【質問】`, only those lines start questions
 and everything up to the next one (`■` headings, numbered steps) is answer text; otherwise `■`
 lines, then numbered lines that read like questions, start them — each only when text comes
-before the next such line (a run of `●` statements is a list, not questions). Whole-line bracket headings
-(`【…】`, `≪…≫`) give the section path. Markers may be full-width and take `.` `:` `．` `：`.
+before the next such line (a run of `●` statements is a list, not questions). Whole-line bracket
+headings (`【…】`, `≪…≫`) give the section path. Markers may be full-width and take `.` `:` `．`
+`：`.
 
-A report with numbered sections followed by its FAQ (`1. 経緯` … `よくあるご質問` / `Q:` / `A:`)
-is both: the part before the first question is read as a notice (passages under its headings),
-the questions after it as Q/A entries filed under the FAQ's own heading line.
+A report followed by its FAQ (`1. 経緯` or plain headings … `よくあるご質問` / `Q:` / `A:`) is
+both: the part before the first question is read as a notice (passages under its headings), the
+questions after it as Q/A entries filed under the FAQ's own heading line.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ _NUMBERED = re.compile(
 )
 _MARKER_LABELS = frozenset({"質問", "問", "問い", "回答", "答", "答え", "Q", "A", "Ｑ", "Ａ"})
 _REPORT_MIN_HEADINGS = 2
+_REPORT_MIN_SENTENCES = 2
 _FAQ_HEADING_MAX_CHARS = 30
 _FAQ_MARKS = re.compile(r"^[■◆□◇●<＜〈《≪【]+|[>＞〉》≫】]+$|^<<|>>$")
 
@@ -191,7 +193,11 @@ class _Report:
 
 
 def _report(lines: Sequence[str]) -> _Report | None:
-    """The numbered report ahead of the first `Q` line, when the document opens with one."""
+    """The report ahead of the first `Q` line, when the document opens with one.
+
+    A report has numbered sections or says something in sentences of its own; a title, a date
+    and a section label before the questions are no report.
+    """
     first = next((i for i, line in enumerate(lines) if _QUESTION_MARK.match(line)), None)
     if first is None:
         return None
@@ -200,7 +206,8 @@ def _report(lines: Sequence[str]) -> _Report | None:
         for line in lines[:first]
         if (h := parse_heading(line)) is not None and h.kind in ("number", "chapter", "paren")
     )
-    if numbered < _REPORT_MIN_HEADINGS:
+    sentences = sum(1 for line in lines[:first] if "。" in line)
+    if numbered < _REPORT_MIN_HEADINGS and sentences < _REPORT_MIN_SENTENCES:
         return None
     above = next((i for i in range(first - 1, -1, -1) if not is_blank(lines[i])), None)
     if above is None:
