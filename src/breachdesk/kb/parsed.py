@@ -11,8 +11,11 @@ from typing import Literal
 
 EntryKind = Literal["qa", "passage", "note", "contact"]
 """`qa`: a published question with its approved answer; `passage`: a section of a narrative
-notice (its question is the heading path); `note`: a trailing remark such as a ※ note;
-`contact`: a contact block (desk phone, hours, mail)."""
+notice (its question is the heading path, its answer the body under it — never the heading
+alone); `note`: text addressed to every reader that answers no question — a trailing ※ remark of
+a FAQ, a pointer to the desk (「ご不明な点は下記窓口まで…」), a closing apology, a letterhead —
+which the engine may show but never offers as a choice; `contact`: a contact block (desk phone,
+hours, mail)."""
 
 
 @dataclass(frozen=True)
