@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import base64
+import json
+import socket
 import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 from pydantic import SecretStr
@@ -58,23 +68,116 @@ def crowd_csv(tmp_path: Path, crowd: list[Person]) -> Path:
 sys.path.append(str(Path(__file__).parents[1] / "web"))
 
 
+class DeskMaker(Protocol):
+    def __call__(self, **settings: Any) -> Desk: ...
+
+
 @pytest.fixture
-def register_desk(tmp_path: Path, master: MasterKey, crowd_csv: Path) -> Desk:
-    """A SQLite desk with the demo incident, its register imported, and one user per role."""
+def make_desk(tmp_path: Path, master: MasterKey, crowd_csv: Path) -> DeskMaker:
+    """Desks over one SQLite file with an incident, its register imported, one user per role."""
     from console_session import PASSWORD
 
     from breachdesk.auth import service as auth
 
-    settings = Settings(
-        db=str(tmp_path / "desk.db"),
-        dense_model="none",
-        cache_dir=tmp_path / "cache",
-        master_key=SecretStr(base64.urlsafe_b64encode(master.material).decode()),
-        rate_limit_per_minute=0,
-    )
-    desk = Desk(settings)
-    add_incident(desk.db, SLUG)
-    desk.register.import_file(SLUG, crowd_csv, actor="setup")
-    for name, role in (("vic", "viewer"), ("ola", "operator"), ("eri", "editor"), ("ada", "admin")):
-        auth.create_user(desk.db, name, PASSWORD, role)
-    return desk
+    made: list[Desk] = []
+
+    def make(**overrides: Any) -> Desk:
+        settings = Settings(
+            db=str(tmp_path / "desk.db"),
+            dense_model="none",
+            cache_dir=tmp_path / "cache",
+            master_key=SecretStr(base64.urlsafe_b64encode(master.material).decode()),
+            rate_limit_per_minute=0,
+            **overrides,
+        )
+        desk = Desk(settings)
+        if not made:
+            add_incident(desk.db, SLUG)
+            desk.register.import_file(SLUG, crowd_csv, actor="setup")
+            for name, role in (
+                ("vic", "viewer"),
+                ("ola", "operator"),
+                ("eri", "editor"),
+                ("ada", "admin"),
+            ):
+                auth.create_user(desk.db, name, PASSWORD, role)
+        made.append(desk)
+        return desk
+
+    return make
+
+
+@pytest.fixture
+def register_desk(make_desk: DeskMaker) -> Desk:
+    return make_desk()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Inbox:
+    """Mails a loopback SMTP server (aiosmtpd) received: (recipients, parsed message)."""
+
+    port: int
+    mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = BytesParser(policy=default).parsebytes(envelope.content)
+        self.mails.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for rcpt, m in self.mails if address in rcpt]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Inbox]:
+    """A real SMTP server on loopback (aiosmtpd), no TLS."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Provider:
+    """A local HTTP server playing the SMS provider: it keeps every JSON message posted."""
+
+    url: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+    authorisations: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def sms_provider() -> Iterator[Provider]:
+    provider = Provider("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            provider.received.append(json.loads(self.rfile.read(length)))
+            provider.authorisations.append(self.headers.get("authorization", ""))
+            self.send_response(202)
+            self.end_headers()
+            self.wfile.write(b'{"status":"queued"}')
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    provider.url = f"http://127.0.0.1:{server.server_address[1]}/v1/messages"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield provider
+    finally:
+        server.shutdown()

@@ -7,6 +7,7 @@ no key) and passes the settings the register functions need.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 
 from breachdesk.config import Settings
@@ -16,6 +17,10 @@ from breachdesk.register.crypto import MasterKey, load_master_key
 from breachdesk.register.importer import ProgressCallback, RegisterImportResult, import_register
 from breachdesk.register.jobs import ImportJob, ImportJobs
 from breachdesk.register.keys import Keyring, Rotation
+from breachdesk.register.mail import SmtpMailer
+from breachdesk.register.outbox import Outbox
+from breachdesk.register.selfcheck import SelfCheck, SelfView
+from breachdesk.register.sms import HttpSms
 
 
 class RegisterDesk:
@@ -142,6 +147,48 @@ class RegisterDesk:
             requested_by=requested_by,
             reason=reason,
             address=address,
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Mail over SMTP and SMS over HTTP when configured; sent in a background thread."""
+        mailer, sms = SmtpMailer(self.settings), HttpSms(self.settings)
+        return Outbox(
+            {
+                "mail": mailer.send if mailer.configured else None,
+                "sms": sms.send if sms.configured else None,
+            }
+        )
+
+    @cached_property
+    def selfcheck(self) -> SelfCheck:
+        return SelfCheck(
+            self.db,
+            self.keyring,
+            limit=self.settings.register_check_limit,
+            minutes=self.settings.register_link_minutes,
+            base_url=self.settings.public_base_url,
+        )
+
+    def self_check(
+        self, slug: str, *, kind: str, identifier: str, fact_kind: str, fact: str, address: str
+    ) -> None:
+        """A person asks whether they are listed; the answer is always the same, and only a
+        listed person with a matching fact is sent a link or code (see `register.selfcheck`)."""
+        message = self.selfcheck.check(
+            slug, kind=kind, identifier=identifier, fact_kind=fact_kind, fact=fact, address=address
+        )
+        if message is not None:
+            self.outbox.put(message)
+
+    def open_link(self, slug: str, token: str, *, address: str) -> SelfView:
+        return self.selfcheck.open_link(slug, token, address=address)
+
+    def redeem_code(
+        self, slug: str, *, kind: str, identifier: str, code: str, address: str
+    ) -> SelfView:
+        return self.selfcheck.redeem_code(
+            slug, kind=kind, identifier=identifier, code=code, address=address
         )
 
     def rotate(self, new_key_file: Path) -> Rotation:

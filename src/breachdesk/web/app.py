@@ -56,7 +56,15 @@ def error_status(exc: BreachdeskError) -> tuple[int, dict[str, str]]:
 
 def create_app(settings: Settings | None = None, *, desk: Desk | None = None) -> FastAPI:
     """Build the app; settings are read here, never at import time."""
-    from breachdesk.web import api, automation, console, desk_api, login, public
+    from breachdesk.web import (
+        api,
+        automation,
+        console,
+        desk_api,
+        login,
+        public,
+        register_public,
+    )
 
     the_desk = desk or Desk(settings or Settings())
 
@@ -92,6 +100,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(login.router)
     app.include_router(console.router)
     app.include_router(public.router)
+    app.include_router(register_public.router)
     # The log writes out only the query parameter names the routes declare (a name can be a
     # card number), so it is added once the routes are known.
     app.add_middleware(AccessLog, known_params=query_parameter_names(app))
