@@ -65,9 +65,11 @@ def maximum(found: ParsedEntry) -> tuple[int | float, str, bool]:
 # --- every shape ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SHAPES)
-def test_no_entry_of_a_shape_is_a_bare_heading(name: str) -> None:
-    for found in parse(name).entries:
+@pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)
+def test_no_passage_of_any_fixture_is_a_bare_heading(path: Path) -> None:
+    for found in parse_document(path.name, path.read_bytes()).entries:
+        if found.kind == "qa":
+            continue  # a published answer may be short; it is still the organisation's answer
         labels = {found.question, *(label for label in found.section if "。" not in label)}
         assert found.answer.strip() not in labels, found
 
