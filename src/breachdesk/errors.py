@@ -92,6 +92,24 @@ class ConflictError(BreachdeskError):
         super().__init__(reason)
 
 
+class StaleEditError(ConflictError):
+    """An edit was based on an older version of an entry than the newest: someone else saved
+    (or an import brought) version `newest`, by `changed_by` at `changed_at`, meanwhile."""
+
+    def __init__(
+        self, entry: str, base: int, newest: int, changed_by: str, changed_at: str
+    ) -> None:
+        self.entry = entry
+        self.base = base
+        self.newest = newest
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        super().__init__(
+            f"{entry} changed after you opened version {base}: version {newest} was saved by "
+            f"{changed_by} at {changed_at}; review it and save again"
+        )
+
+
 class KeyUnavailableError(BreachdeskError):
     """The affected register's master key is missing, malformed, or does not open a data key;
     nothing of the register is then served or written."""

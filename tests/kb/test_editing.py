@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from breachdesk.db import Database
-from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
+from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, StaleEditError
 from breachdesk.kb import editing
 from breachdesk.kb.service import import_documents, kb_version, list_entries
 
@@ -160,3 +161,75 @@ def test_creating_an_incident_twice_is_a_conflict(db: Database) -> None:
         editing.create_incident(db, "aozora", "もう一度")
     with pytest.raises(InvalidInputError):
         editing.create_incident(db, "Bad Slug!", "x")
+
+
+def test_an_edit_built_on_an_old_version_is_refused_naming_who_changed_it(
+    imported: Database,
+) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    opened = editing.newest_version(db, SLUG, eid)  # A and B both open the entry
+    text_a = "A の回答です。"
+    v2 = editing.propose_version(
+        db, SLUG, eid, question="被害の補償は？", answer=text_a, actor="alice", base_version=opened
+    )
+    editing.approve_version(db, SLUG, eid, v2, actor="alice")
+    with pytest.raises(StaleEditError) as refused:
+        editing.propose_version(
+            db,
+            SLUG,
+            eid,
+            question="被害の補償は？",
+            answer="B の回答",
+            actor="bob",
+            base_version=opened,
+        )
+    assert refused.value.newest == v2 and refused.value.changed_by == "alice"
+    assert "alice" in str(refused.value) and f"version {v2}" in str(refused.value)
+    assert served(db, eid) == (text_a, v2)  # A's text is still what is served
+    # Built on what A saved, B's edit goes through.
+    v3 = editing.propose_version(
+        db, SLUG, eid, question="被害の補償は？", answer="B の回答", actor="bob", base_version=v2
+    )
+    assert v3 == v2 + 1
+
+
+def test_parallel_saves_of_one_entry_never_fail_with_a_database_error(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    outcomes: list[object] = []
+
+    def save(n: int, base: int | None) -> None:
+        try:
+            outcomes.append(
+                editing.propose_version(
+                    db,
+                    SLUG,
+                    eid,
+                    question="被害の補償は？",
+                    answer=f"回答 {n}",
+                    actor=f"e{n}",
+                    base_version=base,
+                )
+            )
+        except Exception as exc:  # collected, so the assertion shows what went wrong
+            outcomes.append(exc)
+
+    for check in (False, True):
+        base = editing.newest_version(db, SLUG, eid) if check else None
+        outcomes.clear()
+        threads = [threading.Thread(target=save, args=(n, base)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        saved = [o for o in outcomes if isinstance(o, int)]
+        refused = [o for o in outcomes if not isinstance(o, int)]
+        assert len(outcomes) == 6
+        assert all(isinstance(o, ConflictError) for o in refused), refused
+        assert len(set(saved)) == len(saved)  # no version number given twice
+        if base is None:
+            assert len(saved) + len(refused) == 6 and saved
+        else:
+            assert len(saved) == 1  # the first wins; the others were built on a stale version
+            assert all(isinstance(o, StaleEditError) for o in refused)

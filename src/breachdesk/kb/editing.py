@@ -4,6 +4,14 @@ Every change is a new `EntryVersion`; nothing is overwritten. A version is a `dr
 editor approves it; only the newest approved version of an entry is served (see
 `service.list_entries`). Approving, retiring or attaching a phrasing bumps the incident's
 knowledge-base version, so every worker on the database rebuilds its index on its next request.
+
+Optimistic concurrency: an edit names the newest version its editor saw (`base_version`, the
+console form's hidden field, the API body's field). If a newer version exists by the time it is
+saved — another editor's draft or approval, or an import — the edit is refused with a
+`StaleEditError` naming who saved what and when, instead of quietly building on an old text
+(two editors once approved v2 and v3-built-from-v1, and v2's text vanished). Two saves of one
+entry at the same instant both want the next version number; the loser retries (and, with a
+base, is then stale), so neither gets a 500 from the unique (entry, version) key.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
@@ -27,7 +36,7 @@ from breachdesk.db.tables import (
     Incident,
     utcnow,
 )
-from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
+from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, StaleEditError
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.service import (
     SECTION_SEP,
@@ -40,6 +49,7 @@ from breachdesk.kb.service import (
 CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
+SAVE_ATTEMPTS = 5  # concurrent saves of one entry: tries before a ConflictError
 
 
 @dataclass(frozen=True)
@@ -209,14 +219,50 @@ def propose_version(
     section: str | None = None,
     actor: str,
     note: str = "",
+    base_version: int | None = None,
 ) -> int:
-    """Save an edit as a new draft version; nothing is served until it is approved."""
+    """Save an edit as a new draft version; nothing is served until it is approved.
+
+    `base_version` is the newest version the editor saw; a newer one is a `StaleEditError`
+    (None: no check, for scripts that mean to override). A concurrent save of the same entry
+    is retried, and after `SAVE_ATTEMPTS` a `ConflictError`."""
     q, a = _check_text(question, answer)
+    for attempt in range(SAVE_ATTEMPTS):
+        try:
+            return _save_version(
+                db, slug, entry_id, q, a, section, actor, note, base_version=base_version
+            )
+        except (IntegrityError, OperationalError) as exc:
+            # Another save took the version number (unique key), or SQLite's writer lock.
+            if isinstance(exc, OperationalError) and "locked" not in str(exc):
+                raise
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise ConflictError(
+                    f"{entry_id} is being saved by someone else right now; try again"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _save_version(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    q: str,
+    a: str,
+    section: str | None,
+    actor: str,
+    note: str,
+    *,
+    base_version: int | None,
+) -> int:
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
         base = _served(s, entry.id)
-        number = _newest_number(s, entry.id) + 1
+        newest = _newest_number(s, entry.id)
+        if base_version is not None and newest > base_version:
+            _refuse_stale(s, entry.id, base_version, newest)
+        number = newest + 1
         s.add(
             EntryVersion(
                 entry_id=entry.id,
@@ -234,6 +280,23 @@ def propose_version(
             )
         )
         return number
+
+
+def _refuse_stale(s: Session, entry_id: str, base: int, newest: int) -> None:
+    row = s.scalar(
+        select(EntryVersion).where(
+            EntryVersion.entry_id == entry_id, EntryVersion.version == newest
+        )
+    )
+    by, at = (row.created_by, row.created_at) if row is not None else ("?", None)
+    when = f"{at:%Y-%m-%d %H:%M} UTC" if at is not None else "an unknown time"
+    raise StaleEditError(entry_id, base, newest, by, when)
+
+
+def newest_version(db: Database, slug: str, entry_id: str) -> int:
+    """The newest version number of an entry (any status): what an edit form is based on."""
+    with db.read() as s:
+        return _newest_number(s, _entry(s, get_incident(s, slug), entry_id).id)
 
 
 def create_entry(

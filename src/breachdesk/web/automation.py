@@ -110,6 +110,13 @@ class VersionIn(BaseModel):
     answer: str = Field(min_length=1, max_length=20_000)
     section: str | None = Field(default=None, max_length=1000)
     note: str = Field(default="", max_length=2000)
+    base_version: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="The newest version the edit was based on (GET …/entries/{entry}); if a "
+        "newer one exists the edit is refused with 409 naming who saved it. Omit to skip the check.",
+    )
 
 
 class CreatedVersion(BaseModel):
@@ -281,6 +288,7 @@ def propose_version(
         section=body.section,
         actor=who.name,
         note=body.note,
+        base_version=body.base_version,
     )
     audit(request, who, "entry.edit", entry_id, {"version": number})
     return CreatedVersion(entry=entry_id, version=number, status="draft")

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
-from breachdesk.errors import ConflictError, InvalidInputError
+from breachdesk.errors import ConflictError, InvalidInputError, StaleEditError
 from breachdesk.kb import editing
 from breachdesk.kb.editing import EntryDetail, VersionView
 from breachdesk.web.console.catalogue import ENTRY_FILTERS, entry_catalogue, filter_entries
@@ -99,6 +99,7 @@ def _edit_page(
     form: dict[str, str],
     *,
     error: str | None = None,
+    status: int | None = None,
 ) -> Response:
     context = incident_context(desk, slug, "entries")
     if entry is None:
@@ -107,7 +108,8 @@ def _edit_page(
         action = slug_url(slug, "entries", entry.id, "edit")
         cancel = slug_url(slug, "entries", entry.id)
     context.update(entry=entry, form=form, error=error, action=action, cancel=cancel)
-    return render(request, me, "console/entry_edit.html", context, status=422 if error else 200)
+    code = status or (422 if error else 200)
+    return render(request, me, "console/entry_edit.html", context, status=code)
 
 
 @router.get("/i/{slug}/entries/new")
@@ -183,7 +185,9 @@ def edit_form(
     detail = editing.entry_detail(desk.db, slug, entry_id)
     start = _starting_text(detail)
     form = {"question": start.question, "answer": start.answer, "section": start.section}
-    return _edit_page(request, desk, me, slug, detail, {**form, "note": ""})
+    # The newest version seen: saving is refused if someone saves a newer one meanwhile.
+    base = str(detail.versions[-1].version if detail.versions else 0)
+    return _edit_page(request, desk, me, slug, detail, {**form, "note": "", "base_version": base})
 
 
 @router.post("/i/{slug}/entries/{entry_id}/edit")
@@ -197,8 +201,10 @@ def save_edit(
     answer: AnswerText = "",
     section: Section = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    base_version: Annotated[int | None, Form(ge=0, le=1_000_000)] = None,
 ) -> Response:
     """Save an edit as a draft version; the served text does not change until approval."""
+    form = {"question": question, "answer": answer, "section": section, "note": note}
     try:
         number = editing.propose_version(
             desk.db,
@@ -209,10 +215,23 @@ def save_edit(
             section=section.strip(),
             actor=me.name,
             note=note,
+            base_version=base_version,
         )
+    except StaleEditError as exc:
+        # Keep this editor's text; the form is now based on the newest version, so saving
+        # again (after reading the other change) is a deliberate choice.
+        detail = editing.entry_detail(desk.db, slug, entry_id)
+        problem = (
+            f"開いている間に {exc.changed_by} さんが v{exc.newest} を保存しました"
+            f"（{exc.changed_at}）。履歴で内容を確認し、必要なら反映してから保存し直してください。"
+            "あなたの入力はそのまま残しています。"
+        )
+        form["base_version"] = str(exc.newest)
+        return _edit_page(request, desk, me, slug, detail, form, error=problem, status=409)
     except InvalidInputError as exc:
         detail = editing.entry_detail(desk.db, slug, entry_id)
-        form = {"question": question, "answer": answer, "section": section, "note": note}
+        if base_version is not None:
+            form["base_version"] = str(base_version)
         return _edit_page(request, desk, me, slug, detail, form, error=_text_problem(exc))
     audit(request, me, "entry.edit", entry_id, {"incident": slug, "version": number})
     return redirect(
