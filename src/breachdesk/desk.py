@@ -18,7 +18,7 @@ from breachdesk.answer.training import find_training_incidents
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
-from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import service
 from breachdesk.review import service as review
@@ -35,10 +35,12 @@ if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when s
 
 @dataclass(frozen=True)
 class PublicAnswer:
-    """An answer shown to the public, with the id of its log row (for feedback)."""
+    """An answer shown to the public, with the id of its log row and the token its asker
+    sends back with feedback or a suggestion choice (both None for an unlogged draft)."""
 
     answer: Answer
     question_id: int | None
+    feedback_token: str | None = None
 
 
 class Desk:
@@ -161,18 +163,25 @@ class Desk:
         answer = self.engine.ask(slug, question)
         if not log:
             return PublicAnswer(answer, None)
-        return PublicAnswer(answer, review.record_question(self.db, answer, channel=channel))
+        token = review.new_feedback_token()
+        question_id = review.record_question(self.db, answer, channel=channel, feedback_token=token)
+        return PublicAnswer(answer, question_id, token)
 
-    def record_feedback(self, question_id: int, helpful: bool) -> None:
-        review.record_feedback(self.db, question_id, helpful)
+    def record_feedback(
+        self, question_id: int, helpful: bool, *, token: str, slug: str | None = None
+    ) -> None:
+        """A 役に立ちましたか？ vote, from the holder of the token issued with the answer (about
+        `slug`, when given)."""
+        review.record_feedback(self.db, question_id, helpful, token=token, slug=slug)
 
-    def record_choice(self, question_id: int, entry: str, *, slug: str | None = None) -> None:
+    def record_choice(
+        self, question_id: int, entry: str, *, token: str, slug: str | None = None
+    ) -> None:
         """Log that a person chose a suggested entry for their question (it then waits in the
         review queue as a proposed phrasing of that entry). The entry must have been suggested
-        for that question, and the question asked about `slug` when one is given."""
-        if slug is not None and review.get_question(self.db, question_id).incident != slug:
-            raise NotFoundError("question", str(question_id))
-        review.record_choice(self.db, question_id, entry)
+        for that question, the token be the one issued with it, and the question asked about
+        `slug` when one is given."""
+        review.record_choice(self.db, question_id, entry, token=token, slug=slug)
 
     def ask_questions(self, questions: Iterable[Question]) -> list[tuple[Question, Answer]]:
         """Answer a batch in input order; a question with no incident is an input error."""

@@ -25,8 +25,13 @@ def engine(db: Database) -> AnswerEngine:
     return AnswerEngine(db, tokenizer=default_tokenizer(), encoder=None)
 
 
+TOKEN = "the-token-issued-with-the-answer"
+
+
 def ask(engine: AnswerEngine, question: str) -> int:
-    return review.record_question(engine.db, engine.ask(SLUG, question), channel="web")
+    return review.record_question(
+        engine.db, engine.ask(SLUG, question), channel="web", feedback_token=TOKEN
+    )
 
 
 def test_a_logged_question_records_the_exact_version_shown(engine: AnswerEngine) -> None:
@@ -81,15 +86,15 @@ def test_marking_and_feedback(engine: AnswerEngine) -> None:
     assert review.get_question(db, qid).review == "needs_entry"
     with pytest.raises(InvalidInputError):
         review.mark_question(db, qid, "attached", actor="eri")
-    review.record_feedback(db, qid, False)
-    review.record_feedback(db, qid, True)
+    review.record_feedback(db, qid, False, token=TOKEN)
+    review.record_feedback(db, qid, True, token=TOKEN)
     counts = review.feedback_counts(db, SLUG)
     shown = review.get_question(db, qid)
     assert [(c.entry, c.shown, c.helpful, c.not_helpful) for c in counts] == [
         (shown.entry, 1, 1, 0)
     ]
     with pytest.raises(NotFoundError):
-        review.record_feedback(db, 10_000, True)
+        review.record_feedback(db, 10_000, True, token=TOKEN)
 
 
 # --- suggestions, choices, twins ---------------------------------------------------------------
@@ -118,7 +123,7 @@ def test_a_choice_is_logged_and_proposed_first_in_the_queue(suggesting: AnswerEn
     other = ask(suggesting, ODD)
     qid = ask(suggesting, VAGUE)
     chosen = review.get_question(db, qid).suggested[1]["entry"]
-    review.record_choice(db, qid, chosen)
+    review.record_choice(db, qid, chosen, token=TOKEN)
     items, total = review.review_queue(db, SLUG)
     assert [i.id for i in items] == [qid, other] and total == 2
     assert items[0].chosen_entry == chosen
@@ -132,9 +137,9 @@ def test_only_an_entry_that_was_suggested_can_be_chosen(suggesting: AnswerEngine
     offered = {s["entry"] for s in review.get_question(db, qid).suggested}
     stranger = next(e.id for e in list_entries(db, SLUG) if e.id not in offered)
     with pytest.raises(InvalidInputError):
-        review.record_choice(db, qid, stranger)
+        review.record_choice(db, qid, stranger, token=TOKEN)
     with pytest.raises(NotFoundError):
-        review.record_choice(db, 10_000, stranger)
+        review.record_choice(db, 10_000, stranger, token=TOKEN)
     assert review.get_question(db, qid).chosen_entry is None
 
 
@@ -142,7 +147,7 @@ def test_accepting_a_choice_attaches_the_question_as_a_phrasing(suggesting: Answ
     db = suggesting.db
     qid = ask(suggesting, VAGUE)
     chosen = review.get_question(db, qid).suggested[0]["entry"]
-    review.record_choice(db, qid, chosen)
+    review.record_choice(db, qid, chosen, token=TOKEN)
     assert review.attach_question(db, qid, chosen, actor="eri") is True
     assert editing.entry_detail(db, SLUG, chosen).phrasings == [VAGUE]
     assert review.pending_count(db, SLUG) == 0
@@ -176,7 +181,9 @@ def test_the_badge_counts_only_what_needs_a_decision(engine: AnswerEngine) -> No
     assert review.review_queue(db, SLUG, review="open")[1] == 1  # still open, nothing to decide
     ask(engine, ODD)
     assert review.pending_count(db, SLUG) == 1
-    review.record_feedback(db, answered, False)  # an answer voted unhelpful needs a look
+    review.record_feedback(
+        db, answered, False, token=TOKEN
+    )  # an answer voted unhelpful needs a look
     assert review.pending_count(db, SLUG) == 2
 
 

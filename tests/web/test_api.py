@@ -89,21 +89,17 @@ def test_an_asked_question_can_get_feedback_and_is_logged_redacted(client: TestC
         json={"question": f"カード {card} は再発行が必要ですか"},
     )
     data = response.json()
-    qid = data["question_id"]
-    assert (
-        client.post(f"/api/v1/questions/{qid}/feedback", json={"helpful": False}).status_code == 204
-    )
-    assert (
-        client.post(f"/api/v1/questions/{qid}/feedback", json={"helpful": True}).status_code == 204
-    )
+    qid, token = data["question_id"], data["feedback_token"]
+    url = f"/api/v1/questions/{qid}/feedback"
+    assert client.post(url, json={"helpful": False, "feedback_token": token}).status_code == 204
+    assert client.post(url, json={"helpful": True, "feedback_token": token}).status_code == 204
     desk = client.app.state.desk  # type: ignore[attr-defined]
     logged = get_question(desk.db, qid)
     assert card not in logged.question and "[カード番号]" in logged.question
     assert logged.helpful is True
     assert logged.channel == "api"
-    assert (
-        client.post("/api/v1/questions/999999/feedback", json={"helpful": True}).status_code == 404
-    )
+    unknown = {"helpful": True, "feedback_token": token}
+    assert client.post("/api/v1/questions/999999/feedback", json=unknown).status_code == 404
 
 
 def test_the_public_page_answers_a_plain_form_post_and_escapes_text(client: TestClient) -> None:
@@ -141,10 +137,12 @@ def test_a_chosen_suggestion_is_recorded_only_for_an_entry_that_was_suggested(
     ).json()
     assert data["outcome"] == "suggested" and data["suggestions"]
     qid, chosen = data["question_id"], data["suggestions"][-1]["entry"]
+    token = data["feedback_token"]
     offered = {s["entry"] for s in data["suggestions"]}
     stranger = next(e.id for e in desk.entries(DEMO_SLUG) if e.id not in offered)
     url = f"/api/v1/questions/{qid}/choice"
-    assert client.post(url, json={"entry": stranger}).status_code == 422
-    assert client.post(url, json={"entry": chosen}).status_code == 204
+    assert client.post(url, json={"entry": stranger, "feedback_token": token}).status_code == 422
+    assert client.post(url, json={"entry": chosen, "feedback_token": token}).status_code == 204
     assert get_question(desk.db, qid).chosen_entry == chosen
-    assert client.post("/api/v1/questions/999999/choice", json={"entry": chosen}).status_code == 404
+    unknown = {"entry": chosen, "feedback_token": token}
+    assert client.post("/api/v1/questions/999999/choice", json=unknown).status_code == 404

@@ -51,7 +51,8 @@ def test_a_chosen_suggestion_is_accepted_with_one_click(desk: Desk) -> None:
     asked = desk.ask_public(SLUG, "カードの再発行は必要？")
     assert asked.answer.outcome == "suggested" and asked.question_id is not None
     chosen = asked.answer.suggestions[0].entry
-    desk.record_choice(asked.question_id, chosen, slug=SLUG)
+    assert asked.feedback_token is not None
+    desk.record_choice(asked.question_id, chosen, token=asked.feedback_token, slug=SLUG)
     editor, csrf = signed_in(desk, "eri")
     (item,) = items(editor.get(f"/console/i/{SLUG}/review").text)
     proposal = item.css_first(".proposal")

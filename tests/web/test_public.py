@@ -338,7 +338,8 @@ def test_feedback_without_javascript_is_recorded_and_thanked(client: TestClient)
 
 def test_feedback_for_an_unknown_question_is_a_404_page(client: TestClient) -> None:
     response = client.post(
-        f"/i/{DEMO_SLUG}/feedback", data={"question_id": "999999", "helpful": "yes"}
+        f"/i/{DEMO_SLUG}/feedback",
+        data={"question_id": "999999", "feedback_token": "guess", "helpful": "yes"},
     )
     assert response.status_code == 404
     assert text(HTMLParser(response.text).css_first("h1")) == "ページが見つかりません"
@@ -492,10 +493,11 @@ def test_choosing_a_suggestion_without_javascript_shows_it_and_logs_the_choice(
     form = tree.css_first("#answer form.suggestion-form")
     assert form is not None and form.attributes["method"] == "post"
     question_id = (form.css_first("input[name=question_id]") or form).attributes["value"] or ""
+    token = (form.css_first("input[name=feedback_token]") or form).attributes["value"] or ""
     chosen = form.css("button[name=entry]")[-1].attributes["value"] or ""
     response = suggesting.post(
         form.attributes["action"] or "",
-        data={"question_id": question_id, "entry": chosen},
+        data={"question_id": question_id, "feedback_token": token, "entry": chosen},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -517,14 +519,12 @@ def test_a_choice_of_an_entry_that_was_not_suggested_is_refused(suggesting: Test
     form = tree.css_first("#answer form.suggestion-form")
     assert form is not None
     question_id = (form.css_first("input[name=question_id]") or form).attributes["value"] or ""
+    token = (form.css_first("input[name=feedback_token]") or form).attributes["value"] or ""
     offered = {b.attributes["value"] for b in form.css("button[name=entry]")}
     stranger = next(e.id for e in desk_of(suggesting).entries(DEMO_SLUG) if e.id not in offered)
-    response = suggesting.post(
-        f"/i/{DEMO_SLUG}/choose", data={"question_id": question_id, "entry": stranger}
-    )
+    sent = {"question_id": question_id, "feedback_token": token, "entry": stranger}
+    response = suggesting.post(f"/i/{DEMO_SLUG}/choose", data=sent)
     assert response.status_code == 422
     assert get_question(desk_of(suggesting).db, int(question_id)).chosen_entry is None
-    other = suggesting.post(
-        "/i/markup-test/choose", data={"question_id": question_id, "entry": stranger}
-    )
+    other = suggesting.post("/i/markup-test/choose", data=sent)
     assert other.status_code == 404

@@ -250,6 +250,9 @@ class PublicQuestion(Base):
     )
     chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     group_key: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # SHA-256 of the token issued with the answer: only its holder may vote on it or choose a
+    # suggestion (ids are sequential). None for questions logged before tokens, or by tools.
+    feedback_token_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Feedback(Base):

@@ -13,6 +13,8 @@ marks it as needing a new entry, or dismisses it; the decision closes its open t
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -21,6 +23,7 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, or_
 from sqlalchemy.orm import Session
 
 from breachdesk.answer.model import ANSWERED, Answer
+from breachdesk.auth.service import digest
 from breachdesk.db import Database
 from breachdesk.db.tables import Entry, EntryVersion, Feedback, Incident, PublicQuestion, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
@@ -101,11 +104,21 @@ class QuestionView:
         return [*first, *rest]
 
 
-def record_question(db: Database, answer: Answer, *, channel: str = "web") -> int:
+def new_feedback_token() -> str:
+    """An unguessable token to hand out with an answer: feedback and a suggestion choice on
+    that question must bring it back (the database keeps only its SHA-256)."""
+    return secrets.token_urlsafe(24)
+
+
+def record_question(
+    db: Database, answer: Answer, *, channel: str = "web", feedback_token: str | None = None
+) -> int:
     """Store an asked question (redacted) with what was shown; returns its id.
 
-    The same transaction logs it on the inquiry desk as a `web` inquiry when that module is
-    present, so the daily report counts web questions too.
+    `feedback_token` (from `new_feedback_token`) is what the asker must send back to vote on
+    the answer or choose a suggestion; without one, nobody can. The same transaction logs it
+    on the inquiry desk as a `web` inquiry when that module is present, so the daily report
+    counts web questions too.
     """
     if channel not in CHANNELS:
         raise InvalidInputError(f"unknown channel {channel!r}")
@@ -127,6 +140,7 @@ def record_question(db: Database, answer: Answer, *, channel: str = "web") -> in
             suggested=[{"entry": x.entry, "question": x.question} for x in answer.suggestions],
         )
         row.group_key = question_key(row.question)
+        row.feedback_token_hash = digest(feedback_token) if feedback_token else None
         s.add(row)
         s.flush()
         _log_inquiry(s, incident, row)
@@ -145,12 +159,28 @@ def _log_inquiry(s: Session, incident: Incident, row: PublicQuestion) -> None:
     )
 
 
-def record_feedback(db: Database, question_id: int, helpful: bool) -> None:
-    """A 役に立ちましたか？ vote on the answer shown for a question; a second vote replaces it."""
+def _asker_question(s: Session, question_id: int, token: str, slug: str | None) -> PublicQuestion:
+    """The question, if `token` is the one issued with its answer (and it was asked about
+    `slug`, when given); else not found — a wrong token says nothing about the question."""
+    question = s.get(PublicQuestion, question_id)
+    expected = question.feedback_token_hash if question is not None else None
+    if (
+        question is None
+        or not expected
+        or not hmac.compare_digest(expected, digest(token))
+        or (slug is not None and get_incident(s, slug).id != question.incident_id)
+    ):
+        raise NotFoundError("question", str(question_id))
+    return question
+
+
+def record_feedback(
+    db: Database, question_id: int, helpful: bool, *, token: str, slug: str | None = None
+) -> None:
+    """A 役に立ちましたか？ vote on the answer shown for a question, by whoever holds the token
+    issued with it; a second vote replaces the first."""
     with db.transaction() as s:
-        question = s.get(PublicQuestion, question_id)
-        if question is None:
-            raise NotFoundError("question", str(question_id))
+        question = _asker_question(s, question_id, token, slug)
         vote = s.scalar(select(Feedback).where(Feedback.question_id == question_id))
         if vote is None:
             s.add(
@@ -166,13 +196,14 @@ def record_feedback(db: Database, question_id: int, helpful: bool) -> None:
             vote.at = utcnow()
 
 
-def record_choice(db: Database, question_id: int, entry_id: str) -> None:
-    """Log which suggested entry a person chose for their question; a second choice replaces
-    the first. Only an entry that was actually suggested for that question can be chosen."""
+def record_choice(
+    db: Database, question_id: int, entry_id: str, *, token: str, slug: str | None = None
+) -> None:
+    """Log which suggested entry a person chose for their question (they hold the token issued
+    with it); a second choice replaces the first. Only an entry that was actually suggested
+    for that question can be chosen."""
     with db.transaction() as s:
-        question = s.get(PublicQuestion, question_id)
-        if question is None:
-            raise NotFoundError("question", str(question_id))
+        question = _asker_question(s, question_id, token, slug)
         if entry_id not in {c["entry"] for c in question.suggested or []}:
             raise InvalidInputError("that entry was not suggested for this question", where="entry")
         question.chosen_entry_id = entry_id

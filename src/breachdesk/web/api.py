@@ -105,6 +105,10 @@ class AnswerOut(BaseModel):
         description="Up to three approved entries to choose from when the outcome is suggested."
     )
     question_id: int | None = Field(description="Send feedback with this; null for a draft.")
+    feedback_token: str | None = Field(
+        description="Send this back with feedback or a suggestion choice (it proves the answer "
+        "was yours); null for a draft."
+    )
 
 
 class AskRequest(BaseModel):
@@ -120,11 +124,17 @@ class AskRequest(BaseModel):
 
 class FeedbackRequest(BaseModel):
     helpful: bool = Field(description="役に立ちましたか？ — true for はい, false for いいえ.")
+    feedback_token: str = Field(
+        min_length=1, max_length=100, description="The feedback_token that came with the answer."
+    )
 
 
 class ChoiceRequest(BaseModel):
     entry: str = Field(
         min_length=1, max_length=40, description="The suggested entry the person chose."
+    )
+    feedback_token: str = Field(
+        min_length=1, max_length=100, description="The feedback_token that came with the answer."
     )
 
 
@@ -177,18 +187,24 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
     if not desk.engine.is_ready(slug):
         await asyncio.to_thread(desk.engine.load, slug)
     shown = desk.ask_public(slug, body.question, channel=body.channel, log=not body.draft)
-    return AnswerOut.model_validate({**shown.answer.to_dict(), "question_id": shown.question_id})
+    return AnswerOut.model_validate(
+        {
+            **shown.answer.to_dict(),
+            "question_id": shown.question_id,
+            "feedback_token": shown.feedback_token,
+        }
+    )
 
 
 @router.post("/questions/{question_id}/feedback", status_code=204, responses=ERRORS)
 def feedback(question_id: Id, body: FeedbackRequest, desk: DeskDep) -> Response:
     """Record whether the answer shown for a question helped (a second vote replaces the first)."""
-    desk.record_feedback(question_id, body.helpful)
+    desk.record_feedback(question_id, body.helpful, token=body.feedback_token)
     return Response(status_code=204)
 
 
 @router.post("/questions/{question_id}/choice", status_code=204, responses=ERRORS)
 def choice(question_id: Id, body: ChoiceRequest, desk: DeskDep) -> Response:
     """Record which suggested entry the person chose (only an entry suggested for that question)."""
-    desk.record_choice(question_id, body.entry)
+    desk.record_choice(question_id, body.entry, token=body.feedback_token)
     return Response(status_code=204)

@@ -487,6 +487,7 @@ def help_page(
         "card": None,
         "suggestions": (),
         "question_id": None,
+        "feedback_token": None,
         "thanks": thanks,
         "problem": None,
     }
@@ -502,6 +503,7 @@ def help_page(
             context["card"] = answer_card(public.answer)
             context["suggestions"] = suggestion_views(public.answer)
             context["question_id"] = public.question_id
+            context["feedback_token"] = public.feedback_token
     elif (thanks and shown) or chosen:
         entry = next((e for e in entries if e.id == (chosen or shown)), None)
         if entry is not None:
@@ -535,12 +537,12 @@ def feedback(
     slug: str,
     desk: DeskDep,
     question_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    feedback_token: Annotated[str, Form(min_length=1, max_length=100)],
     helpful: Annotated[Literal["yes", "no"], Form()],
     entry: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     """Record a 役に立ちましたか？ vote sent without JavaScript, then go back to the page."""
-    desk.incident(slug)
-    desk.record_feedback(question_id, helpful == "yes")
+    desk.record_feedback(question_id, helpful == "yes", token=feedback_token, slug=slug)
     params = {"thanks": "1", **({"shown": entry} if entry else {})}
     target = f"/i/{quote(slug, safe='')}?{urlencode(params)}#answer"
     return secured(RedirectResponse(target, status_code=303))
@@ -551,11 +553,11 @@ def choose(
     slug: str,
     desk: DeskDep,
     question_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    feedback_token: Annotated[str, Form(min_length=1, max_length=100)],
     entry: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> Response:
     """Record the suggestion a person chose without JavaScript, then show its approved answer."""
-    desk.incident(slug)
-    desk.record_choice(question_id, entry, slug=slug)
+    desk.record_choice(question_id, entry, token=feedback_token, slug=slug)
     target = f"/i/{quote(slug, safe='')}?{urlencode({'chosen': entry})}#answer"
     return secured(RedirectResponse(target, status_code=303))
 

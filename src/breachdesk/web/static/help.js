@@ -27,10 +27,12 @@
   const feedbackUrl = form ? form.dataset.feedbackUrl : "/api/v1/questions/";
   const choiceUrl = form ? form.dataset.choiceUrl : "/api/v1/questions/";
 
-  // A question answered while typing is not logged (no id): log it before feedback or a choice.
+  // A question answered while typing is not logged (no id, no token): log it before feedback or
+  // a choice. Both go back with the vote: the token proves the answer was this person's.
   const questionId = async (holder) => {
     const field = holder.querySelector('[name="question_id"]');
-    if (field.value) return field.value;
+    const token = holder.querySelector('[name="feedback_token"]');
+    if (field.value && token.value) return { id: field.value, token: token.value };
     const card = holder.closest("[data-asked]");
     const asked = await fetch(form.dataset.askUrl, {
       method: "POST",
@@ -39,8 +41,10 @@
       credentials: "same-origin",
     });
     if (!asked.ok) throw new Error(String(asked.status));
-    field.value = String((await asked.json()).question_id);
-    return field.value;
+    const logged = await asked.json();
+    field.value = String(logged.question_id);
+    token.value = String(logged.feedback_token);
+    return { id: field.value, token: token.value };
   };
 
   // ---- Answers ------------------------------------------------------------------------------
@@ -116,6 +120,8 @@
       // An as-you-type answer is not logged (question_id null); feedback or a choice logs it.
       const qid = slot(node, "qid");
       if (qid) qid.value = data.question_id == null ? "" : String(data.question_id);
+      const token = slot(node, "token");
+      if (token) token.value = data.feedback_token == null ? "" : String(data.feedback_token);
       node.dataset.asked = data.question;
       show(node, focus);
     };
@@ -193,10 +199,10 @@
     if (open && button.dataset.logged !== "1") {
       button.dataset.logged = "1";
       questionId(target)
-        .then((id) => fetch(`${choiceUrl}${encodeURIComponent(id)}/choice`, {
+        .then((asked) => fetch(`${choiceUrl}${encodeURIComponent(asked.id)}/choice`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ entry: button.value }),
+          body: JSON.stringify({ entry: button.value, feedback_token: asked.token }),
           credentials: "same-origin",
         }))
         .catch(() => { button.dataset.logged = ""; });
@@ -224,11 +230,14 @@
     const error = slot(target, "feedback-error");
     if (error) error.hidden = true;
     try {
-      const id = await questionId(target);
-      const response = await fetch(`${feedbackUrl}${encodeURIComponent(id)}/feedback`, {
+      const asked = await questionId(target);
+      const response = await fetch(`${feedbackUrl}${encodeURIComponent(asked.id)}/feedback`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ helpful: !button || button.value === "yes" }),
+        body: JSON.stringify({
+          helpful: !button || button.value === "yes",
+          feedback_token: asked.token,
+        }),
         credentials: "same-origin",
       });
       if (!response.ok) throw new Error(String(response.status));
