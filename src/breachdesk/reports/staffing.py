@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from breachdesk.errors import InvalidInputError
 
@@ -98,6 +99,7 @@ class QueueOutcome:
     waits: float = 0.0
 
 
+@lru_cache(maxsize=65_536)  # a flat day asks the same hour 8 times; searches revisit agents
 def erlang_a(
     arrivals_per_second: float,
     aht: float,
@@ -117,7 +119,9 @@ def erlang_a(
     if not (math.isfinite(lam) and math.isfinite(mu) and mu > 0):
         raise InvalidInputError("the arrival rate and handling time are finite numbers")
     # Unnormalised log-probabilities, to stay finite for heavy traffic. The loop is bounded by
-    # `top` (lines, or agents + MAX_QUEUE) and tracks its peak as it goes (no rescans).
+    # `top` (lines, or agents + MAX_QUEUE) and tracks its peak as it goes (no rescans). Once
+    # deaths outpace births every further state is less likely than the last, so the chain
+    # stops when it falls e^60 below its peak: a few dozen states past the traffic, not 500.
     logs = [0.0]
     peak = 0.0
     for k in range(1, top + 1):
@@ -126,7 +130,7 @@ def erlang_a(
             break
         logs.append(logs[-1] + math.log(lam) - math.log(death))
         peak = max(peak, logs[-1])
-        if k > agents and logs[-1] < peak - 60:  # the rest weighs less than e^-60
+        if death > lam and logs[-1] < peak - 60:  # the rest weighs less than e^-60
             break
     weights = [math.exp(v - peak) for v in logs]
     total = sum(weights)
@@ -276,10 +280,21 @@ def _rate_by_agents(
 
 def first_reaching(rate: Callable[[int], float], goal: float, low: int, high: int) -> int | None:
     """The smallest n in [low, high] with rate(n) ≥ goal, for a rate that grows with n; None
-    if even rate(high) falls short. Bisection: about log2(high − low) evaluations, never more,
-    so a search over hundreds of agents costs a dozen model runs."""
-    if low > high or rate(high) < goal:
+    if even rate(high) falls short. Galloping then bisection: about 2·log2(n) evaluations, so
+    a search over hundreds of agents costs a dozen or two model runs, never hundreds."""
+    if low > high:
         return None
+    # Gallop up from `low` (desks need a handful of agents; the model is cheap there), then
+    # bisect the last step: about 2·log2(answer) evaluations, at most ~20 over 1–1000.
+    step, below = 1, low - 1
+    probe = low
+    while rate(probe) < goal:
+        below = probe
+        if probe >= high:
+            return None
+        probe = min(high, probe + step)
+        step *= 2
+    low, high = below + 1, probe
     while low < high:  # invariant: rate(high) ≥ goal; the answer lies in [low, high]
         middle = (low + high) // 2
         if rate(middle) >= goal:
