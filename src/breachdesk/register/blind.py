@@ -25,10 +25,13 @@ IDENTIFIERS = ("mail", "phone", "customer")
 
 _BIRTH = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _BIRTH_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 MAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def fold(value: str) -> str:
+    if value.isascii():  # NFKC leaves ASCII as it is; most cells are ASCII
+        return value.strip()
     return unicodedata.normalize("NFKC", value).strip()
 
 
@@ -37,7 +40,7 @@ def normalise_mail(value: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    digits = "".join(c for c in fold(value) if c.isdigit())
+    digits = _NOT_DIGIT.sub("", fold(value))
     if digits.startswith("81") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
     return digits
@@ -48,7 +51,7 @@ def normalise_customer(value: str) -> str:
 
 
 def normalise_postal(value: str) -> str:
-    digits = "".join(c for c in fold(value) if c.isdigit())
+    digits = _NOT_DIGIT.sub("", fold(value))
     return digits if len(digits) == 7 else ""
 
 

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
@@ -78,6 +78,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "items": ("漏えい項目", "漏洩項目", "流出項目", "漏えいした項目", "leaked items", "items"),
 }
 BATCH = 5000
+PEOPLE = cast(Table, RegisterPerson.__table__)  # Core inserts: no ORM bookkeeping per row
 MAX_PROBLEMS = 50
 
 
@@ -351,7 +352,7 @@ def import_register(
                 counts["updated"] += 1
                 updates.append({"id": known[0], **row})
             if len(inserts) >= BATCH:
-                s.execute(insert(RegisterPerson), inserts)
+                s.execute(insert(PEOPLE), inserts)
                 inserts = []
             if len(updates) >= BATCH:
                 _update(s, updates, run.id, now)
@@ -359,7 +360,7 @@ def import_register(
         if bad:
             raise RegisterFormatError(name, problems, bad)
         if inserts:
-            s.execute(insert(RegisterPerson), inserts)
+            s.execute(insert(PEOPLE), inserts)
         if updates:
             _update(s, updates, run.id, now)
         known_items = list((register.mapping or {}).get("items", []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from breachdesk.kb.facts import ITEM_VOCABULARY
 
@@ -36,6 +37,11 @@ _SEPARATORS = re.compile(r"[、,，/／;；・\s]+")
 
 def parse_items(cell: str) -> list[str]:
     """The items a cell names, in order, without repeats: vocabulary keys, else the text."""
+    return list(_parse_items(cell))
+
+
+@lru_cache(maxsize=4096)  # a list has a handful of distinct item cells, repeated on every row
+def _parse_items(cell: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", cell).strip()
     found: list[str] = []
     rest: list[str] = []
@@ -49,7 +55,7 @@ def parse_items(cell: str) -> list[str]:
     rest.append(text[position:])
     for fragment in rest:
         found.extend(p for p in _SEPARATORS.split(fragment) if p)
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 def item_label(key: str) -> str:
