@@ -119,6 +119,17 @@ def test_one_line_pdf_text_keeps_its_facts_and_desk() -> None:
     assert not desk.days.holidays_open
 
 
+def test_one_line_text_that_lost_its_spaces_too_still_splits_by_section_and_item() -> None:
+    glued = (FIXTURES / "pdf_text_one_line.txt").read_text().replace(" ", "")
+    document = parse_document("notice.txt", glued.encode())
+    tops = [e.section[0][:2] for e in document.entries if e.section]
+    assert tops == ["1.", "2.", "2.", "3.", "4.", "5."]
+    leaked, kept = (e for e in document.entries if len(e.section) == 2)
+    assert facts(leaked).leaked_keys() == PERSONAL
+    assert facts(kept).denied_keys() == {"card_number", "password"}
+    assert find_contacts(document.entries)[0].phone == "0120-111-222"
+
+
 @pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)
 def test_texts_with_their_line_breaks_are_left_exactly_as_they_are(path: Path) -> None:
     if path.name == "pdf_text_one_line.txt" or path.suffix not in (".txt", ".md", ".csv", ".tsv"):

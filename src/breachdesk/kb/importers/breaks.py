@@ -2,7 +2,8 @@
 
 Such a text still carries its structure in markers (`1.` `(1)` `①` `■` `Q.` `・`), in the spaces
 that stood where lines ended, and in its sentence ends. `restore_breaks` puts a line break back
-before each marker (`break_before_markers`, also used for PDFs), after a short heading label that a
+before each marker (`break_before_markers`, also used for PDFs; a `(1)` item even when glued to
+the text before it), after a short heading label that a
 space separates from its body (`2. 対象期間 2026年8月1日から…`), after a sentence end that a
 space follows, and around a date that stands alone between spaces (a letterhead's date).
 The text importers then read it as any other text. Only a text that is a few very long lines
@@ -29,6 +30,8 @@ _LABELLED = re.compile(
     r"^(?P<label>[ \t\u3000]*(?:[0-9０-９]{1,2}[.．]|[（(][0-9０-９]{1,2}[)）]|[①-⑳■◆])"
     r"[ \t\u3000]*[^\s。、,，:：]{1,30})[ \t\u3000]+(?P<body>\S.*)$"
 )
+_GLUED_ITEM = re.compile(r"(?<=[^\s\d(（])(?=[（(][0-9０-９]{1,2}[)）])")
+"""A `(1)` item glued to the text before it (extraction dropped the space as well)."""
 _SENTENCE_SPACE = re.compile(r"(?<=[。！？!?])[ \t\u3000]+(?=\S)")
 _LONE_DATE = re.compile(
     r"[ \t\u3000]+(?P<date>(?:(?:19|20)\d{2}|(?:令和|平成)(?:元|\d{1,2}))年\d{1,2}月\d{1,2}日)"
@@ -61,7 +64,8 @@ def needs_breaks(text: str) -> bool:
 
 def restore_breaks(text: str) -> str:
     """`text` with its line breaks put back (see the module docstring)."""
-    text = _LONE_DATE.sub(lambda m: f"\n{m['date']}\n", break_before_markers(text))
+    text = _GLUED_ITEM.sub("\n", break_before_markers(text))
+    text = _LONE_DATE.sub(lambda m: f"\n{m['date']}\n", text)
     lines: list[str] = []
     for line in text.split("\n"):
         for sentence in _SENTENCE_SPACE.split(line):
