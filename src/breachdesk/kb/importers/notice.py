@@ -162,7 +162,8 @@ def _heads_nested(lines: Sequence[str], index: int, heading: Heading, stack: Hea
 
 
 def title(source: Source) -> str | None:
-    """The document title: its first non-empty line, unless that line is already a heading."""
+    """The document title: its first non-empty line (after a letterhead of date and sender),
+    unless that line is already a heading."""
     lines = source_text(source).split("\n")
     index = _title_line(lines)
     return lines[index].strip() if index is not None else None
