@@ -66,7 +66,8 @@ def test_the_report_page_shows_the_days_the_chart_and_staffing(desk: Desk) -> No
     assert cells[0].startswith("7/29") and cells[1:3] == ["140", "58"]
     assert int(cells[5]) >= 2
     csv_file = viewer.get("/console/i/kokocoupon/report/download/daily.csv")
-    assert csv_file.text.lstrip("\ufeff").splitlines()[0].startswith("date,offered,answered")
+    # The download is for people: Japanese column names (the CLI's --csv keeps the codes).
+    assert csv_file.text.lstrip("\ufeff").splitlines()[0].startswith("日付,入電,応答,応答率")
     book = viewer.get("/console/i/kokocoupon/report/download/daily.xlsx")
     assert "日別推移" in load_workbook(io.BytesIO(book.content)).sheetnames
     png = viewer.get("/console/i/kokocoupon/report/download/chart.png")
@@ -80,8 +81,28 @@ def test_the_regulator_draft_shows_due_dates_and_blanks(desk: Desk) -> None:
         "/console/i/kokocoupon/regulator",
         params={"discovered": "2022-06-14", "unauthorised": "true"},
     )
-    text = HTMLParser(page.text).css_first("pre.draft").text()  # type: ignore[union-attr]
-    assert "確報（期限）：2022年8月13日" in text
-    assert "（未記入：原因を記入してください）" in text
+    tree = HTMLParser(page.text)
+    assert not tree.css("pre")  # a document, not Markdown in a monospace block
+    fields = {
+        row.css_first("th").text(strip=True): row.css_first("td").text(strip=True)
+        for row in tree.css(".doc-fields tr")
+    }
+    assert fields["確報（期限）"].startswith("2022年8月13日")
+    assert fields["発覚日"].startswith("2022年6月14日")
+    assert "未記入" in fields["報告日"]
+    titles = [h.text(strip=True).lstrip("0123456789") for h in tree.css(".report-doc h3")]
+    assert titles == [
+        "概要",
+        "漏えい等が発生し、又は発生したおそれがある個人データの項目",
+        "本人の数",
+        "原因",
+        "二次被害又はそのおそれの有無及びその内容",
+        "本人への対応の実施状況",
+        "公表の実施状況",
+        "再発防止のための措置",
+        "その他参考事項",
+    ]
+    blanks = [b.text(strip=True) for b in tree.css(".report-doc .blank")]
+    assert "（未記入：原因を記入してください）" in blanks
     refused = viewer.post("/console/i/kokocoupon/desk", data={"outcome": "answered"})
     assert refused.status_code == 403

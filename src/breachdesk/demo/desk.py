@@ -2,7 +2,9 @@
 
 Generated, not recorded: a deterministic random model of a leak desk (a first wave after the
 announcement, a second after each notification campaign, busy lines at the peaks), so that the
-demo's reports, charts and staffing pages have something realistic to show.
+demo's reports, charts and staffing pages have something realistic to show. The desk keeps the
+hours its own notice publishes (10:00–17:00, 土日祝日を除く): no calls on a weekend or a public
+holiday, none outside the hours; the calls a closed day would have had come the next open day.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
 from breachdesk.inquiries.calllog import import_call_log
 from breachdesk.inquiries.campaigns import add_campaign
+from breachdesk.inquiries.desk_days import main_desk, open_on
+from breachdesk.kb.contacts import Contact
 from breachdesk.kb.service import get_incident
 
 START = date(2026, 9, 4)
@@ -50,23 +54,30 @@ def _volume(day: date) -> float:
         since = (day - sent).days
         if since >= 0:
             level += audience / 25 * math.exp(-since / 2.5)
-    if day.weekday() >= 5:
-        level *= 0.4
     return level
 
 
-def write_call_log(path: Path, rng: random.Random) -> None:
+def write_call_log(path: Path, rng: random.Random, desk: Contact | None = None) -> None:
+    """The call log as the phone system would export it, on the days and hours `desk` opens."""
     agents = 2
+    opens = desk.open_time.hour if desk and desk.open_time else 10
+    closes = desk.close_time.hour if desk and desk.close_time else 17
+    minutes = max(60, (closes - opens) * 60)
+    waiting = 0.0  # calls a closed day would have had, made the next open day
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["着信日時", "結果", "通話時間", "担当", "分類", "不正利用", "メモ"])
         for i in range(DAYS):
             day = START + timedelta(days=i)
-            calls = max(0, int(rng.gauss(_volume(day), 4)))
-            capacity = agents * 7 * 60 / 6  # two agents, seven hours, six-minute calls
+            if desk is not None and open_on(desk, day) is False:
+                waiting += _volume(day) * 0.6  # some give up, most call back
+                continue
+            calls = max(0, int(rng.gauss(_volume(day) + waiting, 4)))
+            waiting = 0.0
+            capacity = agents * minutes / 6  # two agents, the open hours, six-minute calls
             for _ in range(calls):
-                at = datetime(day.year, day.month, day.day, 10) + timedelta(
-                    minutes=rng.randrange(7 * 60)
+                at = datetime(day.year, day.month, day.day, opens) + timedelta(
+                    minutes=rng.randrange(minutes)
                 )
                 answered = rng.random() < min(1.0, capacity / max(calls, 1)) * 0.95
                 category, note = rng.choices(NOTES, WEIGHTS)[0]
@@ -96,5 +107,5 @@ def seed_demo_desk(db: Database, slug: str) -> int:
         add_campaign(db, slug, channel=channel, sent_on=sent, audience=audience, note=note)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "sakura-calls.csv"
-        write_call_log(path, random.Random(2026))
+        write_call_log(path, random.Random(2026), main_desk(db, slug))
         return import_call_log(db, slug, path).calls

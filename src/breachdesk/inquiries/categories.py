@@ -20,6 +20,8 @@ DEFAULT_CATEGORIES: tuple[str, ...] = (
     "その他",
 )
 OTHER = "その他"
+FRAUD = "不正利用"
+"""The category whose inquiries are fraudulent-use reports (the 不正 flag follows it)."""
 
 
 def ensure_categories(s: Session, incident: Incident) -> list[Category]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from breachdesk.db import Database
 from breachdesk.db.tables import Category, Entry, EntryVersion, Incident, Inquiry
 from breachdesk.errors import InvalidInputError, NotFoundError
-from breachdesk.inquiries.categories import OTHER, category_by_name, ensure_categories
+from breachdesk.inquiries.categories import FRAUD, OTHER, category_by_name, ensure_categories
 from breachdesk.inquiries.dates import check_received
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
@@ -167,7 +168,8 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
         handled_by=(data.handled_by or None),
         duration_seconds=data.duration_seconds,
         category_id=category_id,
-        fraud_report=data.fraud_report,
+        # Filing an inquiry under 不正利用 is a fraudulent-use report, whoever forgot the box.
+        fraud_report=data.fraud_report or _is_fraud_category(s, category_id),
         note=note,
         entry_id=entry,
         entry_version=entry_version or None,
@@ -230,15 +232,34 @@ def log_web_question(
     )
 
 
+def _is_fraud_category(s: Session, category_id: int | None) -> bool:
+    if category_id is None:
+        return False
+    category = s.get(Category, category_id)
+    return category is not None and category.name == FRAUD
+
+
 def list_inquiries(
-    db: Database, slug: str, *, day: date | None = None, limit: int = 50, offset: int = 0
+    db: Database,
+    slug: str,
+    *,
+    day: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    channels: Collection[str] | None = None,
+    exclude_channels: Collection[str] | None = None,
 ) -> tuple[list[InquiryView], int]:
-    """Inquiries newest first, optionally of one day, with the total for paging."""
+    """Inquiries newest first, optionally of one day and only (or all but) some channels, with
+    the total for paging."""
     with db.read() as s:
         incident = get_incident(s, slug)
         where = [Inquiry.incident_id == incident.id]
         if day is not None:
             where.append(Inquiry.day == day)
+        if channels is not None:
+            where.append(Inquiry.channel.in_(list(channels)))
+        if exclude_channels:
+            where.append(Inquiry.channel.not_in(list(exclude_channels)))
         total = s.scalar(select(func.count()).select_from(Inquiry).where(*where)) or 0
         names = {c.id: c.name for c in ensure_categories(s, incident)}
         rows = s.scalars(

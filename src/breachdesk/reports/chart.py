@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from breachdesk.errors import DependencyMissingError, InvalidInputError
-from breachdesk.reports.model import DailyTable
+from breachdesk.reports.model import DailyTable, DayRow
 
 WEEKDAYS = "月火水木金土日"
 OFFERED = "#9db7d5"
@@ -84,32 +85,23 @@ def daily_chart(
         top = max([*offered, *(v for _, v in forecast or [])], default=0)
         ax.set_ylim(0, top * 1.7 + 1)  # room above the bars for the campaign labels
         rate_ax = ax.twinx()
-        points = [(i, r.answer_rate * 100) for i, r in enumerate(rows) if r.answer_rate is not None]
-        if points:
+        # A day with no calls has no rate: NaN breaks the line there instead of drawing 100 %.
+        rates = [float("nan") if r.answer_rate is None else r.answer_rate * 100 for r in rows]
+        if any(r.answer_rate is not None for r in rows):
             rate_ax.plot(
-                [i for i, _ in points],
-                [v for _, v in points],
+                x[: len(rows)],
+                rates,
                 color=RATE,
                 marker="o",
                 markersize=3,
                 linewidth=1.5,
                 label="応答率",
+                gid="rate",
             )
         rate_ax.set_ylim(0, 170)  # the rate line stays below the campaign labels
         rate_ax.set_yticks([0, 20, 40, 60, 80, 100])
         rate_ax.set_ylabel("応答率（%）")
-        for i, row in enumerate(rows):
-            for event in row.events[:1]:
-                ax.axvline(i, color=EVENT, linestyle=":", linewidth=1.2)
-                ax.annotate(
-                    event.note[:18],
-                    (i, top * 1.2 + 0.5),
-                    rotation=90,
-                    fontsize=7,
-                    color=EVENT,
-                    ha="right",
-                    va="top",
-                )
+        _mark_events(ax, rows, top)
         step = max(1, len(axis_days) // 21)
         ax.set_xticks(x[::step])
         ax.set_xticklabels(
@@ -118,8 +110,14 @@ def daily_chart(
         ax.set_xlim(-0.8, len(axis_days) - 0.2)
         handles, labels = ax.get_legend_handles_labels()
         rate_handles, rate_labels = rate_ax.get_legend_handles_labels()
-        ax.legend(
-            handles + rate_handles, labels + rate_labels, loc="upper left", fontsize=8, ncols=4
+        ax.legend(  # under the axis: above it the campaign labels need the room
+            handles + rate_handles,
+            labels + rate_labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            fontsize=8,
+            ncols=4,
+            frameon=False,
         )
         ax.set_title(title or f"{table.incident_name} 日別の入電・応答件数と応答率", fontsize=11)
         ax.grid(axis="y", alpha=0.3)
@@ -127,3 +125,29 @@ def daily_chart(
         out = io.BytesIO()
         fig.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return out.getvalue()
+
+
+EVENT_LEVELS = (1.55, 1.4, 1.25)
+"""Heights (× the tallest bar) of the campaign labels, taken in turn when labels would touch."""
+
+
+def _mark_events(ax: Any, rows: Sequence[DayRow], top: float) -> None:
+    """A dotted line on each event day and its label written across, in a white box above the
+    bars; labels closer than their own width step down a level instead of overlapping."""
+    last_end: list[float] = [float("-inf")] * len(EVENT_LEVELS)
+    days_per_char = max(0.25, len(rows) / 110)  # how many day slots one 8-pt character spans
+    for i, row in enumerate(rows):
+        for event in row.events[:1]:
+            ax.axvline(i, color=EVENT, linestyle=":", linewidth=1.2)
+            text = event.note if len(event.note) <= 16 else event.note[:15] + "…"
+            level = next((k for k, end in enumerate(last_end) if i > end), 0)
+            last_end[level] = i + len(text) * days_per_char
+            ax.annotate(
+                text,
+                (i, top * EVENT_LEVELS[level] + 0.5),
+                fontsize=8,
+                color="#7a3e00",
+                ha="left",
+                va="center",
+                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": EVENT, "lw": 0.8},
+            )

@@ -1,8 +1,10 @@
 """A draft of the 個人情報保護委員会 漏えい等報告, filled from what breachdesk knows.
 
-The items follow the report form (個人情報保護法 第26条, 施行規則 第8条): 概要, 漏えい等が発生
-した個人データの項目, 本人の数, 原因, 二次被害又はそのおそれの有無及びその内容, 本人への対応の
-実施状況, 公表の実施状況, 再発防止のための措置. Due dates: the 速報 "promptly" after discovery —
+The items follow the report form (個人情報保護法 第26条, 施行規則 第8条), in its order and with
+its names: 概要 (発生日, 発覚日, 報告日 and the account), 漏えい等が発生し、又は発生したおそれが
+ある個人データの項目, 本人の数, 原因, 二次被害又はそのおそれの有無及びその内容, 本人への対応の
+実施状況, 公表の実施状況, 再発防止のための措置, その他参考事項. 発覚日, 発生日 and 原因 are read
+from the notice's own sentences (`notice_facts`). Due dates: the 速報 "promptly" after discovery —
 in practice within about 3 to 5 days — and the 確報 within 30 days, or 60 days when the leak came
 from unauthorised access (不正の目的をもって行われたおそれがある事態, 施行規則 第8条第2項).
 
@@ -18,6 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from breachdesk.reports.model import Event
+from breachdesk.reports.notice_facts import NoticeFacts, Quote
 from breachdesk.spreadsheet import workbook_bytes
 
 BLANK = "（未記入：{what}を記入してください）"
@@ -41,6 +44,7 @@ class RegulatorInputs:
     passages: list[tuple[str, str]]
     totals: DeskTotals | None = None
     campaigns: list[Event] = field(default_factory=list)
+    notice: NoticeFacts = field(default_factory=NoticeFacts)
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ class Item:
 ITEMS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("概要", ("経緯", "概要", "発生", "事案"), "事案の概要（発覚の経緯・日時）"),
     (
-        "漏えい等が発生した個人データの項目",
+        "漏えい等が発生し、又は発生したおそれがある個人データの項目",
         ("項目", "流出した", "漏えいした", "情報"),
         "漏えいした項目",
     ),
@@ -68,7 +72,50 @@ ITEMS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     ("公表の実施状況", ("公表", "お知らせ"), "公表の日と方法"),
     ("再発防止のための措置", ("再発防止", "対策"), "再発防止策"),
+    ("その他参考事項", ("その他", "参考"), "その他参考となる事項"),
 )
+
+
+@dataclass(frozen=True)
+class Field:
+    """One dated line of the form's 概要 (発生日, 発覚日, 報告日) or a deadline."""
+
+    label: str
+    value: str
+    source: str  # 入力 / 公表文 / breachdesk計算 / 未記入
+    blank: bool = False
+    quote: str | None = None
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def discovered_on(inputs: RegulatorInputs) -> date | None:
+    """The discovery day: as entered, else as the notice states it."""
+    found = inputs.notice.discovered
+    return inputs.discovered_on or (found.day if found else None)
+
+
+def overview(inputs: RegulatorInputs) -> list[Field]:
+    """The form's dated lines: 発生日, 発覚日, 報告日, then the 速報/確報 deadlines."""
+
+    def quoted(label: str, quote: Quote | None, what: str) -> Field:
+        if quote is None or quote.day is None:
+            return Field(label, BLANK.format(what=what), "未記入", blank=True)
+        return Field(label, quote.day_text(), "公表文", quote=quote.sentence)
+
+    fields = [quoted("発生日", inputs.notice.occurred, "発生日（漏えい等が発生した日・期間）")]
+    if inputs.discovered_on is not None:
+        fields.append(Field("発覚日", _day(inputs.discovered_on), "入力"))
+    else:
+        fields.append(quoted("発覚日", inputs.notice.discovered, "発覚日"))
+    fields.append(Field("報告日", BLANK.format(what="報告日（提出する日）"), "未記入", blank=True))
+    day = discovered_on(inputs)
+    if day is not None:
+        for label, due in due_dates(day, inputs.unauthorised_access).items():
+            fields.append(Field(label, _day(due), "breachdesk計算"))
+    return fields
 
 
 def due_dates(discovered_on: date, unauthorised_access: bool) -> dict[str, date]:
@@ -111,6 +158,8 @@ def build_items(inputs: RegulatorInputs) -> list[Item]:
     for title, keywords, what in ITEMS:
         quoted = _passage(inputs, keywords)
         extra: list[str] = []
+        if title == "原因" and not quoted and inputs.notice.cause is not None:
+            quoted = f"公表文より：\n{inputs.notice.cause.sentence}"
         if title.startswith("漏えい等") and (items := _leaked_items(inputs.facts)):
             extra.append("公表文から抽出した項目：" + "、".join(items))
         if title == "本人の数" and (counts := _counts(inputs.facts)):
@@ -142,19 +191,35 @@ def build_items(inputs: RegulatorInputs) -> list[Item]:
     return out
 
 
+def blocks(item: Item) -> list[tuple[str, str]]:
+    """An item's text as a document shows it: ("cite", where it is quoted from), ("quote", the
+    organisation's consecutive lines, kept together) and ("derived", what breachdesk adds)."""
+    out: list[tuple[str, str]] = []
+    for line in item.text.splitlines():
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith(("〔", "公表文から抽出")):
+            out.append(("derived", text))
+        elif text.endswith("より："):
+            out.append(("cite", text))
+        elif out and out[-1][0] == "quote":
+            out[-1] = ("quote", out[-1][1] + "\n" + text)
+        else:
+            out.append(("quote", text))
+    return out
+
+
 def draft_markdown(inputs: RegulatorInputs) -> str:
-    """The draft as Markdown."""
+    """The draft as Markdown, in the form's order."""
     lines = [
         f"# 漏えい等報告（案）— {inputs.incident_name}",
         "",
         f"- 報告者：{inputs.organisation or BLANK.format(what='事業者名')}",
     ]
-    if inputs.discovered_on is None:
-        lines.append(f"- 発覚日：{BLANK.format(what='発覚日')}")
-    else:
-        lines.append(f"- 発覚日：{inputs.discovered_on:%Y年%-m月%-d日}")
-        for label, day in due_dates(inputs.discovered_on, inputs.unauthorised_access).items():
-            lines.append(f"- {label}：{day:%Y年%-m月%-d日}")
+    for f in overview(inputs):
+        lines.append(f"- {f.label}：{f.value}" + (f"（{f.source}）" if not f.blank else ""))
+    if discovered_on(inputs) is not None:
         basis = "不正アクセス等のため60日" if inputs.unauthorised_access else "30日"
         lines.append(f"- 確報の期限は発覚日から{basis}（個人情報保護法施行規則 第8条）")
     lines += [
@@ -184,12 +249,8 @@ def draft_workbook(inputs: RegulatorInputs) -> bytes:
     sheet.append([f"漏えい等報告（案）— {inputs.incident_name}"])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append(["報告者", inputs.organisation or BLANK.format(what="事業者名")])
-    if inputs.discovered_on is None:
-        sheet.append(["発覚日", BLANK.format(what="発覚日")])
-    else:
-        sheet.append(["発覚日", inputs.discovered_on.isoformat()])
-        for label, day in due_dates(inputs.discovered_on, inputs.unauthorised_access).items():
-            sheet.append([label, day.isoformat()])
+    for f in overview(inputs):
+        sheet.append([f.label, f.value, f.source])
     sheet.append([])
     sheet.append(["項目", "内容", "出典"])
     for cell in sheet[sheet.max_row]:

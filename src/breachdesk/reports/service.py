@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from statistics import median
 
@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
 from breachdesk.inquiries.campaigns import list_campaigns
+from breachdesk.inquiries.desk_days import desk_days
 from breachdesk.kb.service import describe_incident, get_incident, list_entries
 from breachdesk.reports.daily import daily_table
 from breachdesk.reports.forecast import ForecastDay, forecast_after
-from breachdesk.reports.model import DailyTable
+from breachdesk.reports.model import DailyTable, DayRow
+from breachdesk.reports.notice_facts import notice_facts
 from breachdesk.reports.regulator import DeskTotals, RegulatorInputs
 from breachdesk.reports.staffing import (
     PLAN_HEADER,
@@ -32,11 +34,17 @@ def regulator_inputs(
 ) -> RegulatorInputs:
     """The incident's facts, its notice passages by heading, the desk's totals and campaigns."""
     incident = describe_incident(db, slug)
+    entries = list_entries(db, slug)
     passages = [
         (e.section.split(" > ")[-1] if e.section else e.question, e.answer)
-        for e in list_entries(db, slug)
+        for e in entries
         if e.kind in ("passage", "note")
     ]
+    # The notice's own sentences first, then the FAQ's answers (a FAQ may state the cause).
+    stated = notice_facts(
+        [text for _, text in passages]
+        + [e.answer for e in entries if e.kind not in ("passage", "note")]
+    )
     table = daily_table(db, slug)
     offered = [r.offered for r in table.rows if r.offered is not None]
     answered = [r.answered for r in table.rows if r.answered is not None]
@@ -63,6 +71,7 @@ def regulator_inputs(
         passages=passages,
         totals=totals if table.rows else None,
         campaigns=table.events,
+        notice=stated,
     )
 
 
@@ -119,6 +128,8 @@ def staffing_csv(rows: list[StaffingRow]) -> str:
 class ForecastRow:
     day: ForecastDay
     agents_needed: int | None
+    closed: bool = False
+    """The desk's published days say it is closed (no calls taken, no agents needed)."""
 
 
 def forecast_table(
@@ -134,13 +145,35 @@ def forecast_table(
     earlier campaigns played out, each day with the agents its expected calls need.
 
     Scaled by audience when `audience` is given and earlier campaigns recorded theirs (their
-    median)."""
+    median). The desk's published days are kept (`inquiries.desk_days`): past days it was
+    closed are not read as quiet days, and a forecast day it is closed takes no calls — the
+    calls it would have had are added to the next open day — and needs no agents."""
     a = assumptions or Assumptions()
     table = daily_table(db, slug)
+    is_open = desk_days(db, slug)
+    history = replace(
+        table,
+        rows=[
+            r
+            if is_open(r.day)
+            else DayRow(r.day, None, None, dict.fromkeys(r.categories), r.events)
+            for r in table.rows
+        ],
+    )
     past = [c.audience for c in list_campaigns(db, slug) if c.audience and c.sent_on < on]
     past_audience = int(median(past)) if past else None
-    days_ = forecast_after(table, on, days, audience=audience, past_audience=past_audience)
-    return table, [ForecastRow(d, a.agents_needed(d.expected)) for d in days_]
+    days_ = forecast_after(history, on, days, audience=audience, past_audience=past_audience)
+    rows: list[ForecastRow] = []
+    held = (0.0, 0.0, 0.0)
+    for d in days_:
+        if not is_open(d.day):
+            held = (held[0] + d.expected, held[1] + d.low, held[2] + d.high)
+            rows.append(ForecastRow(ForecastDay(d.day, 0.0, 0.0, 0.0), None, closed=True))
+            continue
+        day = ForecastDay(d.day, d.expected + held[0], d.low + held[1], d.high + held[2])
+        held = (0.0, 0.0, 0.0)
+        rows.append(ForecastRow(day, a.agents_needed(day.expected)))
+    return table, rows
 
 
 def forecast_csv(rows: list[ForecastRow]) -> str:

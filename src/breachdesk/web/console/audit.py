@@ -39,6 +39,12 @@ ACTION_LABELS = {
     "register.export": "対象者名簿の書き出し",
     "register.check": "本人による対象確認",
     "register.view": "本人による対象内容の表示",
+    "inquiry.log": "受付の記録",
+    "calls.import": "通話記録の取り込み",
+    "campaign.add": "キャンペーンの記録",
+    "campaign.results": "配信結果の取り込み",
+    "campaign.export_bounced": "不達リストの書き出し",
+    "campaign.purge": "キャンペーン宛先の削除",
     "login": "ログイン",
     "logout": "ログアウト",
 }

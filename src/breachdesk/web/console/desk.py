@@ -26,7 +26,13 @@ from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
 from breachdesk.reports.model import DailyTable
-from breachdesk.reports.regulator import draft_markdown, draft_workbook
+from breachdesk.reports.regulator import (
+    blocks,
+    build_items,
+    draft_markdown,
+    draft_workbook,
+    overview,
+)
 from breachdesk.reports.service import (
     ForecastRow,
     StaffingRow,
@@ -39,6 +45,7 @@ from breachdesk.reports.staffing import Assumptions
 from breachdesk.reports.xlsx import council_workbook
 from breachdesk.web.api import Id
 from breachdesk.web.console.pages import (
+    Admin,
     Editor,
     Reader,
     Reviewer,
@@ -69,6 +76,11 @@ CHANNELS = (
     ("counter", "窓口"),
 )
 Day = Annotated[date | None, Query()]
+RECENT_FILTERS: dict[str, dict[str, Any]] = {
+    "calls": {"exclude_channels": ("web",)},
+    "web": {"channels": ("web",)},
+    "all": {},
+}
 _SCRIPT = re.compile(r"<script.*?</script>", re.S | re.I)
 
 
@@ -84,19 +96,34 @@ def desk_form(
     desk: DeskDep,
     me: Reviewer,
     find: Annotated[str, Query(max_length=100)] = "",
+    show: Annotated[Literal["calls", "web", "all"], Query()] = "calls",
 ) -> Response:
     """The one-screen form an operator fills in after each call, and the latest inquiries."""
     context = incident_context(desk, slug, "desk")
     words = find.strip()
     entries = desk.entries(slug)
     matches = [e for e in entries if words and (words in e.question or words in e.answer)][:8]
+    # Refused web questions are logged as inquiries too; on this page they would push the calls
+    # off the list, so the calls come first and the web questions have their own tab.
+    shown = RECENT_FILTERS[show]
+    recent, _ = inquiries.list_inquiries(desk.db, slug, limit=15, **shown)
     context |= {
         "categories": _categories(desk, slug),
         "outcomes": OUTCOMES,
         "channels": CHANNELS,
         "find": words,
         "matches": matches,
-        "recent": inquiries.list_inquiries(desk.db, slug, limit=10)[0],
+        "recent": recent,
+        "show": show,
+        "shows": (
+            ("calls", "電話・メールなど"),
+            ("web", "公開ページからの質問"),
+            ("all", "すべて"),
+        ),
+        "counts": {
+            name: inquiries.list_inquiries(desk.db, slug, limit=0, **filters)[1]
+            for name, filters in RECENT_FILTERS.items()
+        },
     }
     return render(request, me, "console/desk_form.html", context)
 
@@ -261,6 +288,39 @@ def bounced_csv(
     )
 
 
+def _campaign_of(desk: Any, slug: str, campaign_id: int) -> None:
+    """404 unless the campaign belongs to this incident."""
+    if campaign_id not in {c.id for c in campaign_service.list_campaigns(desk.db, slug)}:
+        raise NotFoundError("campaign", str(campaign_id))
+
+
+@router.post("/i/{slug}/campaigns/{campaign_id}/purge")
+def purge_campaign(
+    request: Request,
+    slug: Slug,
+    campaign_id: Id,
+    desk: DeskDep,
+    me: Admin,
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """Forget a campaign's recipients (admins, after confirming; audited); the counts stay."""
+    _campaign_of(desk, slug, campaign_id)
+    if confirm != "yes":
+        return redirect(
+            request,
+            slug_url(slug, "campaigns"),
+            "削除しませんでした：確認のチェックを入れてください。",
+            kind="error",
+        )
+    removed = campaign_service.purge_deliveries(desk.db, campaign_id)
+    audit(request, me, "campaign.purge", f"{slug}/{campaign_id}", {"removed": removed})
+    return redirect(
+        request,
+        slug_url(slug, "campaigns"),
+        f"#{campaign_id} の宛先 {removed}件を削除しました（配信済・不達の件数は残ります）。",
+    )
+
+
 def _table(desk: Any, slug: str, start: date | None, end: date | None) -> DailyTable:
     return daily.daily_table(desk.db, slug, start=start, end=end)
 
@@ -375,8 +435,8 @@ def report_download(
     """The report as a file."""
     table = _table(desk, slug, start, end)
     name = f"{slug}-{kind}"
-    if kind == "daily.csv":
-        body: bytes = daily.to_csv(table).encode("utf-8-sig")
+    if kind == "daily.csv":  # for people opening it in a spreadsheet: Japanese column names
+        body: bytes = daily.to_csv(table, japanese=True).encode("utf-8-sig")
         media = "text/csv; charset=utf-8"
     elif kind == "daily.xlsx":
         body = council_workbook(table)
@@ -421,5 +481,12 @@ def regulator(
             headers={"Content-Disposition": f'attachment; filename="{slug}-report-draft.md"'},
         )
     context = incident_context(desk, slug, "regulator")
-    context |= {"draft": text, "discovered": discovered, "unauthorised": unauthorised}
+    context |= {
+        "fields": overview(inputs),
+        "items": build_items(inputs),
+        "blocks": blocks,
+        "organisation": inputs.organisation,
+        "discovered": discovered,
+        "unauthorised": unauthorised,
+    }
     return render(request, me, "console/report_regulator.html", context)

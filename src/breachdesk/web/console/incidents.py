@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import ConflictError, DocumentFormatError, InvalidInputError
+from breachdesk.inquiries.summary import DeskSummary, desk_summary
 from breachdesk.kb import editing
 from breachdesk.kb.importers import FORMATS
 from breachdesk.kb.service import ImportResult, IncidentView
@@ -44,13 +45,20 @@ class IncidentRow:
     incident: IncidentView
     pending: int
     open_questions: int
+    desk: DeskSummary
 
 
 @router.get("")
 def dashboard(request: Request, desk: DeskDep, me: Reader) -> Response:
-    """The dashboard: every incident with its entries, documents and waiting work."""
+    """The dashboard: every incident's desk today (calls, answer rate, web questions, the next
+    campaign, open now) and its waiting work."""
     rows = [
-        IncidentRow(i, len(editing.pending_drafts(desk.db, i.slug)), open_questions(desk, i.slug))
+        IncidentRow(
+            i,
+            len(editing.pending_drafts(desk.db, i.slug)),
+            open_questions(desk, i.slug),
+            desk_summary(desk.db, i.slug),
+        )
         for i in desk.incidents()
     ]
     return render(request, me, "console/dashboard.html", {"rows": rows, "area": "dashboard"})

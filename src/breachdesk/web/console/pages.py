@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from breachdesk import labels
 from breachdesk.auth import service as auth
 from breachdesk.auth.roles import Permission, role_allows
 from breachdesk.auth.service import Principal
@@ -98,7 +99,13 @@ def _diff_line(line: str) -> Markup:
     return Markup(f"<span{css}>{escape(line) or Markup('&nbsp;')}</span>")
 
 
+def _label(code: str | None, kind: str) -> str:
+    """`{{ r.channel | label("channel") }}`: the Japanese an operator reads for a stored code."""
+    return labels.label(kind, code)
+
+
 templates.env.filters["jst"] = jst
+templates.env.filters["label"] = _label
 templates.env.filters["diff_line"] = _diff_line
 templates.env.globals.update(
     ROLE_LABELS=ROLE_LABELS,
