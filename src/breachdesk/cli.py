@@ -445,7 +445,12 @@ TargetOpt = Annotated[
 AhtOpt = Annotated[float, typer.Option("--aht", help="Mean handling time, seconds.")]
 HoursOpt = Annotated[
     int | None,
-    typer.Option("--hours", help="Hours the desk is open per day [default: 8, or the profile's]."),
+    typer.Option(
+        "--hours",
+        help="Hours the desk is open per day [default: 8, or the profile's].",
+        min=1,
+        max=24,
+    ),
 ]
 PatienceOpt = Annotated[float, typer.Option("--patience", help="Mean caller patience, seconds.")]
 ProfileOpt = Annotated[
@@ -465,10 +470,12 @@ def report_staffing(
     patience: PatienceOpt = 60.0,
     profile: ProfileOpt = None,
     agents: Annotated[
-        int | None, typer.Option("--agents", help="A plan: this many agents each day…", min=1)
+        int | None,
+        typer.Option("--agents", help="A plan: this many agents each day…", min=1, max=500),
     ] = None,
     lines: Annotated[
-        int | None, typer.Option("--lines", help="…on this many lines (default: one each).")
+        int | None,
+        typer.Option("--lines", help="…on this many lines (default: one each).", min=1, max=1000),
     ] = None,
 ) -> None:
     """Per day: the answer rate, the agents it implies, the agents and lines needed for the
@@ -494,7 +501,8 @@ def report_forecast(
     ],
     days: Annotated[int, typer.Option("--days", help="Days to forecast.", min=1, max=120)] = 14,
     audience: Annotated[
-        int | None, typer.Option("--audience", help="People the campaign reaches.", min=1)
+        int | None,
+        typer.Option("--audience", help="People the campaign reaches.", min=1, max=1_000_000_000),
     ] = None,
     chart: Annotated[
         Path | None,
@@ -587,16 +595,22 @@ def inquiry_log(
     note: Annotated[str, typer.Option(help="Free text (redacted before it is stored).")] = "",
     entry: Annotated[str | None, typer.Option(help="Entry id that answered it.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who handled it.")] = None,
-    duration: Annotated[int | None, typer.Option(help="Duration in seconds.")] = None,
+    duration: Annotated[
+        int | None, typer.Option(help="Duration in seconds.", min=0, max=86_400)
+    ] = None,
     at: Annotated[str | None, typer.Option(help="When (ISO; default now, JST).")] = None,
 ) -> None:
     """Log one inquiry."""
     from datetime import datetime
 
+    from breachdesk.errors import InvalidInputError
     from breachdesk.inquiries.service import InquiryInput, log_inquiry
 
     def action() -> Any:
-        when = datetime.fromisoformat(at) if at else None
+        try:
+            when = datetime.fromisoformat(at) if at else None
+        except ValueError:
+            raise InvalidInputError(f"not a date and time (ISO): {at!r}", where="--at") from None
         data = InquiryInput(
             channel=channel,
             outcome=outcome,
@@ -635,7 +649,7 @@ def inquiry_import_calls(
 def inquiry_list(
     incident: Incident,
     day: Annotated[str | None, typer.Option(help="Only this day, YYYY-MM-DD.")] = None,
-    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    limit: Annotated[int, typer.Option(help="How many.", min=1, max=10_000)] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON line per inquiry.")] = False,
 ) -> None:
     """List inquiries, newest first."""
@@ -687,10 +701,12 @@ def campaign_add(
     incident: Incident,
     channel: Annotated[str, typer.Option(help="mail, sms, letter or web.")],
     sent_on: Annotated[str, typer.Option("--sent-on", help="Day sent, YYYY-MM-DD.")],
-    audience: Annotated[int | None, typer.Option(help="People it went to.")] = None,
+    audience: Annotated[
+        int | None, typer.Option(help="People it went to.", min=0, max=1_000_000_000)
+    ] = None,
     note: Annotated[str, typer.Option(help="What was sent.")] = "",
     follows: Annotated[
-        int | None, typer.Option(help="Campaign whose bounces this reaches.")
+        int | None, typer.Option(help="Campaign whose bounces this reaches.", min=1)
     ] = None,
 ) -> None:
     """Record a campaign."""

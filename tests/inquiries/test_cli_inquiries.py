@@ -82,3 +82,23 @@ def test_the_inquiry_desk_from_the_command_line(tmp_path: Path) -> None:
     )
     assert code == 2 and "channel" in out
     assert cli(db, "inquiry", "list", "--incident", "nope")[0] == 3
+
+
+def test_the_command_line_refuses_impossible_numbers_and_dates(tmp_path: Path) -> None:
+    db = tmp_path / "bounds.db"
+    files = [str(p) for p in demo_files()]
+    assert cli(db, "import", *files, "--incident", DEMO_SLUG)[0] == 0
+    log = ["inquiry", "log", "--incident", DEMO_SLUG, "--channel", "phone"]
+    for at in ("0001-01-01T00:00:00", "9999-12-31T23:59:59-12:00", "yesterday"):
+        code, out = cli(db, *log, "--outcome", "answered", "--at", at)
+        assert code == 2 and "error" in out.lower(), (at, out)
+    assert cli(db, *log, "--outcome", "answered", "--duration", "-5")[0] == 2
+    assert cli(db, "inquiry", "list", "--incident", DEMO_SLUG, "--limit", "-1")[0] == 2
+    staffing = ["report", "staffing", "--incident", DEMO_SLUG]
+    for option, value in (("--profile", "nan"), ("--aht", "inf"), ("--agents", "100000")):
+        code, out = cli(db, *staffing, option, value)
+        assert code == 2, (option, value, out)
+    code, out = cli(db, "report", "forecast", "--incident", DEMO_SLUG, "--on", "9999-12-31")
+    assert code == 2 and "on" in out
+    add = ["campaign", "add", "--incident", DEMO_SLUG, "--channel", "mail"]
+    assert cli(db, *add, "--sent-on", "0001-01-01")[0] == 2

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         BodyLimit,
         max_bytes=settings_.max_request_bytes,
         max_upload_bytes=settings_.max_upload_bytes,
+        max_table_upload_bytes=settings_.max_table_upload_bytes,
     )
     app.add_middleware(RateLimit, per_minute=settings_.rate_limit_per_minute)
 
