@@ -87,3 +87,33 @@ def label(kind: str, code: str | None) -> str:
 def column_labels(columns: list[str]) -> list[str]:
     """A daily-table header in Japanese: the fixed columns translated, category names kept."""
     return [DAILY_COLUMNS.get(c, c) for c in columns]
+
+
+NOT_FOUND_KINDS: Final[Mapping[str, str]] = {
+    "incident": "お知らせ（事案）",
+    "entry": "FAQ項目",
+    "document": "文書",
+    "campaign": "キャンペーン",
+    "question": "質問",
+    "user": "ユーザー",
+    "token": "APIトークン",
+    "version": "版",
+}
+"""What a `NotFoundError`'s kind is called on an error page."""
+
+STOCK_DETAILS: Final[frozenset[str]] = frozenset(
+    {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized", "Bad Request"}
+)
+"""Starlette's own English reasons: the page's Japanese title already says them."""
+
+
+def not_found(kind: str, key: str) -> str:
+    """The error page's detail for something that does not exist, in Japanese."""
+    return f"{NOT_FOUND_KINDS.get(kind, 'ページ')}「{key}」は見つかりませんでした。"
+
+
+def page_detail(message: str | None) -> str | None:
+    """A technical detail worth showing under an error page's Japanese title, or None."""
+    if not message or message in STOCK_DETAILS:
+        return None
+    return message

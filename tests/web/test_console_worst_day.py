@@ -3,7 +3,7 @@ from web questions, campaign results not yet imported, purging recipients, plain
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -85,3 +85,31 @@ def test_a_campaign_without_results_says_so_and_an_admin_purges_after_confirming
     assert refused.status_code == 403
     other = editor.post(f"/console/i/{DEMO_SLUG}/campaigns/999/purge", data={"csrf_token": csrf})
     assert other.status_code in (403, 404)
+
+
+def test_the_public_404_says_what_was_not_found_in_japanese(desk: Desk) -> None:
+    client, _ = signed_in(desk, "eve")
+    page = client.get("/i/nope")
+    assert page.status_code == 404
+    text = HTMLParser(page.text).body.text()  # type: ignore[union-attr]
+    assert "「nope」は見つかりませんでした" in text and "not found" not in text
+    assert "Not Found" not in HTMLParser(client.get("/no/such/page").text).body.text()  # type: ignore[union-attr]
+
+
+def test_report_days_may_be_typed_as_people_write_them(desk: Desk) -> None:
+    for day in (7, 8, 9, 10, 11):
+        log_inquiry(
+            desk.db,
+            DEMO_SLUG,
+            InquiryInput(
+                channel="phone", outcome="answered", received_at=datetime(2026, 9, day, 11)
+            ),
+        )
+    client, _ = signed_in(desk, "eve")
+    page = client.get(
+        f"/console/i/{DEMO_SLUG}/report", params={"from": "2026/9/8", "to": "2026年9月10日"}
+    )
+    assert page.status_code == 200
+    assert len(HTMLParser(page.text).css("#daily tbody tr")) == 3
+    wrong = client.get(f"/console/i/{DEMO_SLUG}/report", params={"from": "9/8"})
+    assert wrong.status_code == 422

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from threadpoolctl import threadpool_limits
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from breachdesk import labels
 from breachdesk.config import Settings, proxy_networks
 from breachdesk.desk import Desk
 from breachdesk.errors import (
@@ -120,7 +121,9 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
             )
         if api_call:
             return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
-        page = public.error_page(request, str(exc), status)
+        # People read the page: what was not found is said in Japanese (the API keeps English).
+        detail = labels.not_found(exc.kind, exc.key) if isinstance(exc, NotFoundError) else str(exc)
+        page = public.error_page(request, detail, status)
         page.headers.update(headers)
         return page
 
@@ -141,6 +144,8 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
             return JSONResponse(
                 {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
             )
-        return public.error_page(request, str(exc.detail), exc.status_code)
+        return public.error_page(
+            request, labels.page_detail(str(exc.detail)) or "", exc.status_code
+        )
 
     return app

@@ -11,7 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
+from pydantic import BeforeValidator
 
+from breachdesk import labels
 from breachdesk.errors import (
     BreachdeskError,
     DocumentFormatError,
@@ -22,6 +24,7 @@ from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.categories import ensure_categories
+from breachdesk.inquiries.day_input import parse_day
 from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -61,21 +64,25 @@ from breachdesk.web.uploads import saved_upload
 
 router = APIRouter()
 
-OUTCOMES = (
-    ("answered", "応答"),
-    ("busy", "話中・放棄"),
-    ("callback", "折返し"),
-    ("escalated", "エスカレ"),
-)
-CHANNELS = (
-    ("phone", "電話"),
-    ("mail", "メール"),
-    ("web", "Web"),
-    ("sms", "SMS"),
-    ("letter", "郵送"),
-    ("counter", "窓口"),
-)
-Day = Annotated[date | None, Query()]
+OUTCOMES = tuple((code, labels.OUTCOMES[code]) for code in inquiries.OUTCOMES)
+CHANNELS = tuple((code, labels.CHANNELS[code]) for code in inquiries.CHANNELS)
+
+
+def _day_text(value: object) -> object:
+    """A day typed into a form or a query through the one parser (2026-09-03, 2026/9/3,
+    2026年9月3日 …); blank is no day."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return parse_day(value)
+        except InvalidInputError as exc:
+            raise ValueError(exc.reason) from exc
+    return value
+
+
+TypedDay = BeforeValidator(_day_text)
+Day = Annotated[date | None, Query(), TypedDay]
 RECENT_FILTERS: dict[str, dict[str, Any]] = {
     "calls": {"exclude_channels": ("web",)},
     "web": {"channels": ("web",)},
@@ -176,11 +183,8 @@ def campaigns(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Respon
     """Notification campaigns with their delivery results."""
     context = incident_context(desk, slug, "campaigns")
     context["campaigns"] = campaign_service.list_campaigns(desk.db, slug)
-    context["channels"] = (
-        ("mail", "メール"),
-        ("sms", "SMS"),
-        ("letter", "郵送"),
-        ("web", "Web告知"),
+    context["channels"] = tuple(
+        (code, labels.CHANNELS[code]) for code in ("mail", "sms", "letter", "web")
     )
     return render(request, me, "console/desk_campaigns.html", context)
 
@@ -192,7 +196,7 @@ def add_campaign(
     desk: DeskDep,
     me: Editor,
     channel: Annotated[Literal["mail", "sms", "letter", "web"], Form()],
-    sent_on: Annotated[date, Form()],
+    sent_on: Annotated[date, Form(), TypedDay],
     audience: Annotated[int | None, Form(ge=0, le=1_000_000_000)] = None,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -355,8 +359,8 @@ def report(
     slug: Slug,
     desk: DeskDep,
     me: Reader,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[date | None, Query(alias="from"), TypedDay] = None,
+    end: Annotated[date | None, Query(alias="to"), TypedDay] = None,
     target: Annotated[float, Query(ge=0.5, le=0.99)] = 0.9,
     aht: Annotated[float, Query(ge=30, le=3600)] = 300.0,
     hours: Annotated[int, Query(ge=1, le=24)] = 8,
@@ -364,7 +368,7 @@ def report(
     profile: Annotated[str, Query(max_length=200)] = "",
     agents: Annotated[int | None, Query(ge=1, le=500)] = None,
     lines: Annotated[int | None, Query(ge=1, le=1000)] = None,
-    forecast_on: Annotated[date | None, Query()] = None,
+    forecast_on: Annotated[date | None, Query(), TypedDay] = None,
     forecast_days: Annotated[int, Query(ge=1, le=60)] = 14,
     audience: Annotated[int | None, Query(ge=1, le=100_000_000)] = None,
 ) -> Response:
