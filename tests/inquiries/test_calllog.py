@@ -130,3 +130,22 @@ def test_text_that_is_not_csv_is_a_format_error_with_its_line(
         import_call_log(incident, SLUG, path)
     assert err.value.line == 2 and "CSV" in err.value.reason
     assert list_inquiries(incident, SLUG)[1] == 0
+
+
+def test_the_callers_step_runs_in_the_import_transaction(
+    incident: Database, tmp_path: Path
+) -> None:
+    """A crash in the caller's step (the audit row) leaves no calls; a re-import then works."""
+    path = tmp_path / "calls.csv"
+    path.write_text(GOOD, encoding="utf-8-sig")
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        import_call_log(incident, SLUG, path, also=crash)
+    assert list_inquiries(incident, SLUG, limit=1)[1] == 0
+    seen: list[int] = []
+    result = import_call_log(incident, SLUG, path, also=lambda _s, r: seen.append(r.calls))
+    assert seen == [result.calls] == [4]
+    assert list_inquiries(incident, SLUG, limit=1)[1] == 4

@@ -13,13 +13,14 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
@@ -197,10 +198,16 @@ def parse_flag(text: str) -> bool:
 
 
 def import_call_log(
-    db: Database, slug: str, path: Path, *, name: str | None = None
+    db: Database,
+    slug: str,
+    path: Path,
+    *,
+    name: str | None = None,
+    also: Callable[[Session, CallLogResult], None] | None = None,
 ) -> CallLogResult:
     """Import every call of a log file, all or nothing. `name` is the name the file is known
-    by (an upload's own name, which messages show) when `path` is only where it was saved."""
+    by (an upload's own name, which messages show) when `path` is only where it was saved;
+    `also` runs inside the import's transaction (the caller's audit row: both or neither)."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     path = Path(name) if name else path  # from here on, only a label and its extension
@@ -260,6 +267,9 @@ def import_call_log(
                 problems.append((line, str(exc)))
         if problems:
             raise CallLogError(str(path), sorted(problems)[:MAX_ERRORS])
-    outcomes = [c.outcome for _, c in calls]
-    answered, busy = outcomes.count("answered"), outcomes.count("busy")
-    return CallLogResult(path.name, len(calls), answered, busy, len(calls) - answered - busy)
+        outcomes = [c.outcome for _, c in calls]
+        answered, busy = outcomes.count("answered"), outcomes.count("busy")
+        result = CallLogResult(path.name, len(calls), answered, busy, len(calls) - answered - busy)
+        if also is not None:
+            also(s, result)
+    return result

@@ -9,6 +9,7 @@ follow-up has gone out.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -148,11 +149,13 @@ def import_delivery_results(
     *,
     slug: str | None = None,
     name: str | None = None,
+    also: Callable[[Session, int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
 
     With `slug`, a campaign of another incident is not found (as the web routes need); `name`
-    is the file's own name for messages when `path` is only where an upload was saved."""
+    is the file's own name for messages when `path` is only where an upload was saved; `also`
+    gets (delivered, bounced) inside the transaction (the caller's audit row)."""
     data = path.read_bytes()
     path = Path(name) if name else path  # from here on, only a label
     text = decode_csv(path, data)
@@ -215,8 +218,11 @@ def import_delivery_results(
                 )
             else:
                 row_.status, row_.reason = status, reason
-    statuses = [status for status, _ in results.values()]
-    return statuses.count("delivered"), statuses.count("bounced")
+        statuses = [status for status, _ in results.values()]
+        delivered, bounced = statuses.count("delivered"), statuses.count("bounced")
+        if also is not None:
+            also(s, delivered, bounced)
+    return delivered, bounced
 
 
 def delivery_summary(db: Database, campaign_id: int) -> tuple[int, int, int | None]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
 from breachdesk.auth.roles import Permission
@@ -40,8 +41,21 @@ def audit(
     """Record a console action (after the core committed it)."""
     desk = request.app.state.desk
     with desk.db.transaction() as s:
-        address = request.client.host if request.client else None
-        auth.record(s, who.name, action, target, dict(detail), address)
+        audit_in(s, request, who, action, target, detail)
+
+
+def audit_in(
+    s: Session,
+    request: Request,
+    who: Principal,
+    action: str,
+    target: str,
+    detail: dict[str, object],
+) -> None:
+    """Record an action in the core's own transaction (an import's `also` hook), so the action
+    and its audit row commit together or not at all."""
+    address = request.client.host if request.client else None
+    auth.record(s, who.name, action, target, dict(detail), address)
 
 
 class IncidentIn(BaseModel):

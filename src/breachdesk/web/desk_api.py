@@ -7,15 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import import_call_log
+from breachdesk.inquiries.calllog import CallLogResult, import_call_log
 from breachdesk.reports import daily
 from breachdesk.reports.service import forecast_table, staffing_table
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
-from breachdesk.web.automation import Editor, Reader, Reviewer, audit
+from breachdesk.web.automation import Editor, Reader, Reviewer, audit, audit_in
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.uploads import saved_upload
 
@@ -228,9 +229,12 @@ def import_calls(
 ) -> CallLogOut:
     """Import a phone system's call log (CSV or XLSX, one row per call): all rows or none; a
     bad file is a 422 naming every bad row."""
+
+    def audited(s: Session, r: CallLogResult) -> None:
+        audit_in(s, request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
+
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-        r = import_call_log(desk.db, slug, saved.path, name=saved.name)
-    audit(request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
+        r = import_call_log(desk.db, slug, saved.path, name=saved.name, also=audited)
     return CallLogOut(
         file_name=r.file_name, calls=r.calls, answered=r.answered, busy=r.busy, other=r.other
     )
@@ -246,17 +250,15 @@ def import_campaign_results(
     who: Editor,
 ) -> DeliveryOut:
     """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
+
+    def audited(s: Session, delivered: int, bounced: int) -> None:
+        detail: dict[str, object] = {"delivered": delivered, "bounced": bounced}
+        audit_in(s, request, who, "campaign.results", f"{slug}/{campaign_id}", detail)
+
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
         delivered, bounced = campaign_service.import_delivery_results(
-            desk.db, campaign_id, saved.path, slug=slug, name=saved.name
+            desk.db, campaign_id, saved.path, slug=slug, name=saved.name, also=audited
         )
-    audit(
-        request,
-        who,
-        "campaign.results",
-        f"{slug}/{campaign_id}",
-        {"delivered": delivered, "bounced": bounced},
-    )
     return DeliveryOut(delivered=delivered, bounced=bounced)
 
 
