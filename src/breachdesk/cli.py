@@ -404,6 +404,8 @@ def report_daily(
         return daily.daily_table(desk().db, incident, start=first, end=last)
 
     table = run(build)
+    for note in table.notes:  # rows left out (implausible dates): said, never silently dropped
+        typer.echo(f"note: {note}", err=True)
     if xlsx is not None:
         from breachdesk.reports.xlsx import council_workbook
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from console_session import PASSWORD, signed_in
 from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import select
 
 from breachdesk.auth import service as auth
@@ -126,3 +128,13 @@ def test_one_stored_row_with_an_impossible_date_leaves_every_report_working(
 
     inputs = regulator_inputs(desk.db, DEMO_SLUG, discovered_on=None, unauthorised_access=False)
     assert inputs.totals is not None
+    # The console says what it left out, and its downloads still work.
+    auth.create_user(desk.db, "vic", PASSWORD, "viewer")
+    console, _ = signed_in(desk, "vic")
+    page = console.get(f"/console/i/{DEMO_SLUG}/report")
+    assert page.status_code == 200
+    notes = [n.text() for n in HTMLParser(page.text).css('[role="note"]')]
+    assert any("2 row(s)" in n for n in notes)
+    for kind in ("daily.csv", "daily.xlsx", "staffing.csv"):
+        assert console.get(f"/console/i/{DEMO_SLUG}/report/download/{kind}").status_code == 200
+    assert console.get(f"/console/i/{DEMO_SLUG}/regulator").status_code == 200
