@@ -108,12 +108,19 @@ class Desk:
         names: Sequence[str] | None = None,
         audit: bool = False,
         address: str | None = None,
+        create: bool = True,
     ) -> list[service.ImportResult]:
         """Import files into an incident in one transaction (see `kb.service.import_documents`)
         that also gives entries without a category the one their question suggests and, with
-        `audit`, writes the `documents.import` audit row: a crash leaves all of it or none, and
-        re-importing the same files repairs categories a partial import left out. `names` are
-        uploads' own names (see `kb.service.read_sources`)."""
+        `audit`, writes the `documents.import` audit row (and `incident.create` when the import
+        made the incident): a crash leaves all of it or none, and re-importing the same files
+        repairs categories a partial import left out. `names` are uploads' own names (see
+        `kb.service.read_sources`). With `create` False a missing incident is not found."""
+
+        def created(s: Session, incident: Incident) -> None:
+            if audit:
+                detail = {"name": incident.name, "by": "documents.import"}
+                auth.record(s, actor, "incident.create", slug, detail, address)
 
         def also(s: Session, incident: Incident, results: list[service.ImportResult]) -> None:
             inquiries.map_entry_categories(s, incident)
@@ -137,6 +144,8 @@ class Desk:
             actor=actor,
             names=names,
             also=also,
+            create=create,
+            created=created,
         )
         return results
 

@@ -149,8 +149,13 @@ def import_documents(
     actor: str = "cli",
     names: Sequence[str] | None = None,
     also: Callable[[Session, Incident, list[ImportResult]], None] | None = None,
+    create: bool = True,
+    created: Callable[[Session, Incident], None] | None = None,
 ) -> list[ImportResult]:
     """Import files into an incident (created if new), all in one transaction.
+
+    With `create` False a missing incident is not found instead (creating incidents is an
+    admin's decision, not an uploader's); `created` runs in the transaction when one is made.
 
     Everything the import does is in that transaction, so a crash (kill -9) leaves either all
     of it or none: `also` runs last inside it, for what the caller adds to every import (the
@@ -174,12 +179,16 @@ def import_documents(
     with db.transaction() as s:
         incident = s.scalar(select(Incident).where(Incident.slug == slug))
         if incident is None:
+            if not create:
+                raise NotFoundError("incident", slug)
             title = next((doc.title for doc, _ in parsed if doc.title), None)
             incident = Incident(
                 slug=slug, name=name or title or slug, organisation=organisation, facts={}
             )
             s.add(incident)
             s.flush()
+            if created is not None:
+                created(s, incident)
         else:
             if name:
                 incident.name = name

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
-from breachdesk.auth.roles import Permission
+from breachdesk.auth.roles import Permission, role_allows
 from breachdesk.auth.service import Principal
 from breachdesk.kb import editing
 from breachdesk.review import service as review
@@ -215,7 +215,8 @@ def upload_documents(
         list[UploadFile], File(description="Documents to import, in one transaction.")
     ],
 ) -> list[ImportOut]:
-    """Import documents into the incident with the same importers and errors as the CLI."""
+    """Import documents into the incident with the same importers and errors as the CLI; a
+    missing incident is created only for an admin (audited), else not found."""
     with saved_uploads(files, desk.settings.max_upload_bytes) as saved:
         results = desk.import_documents(
             slug,
@@ -224,6 +225,7 @@ def upload_documents(
             actor=who.name,
             audit=True,  # in the import's own transaction
             address=request.client.host if request.client else None,
+            create=role_allows(who.role, Permission.ADMIN),
         )
     return [
         ImportOut(

@@ -115,3 +115,19 @@ def query_parameter_names(app: FastAPI) -> frozenset[str]:
             names.update(param.alias for param in dependant.query_params)
             stack.extend(dependant.dependencies)
     return frozenset(names)
+
+
+def upload_routes(app: FastAPI) -> list[tuple[str, str, str]]:
+    """Every (method, path, form field) whose body takes a file, so a test can walk them all."""
+    from fastapi.params import File
+
+    out: list[tuple[str, str, str]] = []
+    for path, route in _api_routes(app.routes):
+        stack = [route.dependant]
+        while stack:
+            dependant = stack.pop()
+            for param in dependant.body_params:
+                if isinstance(param.field_info, File):
+                    out.extend((method, path, param.alias) for method in route.methods or ())
+            stack.extend(dependant.dependencies)
+    return sorted(out)

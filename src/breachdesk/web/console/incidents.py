@@ -193,6 +193,7 @@ def upload(
                 actor=me.name,
                 audit=True,  # in the import's own transaction
                 address=client_address(request.scope),
+                create=False,  # incidents are created on their own form (admins)
             )
     except UploadError as exc:
         problem = {
