@@ -15,6 +15,11 @@ class Permission(StrEnum):
 
 
 ROLES: tuple[str, ...] = ("viewer", "operator", "editor", "admin")  # lowest first
+
+READ_INQUIRIES = Permission.REVIEW
+"""Reading what people told the desk — the public's questions and the inquiry log, redacted but
+still their own words — is an operator's work, on the console and the API alike; a viewer sees
+the figures, the entries and the reports."""
 GRANTS: dict[str, frozenset[Permission]] = {
     role: frozenset(list(Permission)[: i + 1]) for i, role in enumerate(ROLES)
 }

@@ -21,7 +21,7 @@ from breachdesk.kb import editing
 from breachdesk.review import service as review
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.deps import DeskDep
-from breachdesk.web.security import requires
+from breachdesk.web.security import InquiryReader, requires
 from breachdesk.web.uploads import saved_uploads
 
 router = APIRouter(prefix="/api/v1", tags=["console"])
@@ -324,7 +324,7 @@ def approve_version(
 def questions(
     slug: Slug,
     desk: DeskDep,
-    who: Reviewer,
+    who: InquiryReader,
     review_state: Annotated[
         Literal["open", "attached", "needs_entry", "dismissed", "all"], Query(alias="review")
     ] = "open",

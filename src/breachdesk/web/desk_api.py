@@ -18,6 +18,7 @@ from breachdesk.reports.staffing import Assumptions
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.automation import Editor, Reader, Reviewer, audit, audit_in
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.security import InquiryReader
 from breachdesk.web.uploads import saved_upload
 
 router = APIRouter(prefix="/api/v1", tags=["desk"])
@@ -155,7 +156,12 @@ def log_inquiry(
 
 @router.get("/incidents/{slug}/inquiries", responses=ERRORS)
 def list_inquiries(
-    slug: Slug, desk: DeskDep, who: Reader, day: Day = None, limit: Limit = 50, offset: Offset = 0
+    slug: Slug,
+    desk: DeskDep,
+    who: InquiryReader,
+    day: Day = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[InquiryOut]:
     """Inquiries, newest first (notes as stored: redacted)."""
     rows, total = inquiries.list_inquiries(desk.db, slug, day=day, limit=limit, offset=offset)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 
 from breachdesk.auth import service as auth
-from breachdesk.auth.roles import Permission, check
+from breachdesk.auth.roles import READ_INQUIRIES, Permission, check
 from breachdesk.auth.service import Principal
 from breachdesk.errors import AuthenticationError, CsrfError
 
@@ -71,6 +71,10 @@ def requires(permission: Permission) -> Any:
 
     dependency.permission = permission  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+InquiryReader = Annotated[Principal, requires(READ_INQUIRIES)]
+"""A route that shows what people asked or told the desk (one rule for every face)."""
 
 
 def _permission_of(call: Callable[..., Awaitable[Any]] | Any) -> Permission | None:

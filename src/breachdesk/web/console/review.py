@@ -26,6 +26,7 @@ from breachdesk.web.console.pages import (
     slug_url,
 )
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.security import InquiryReader
 
 router = APIRouter()
 
@@ -73,7 +74,7 @@ def queue(
     request: Request,
     slug: Slug,
     desk: DeskDep,
-    me: Reader,
+    me: InquiryReader,
     state: Literal["pending", "open", "needs_entry", "dismissed", "attached", "all"] = "pending",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
@@ -104,7 +105,7 @@ def question_page(
     slug: Slug,
     question_id: QuestionId,
     desk: DeskDep,
-    me: Reader,
+    me: InquiryReader,
     find: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """One question, with a search for the entry to attach it to (by id or words)."""
