@@ -25,6 +25,7 @@ from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.categories import ensure_categories
 from breachdesk.inquiries.day_input import parse_day
+from breachdesk.inquiries.desk_days import desk_days
 from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -375,6 +376,7 @@ def report(
     """The daily table, the chart, weekly and category totals, staffing (with a plan to try)
     and the forecast after a planned campaign."""
     table = _table(desk, slug, start, end)
+    is_open = desk_days(desk.db, slug)
     context = incident_context(desk, slug, "report")
     counted = [r for r in table.rows if r.offered]
     peak = max(counted, key=lambda r: r.offered or 0) if counted else None
@@ -423,6 +425,7 @@ def report(
         "start": start,
         "end": end,
         "weekdays": "月火水木金土日",
+        "closed": {r.day for r in table.rows if not is_open(r.day)},
     }
     return render(request, me, "console/report_daily.html", context)
 
