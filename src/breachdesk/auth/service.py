@@ -176,6 +176,19 @@ def change_password(db: Database, user_id: int, password: str) -> None:
 # --- login ---------------------------------------------------------------------------------
 
 
+def attempt_name(name: str, is_user: bool) -> str:
+    """A login attempt's user name as stored and audited: as typed when it is a user's. A name
+    that is no user is often a password or a mail address typed in the wrong box, so it is
+    kept only as 16 bits of its hash: enough to count attempts per name (a bucket shared with
+    1/65,536 of all names), too little to find a password or an address from."""
+    return name[:64] if is_user else "?" + digest(name)[:4]
+
+
+def user_exists(db: Database, name: str) -> bool:
+    with db.read() as s:
+        return s.scalar(select(User.id).where(User.username == name.strip()[:64])) is not None
+
+
 def authenticate(
     db: Database,
     username: str,
@@ -195,8 +208,10 @@ def authenticate(
     name = username.strip()[:64]
     since = at - WINDOW
     with db.transaction() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        counted = attempt_name(name, user is not None)
         for column, value, limit in (
-            (LoginAttempt.username, name, max_failures),
+            (LoginAttempt.username, counted, max_failures),
             (LoginAttempt.address, address, 4 * max_failures),
         ):
             failures = list(
@@ -212,10 +227,9 @@ def authenticate(
                 oldest = _aware(failures[len(failures) - limit])
                 wait = int((oldest + WINDOW - at).total_seconds()) + 1
                 raise ThrottledError("too many failed logins", max(1, wait))
-        user = s.scalar(select(User).where(User.username == name))
         ok = verify_password(user.password_hash if user else dummy_hash(), password)
         ok = ok and user is not None and user.active
-        s.add(LoginAttempt(username=name, address=address[:64], success=ok, at=at))
+        s.add(LoginAttempt(username=counted, address=address[:64], success=ok, at=at))
         if ok and user is not None:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)

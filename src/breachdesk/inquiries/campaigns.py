@@ -23,6 +23,7 @@ from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundEr
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.inquiries.dates import check_day
 from breachdesk.kb.service import get_incident
+from breachdesk.privacy.redact import redact
 from breachdesk.spreadsheet import csv_text
 
 CHANNELS = ("mail", "sms", "letter", "web")
@@ -79,7 +80,7 @@ def add_campaign(
             channel=channel,
             sent_on=sent_on,
             audience=audience,
-            note=note.strip()[:2000],
+            note=redact(note.strip())[:2000],  # redacted before it is cut: no half numbers
             follows_campaign_id=follows,
             source="console",
         )

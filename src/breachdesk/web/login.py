@@ -107,8 +107,9 @@ def login(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AuthenticationError:
+        name = auth.attempt_name(username.strip(), auth.user_exists(desk.db, username))
         with desk.db.transaction() as s:
-            auth.record(s, username[:64], "login.failed", username[:64], {}, address)
+            auth.record(s, name, "login.failed", name, {}, address)
         return _form(
             request,
             next_url=target,
