@@ -111,7 +111,9 @@ ADMIN = "b-admin"
 # Codes the database stores and an operator must never have to read (whole words only).
 CODE_WORDS = re.compile(
     r"(?<![\w@.\-/])(web|phone|mail|sms|letter|counter|answered|escalated|busy|callback|"
-    r"bullet|dashlist|notice|qa|cli|console|date|offered|answer_rate|events|None|True|False)"
+    r"bullet|dashlist|notice|qa|cli|console|date|offered|answer_rate|events|passage|note|"
+    r"heading|suggested|abstained|needs_entry|dismissed|attached|served|draft|stale|rejected|"
+    r"admin|editor|operator|viewer|None|True|False)"
     r"(?![\w@.\-/])"
 )
 SKIPPED_PARTS = ("download", ".csv", "/logout", "/login")

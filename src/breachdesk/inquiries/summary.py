@@ -20,6 +20,7 @@ from breachdesk.db.tables import Campaign, Inquiry, PublicQuestion
 from breachdesk.inquiries.desk_days import main_desk
 from breachdesk.kb.contacts import JST
 from breachdesk.kb.service import describe_incident, get_incident
+from breachdesk.review import service as review
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,6 @@ def desk_summary(db: Database, slug: str, *, now: datetime | None = None) -> Des
                 PublicQuestion.asked_at < (start + timedelta(days=1)).astimezone(UTC),
             )
         ).one()
-        unreviewed = s.scalar(
-            select(func.count())
-            .select_from(PublicQuestion)
-            .where(
-                PublicQuestion.incident_id == row.id,
-                PublicQuestion.review == "open",
-                PublicQuestion.answered.is_(False),
-            )
-        )
         upcoming = s.scalars(
             select(Campaign)
             .where(Campaign.incident_id == row.id, Campaign.sent_on >= today)
@@ -113,7 +105,7 @@ def desk_summary(db: Database, slug: str, *, now: datetime | None = None) -> Des
         answered_calls=int(answered),
         web_questions=int(asked),
         web_answered=int(asked_answered),
-        unreviewed=int(unreviewed or 0),
+        unreviewed=review.pending_count(db, slug),
         next_campaign=next_campaign,
         desk_label=contact.label if contact else None,
         desk_phone=contact.phone if contact else None,
