@@ -23,6 +23,7 @@ from breachdesk.auth import service as auth
 from breachdesk.db import Database
 from breachdesk.db.tables import Register, RegisterImport, RegisterPerson, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS, mask, normalise
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.importer import FIELDS, record_context
@@ -92,7 +93,8 @@ def _reason(reason: str) -> str:
         raise InvalidInputError(
             f"the reason is longer than {MAX_REASON} characters", where="reason"
         )
-    return text
+    # An operator writes why they look; the caller's number or address must not go with it.
+    return redact(text)
 
 
 def decrypt_record(key: DataKey, register_id: int, person: RegisterPerson) -> dict[str, Any]:
