@@ -68,12 +68,29 @@ DAILY_COLUMNS: Final[Mapping[str, str]] = {
 }
 """The daily table's machine header (DESIGN.md contract) and its Japanese column names."""
 
+STAFFING_COLUMNS: Final[Mapping[str, str]] = {
+    "date": "日付",
+    "offered": "入電",
+    "answered": "応答",
+    "answer_rate": "応答率",
+    "implied_agents": "実効人数（推定）",
+    "agents_needed": "必要人数",
+    "lines_needed": "必要回線数",
+    "plan_agents": "試算のオペレーター数",
+    "plan_lines": "試算の回線数",
+    "plan_answer_rate": "試算の応答率",
+    "plan_busy": "試算の話中",
+    "plan_abandoned": "試算の放棄",
+}
+"""The staffing CSV's header and its Japanese column names (the console's download)."""
+
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "channel": CHANNELS,
     "outcome": OUTCOMES,
     "format": FORMATS,
     "source": SOURCES,
     "column": DAILY_COLUMNS,
+    "staffing": STAFFING_COLUMNS,
 }
 
 

@@ -113,3 +113,7 @@ def test_report_days_may_be_typed_as_people_write_them(desk: Desk) -> None:
     assert len(HTMLParser(page.text).css("#daily tbody tr")) == 3
     wrong = client.get(f"/console/i/{DEMO_SLUG}/report", params={"from": "9/8"})
     assert wrong.status_code == 422
+    # The downloads are for people: Japanese column names (the CLI keeps the codes).
+    staffing = client.get(f"/console/i/{DEMO_SLUG}/report/download/staffing.csv")
+    head = staffing.content.decode("utf-8-sig").splitlines()[0]
+    assert head.startswith("日付,入電,応答,応答率,実効人数（推定）,必要人数")

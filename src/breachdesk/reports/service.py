@@ -13,6 +13,7 @@ from breachdesk.db.tables import Inquiry
 from breachdesk.inquiries.campaigns import list_campaigns
 from breachdesk.inquiries.desk_days import desk_days
 from breachdesk.kb.service import describe_incident, get_incident, list_entries
+from breachdesk.labels import label
 from breachdesk.reports.daily import daily_table
 from breachdesk.reports.forecast import ForecastDay, forecast_after
 from breachdesk.reports.model import DailyTable, DayRow
@@ -117,10 +118,13 @@ def staffing_rows(
     ]
 
 
-def staffing_csv(rows: list[StaffingRow]) -> str:
-    """The staffing table as CSV, with the plan's columns when it has one."""
+def staffing_csv(rows: list[StaffingRow], *, japanese: bool = False) -> str:
+    """The staffing table as CSV, with the plan's columns when it has one; `japanese` names
+    the columns in Japanese (the console's download, for people)."""
     planned = any(r.staffing.plan is not None for r in rows)
     head = (STAFFING_HEADER + (PLAN_HEADER if planned else "")).split(",")
+    if japanese:
+        head = [label("staffing", column) for column in head]
     return csv_text([head, *(staffing_cells(r.day, r.staffing) for r in rows)])
 
 

@@ -449,7 +449,7 @@ def report_download(
         body = council_workbook(table)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "staffing.csv":
-        body = staffing_csv(staffing_rows(table)).encode("utf-8-sig")
+        body = staffing_csv(staffing_rows(table), japanese=True).encode("utf-8-sig")
         media = "text/csv; charset=utf-8"
     else:
         fmt = kind.split(".")[1]
