@@ -188,3 +188,27 @@ def test_no_generated_personal_data_survives_redaction(
     # Every value was found at least once (a run of several may be read as fewer findings
     # only when all their digits are covered, which the checks above already require).
     assert sum(found.values()) >= 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(personal_data(), personal_data())
+def test_no_generated_personal_data_reaches_the_access_log(
+    value: tuple[str, str, str], name: tuple[str, str, str]
+) -> None:
+    """In a query value of a declared parameter, or as a parameter's name, nothing survives the
+    line the access log writes."""
+    from urllib.parse import quote_plus
+
+    from breachdesk.web.middleware import redacted_target
+
+    query = f"q={quote_plus(value[2])}&{quote_plus(name[2])}=1&limit=5"
+    line = redacted_target(
+        {"path": "/i/shop", "query_string": query.encode()}, known=frozenset({"q", "limit"})
+    )
+    readable = normalise(line)[0].lower()
+    for _, secret, written in (value, name):
+        if "@" in secret:
+            assert secret not in readable, (written, line)
+        else:
+            assert secret not in digits_only(line), (written, line)
+    assert "limit=5" in line
