@@ -204,3 +204,31 @@ def test_each_web_worker_runs_the_configured_number_of_blas_threads(tmp_path: Pa
         OpenBLASController.clear_controlling_thread(force=True)
         threadpool_limits(limits=max(before), user_api="blas")
         OpenBLASController.clear_controlling_thread(force=True)
+
+
+# Unauthenticated POST routes throttled elsewhere: login by name and address in the database,
+# the register's self-check per identifier and address (register_check_limit), logout harmless.
+THROTTLED_ELSEWHERE = {
+    "/console/login",
+    "/console/logout",
+    "/i/{slug}/check",
+    "/i/{slug}/check/code",
+}
+
+
+def test_every_unauthenticated_post_route_is_rate_limited(client: TestClient) -> None:
+    from breachdesk.web.middleware import PUBLIC_LIMITED
+    from breachdesk.web.security import route_permissions
+
+    table = route_permissions(client.app)  # type: ignore[arg-type]
+    public_posts = sorted(
+        path for (method, path), permission in table.items() if method == "POST" and not permission
+    )
+    assert len(public_posts) >= 5
+    concrete = {"slug": DEMO_SLUG, "question_id": "12"}
+    unlimited = [
+        path
+        for path in public_posts
+        if path not in THROTTLED_ELSEWHERE and not PUBLIC_LIMITED.match(path.format(**concrete))
+    ]
+    assert unlimited == []

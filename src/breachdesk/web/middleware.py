@@ -29,9 +29,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("breachdesk.access")
 
-# Public routes: reachable without login, so limited per client address.
+# Public routes: reachable without login, so limited per client address (a test walks the
+# app's unauthenticated routes and requires each to be here or throttled in its own way).
 PUBLIC_LIMITED = re.compile(
-    r"^/(i/[^/]+(/feedback)?|api/v1/incidents/[^/]+/ask|api/v1/questions/\d+/feedback)/?$"
+    r"^/(i/[^/]+(/feedback|/choose)?|api/v1/incidents/[^/]+/ask"
+    r"|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
 # Call logs and delivery results: tables that run to megabytes on a busy desk.
