@@ -449,7 +449,7 @@ HoursOpt = Annotated[
     int | None,
     typer.Option(
         "--hours",
-        help="Hours the desk is open per day [default: 8, or the profile's].",
+        help="Hours the desk is open per day [default: the profile's, else the desk's, else 8].",
         min=1,
         max=24,
     ),
@@ -482,12 +482,15 @@ def report_staffing(
 ) -> None:
     """Per day: the answer rate, the agents it implies, the agents and lines needed for the
     target; with --agents (and --lines), the answer rate, busy and hang-up shares of that plan."""
+    from breachdesk.inquiries.desk_days import staffing_hours
     from breachdesk.reports.service import staffing_csv, staffing_table
     from breachdesk.reports.staffing import Assumptions
 
     def build() -> tuple[Any, str]:
-        a = Assumptions.from_inputs(target, aht, hours, patience, profile)
-        rows = staffing_table(desk().db, incident, a, agents=agents, lines=lines)
+        db = desk().db
+        open_hours = staffing_hours(db, incident, hours, profile)
+        a = Assumptions.from_inputs(target, aht, open_hours, patience, profile)
+        rows = staffing_table(db, incident, a, agents=agents, lines=lines)
         return a, staffing_csv(rows)
 
     a, text = run(build)
@@ -519,6 +522,7 @@ def report_forecast(
     """Calls expected after a planned campaign, from how the incident's earlier campaigns rose
     and decayed, with the agents each day needs for the target."""
     from breachdesk.errors import InvalidInputError
+    from breachdesk.inquiries.desk_days import staffing_hours
     from breachdesk.reports.daily import parse_day
     from breachdesk.reports.service import forecast_csv, forecast_table
     from breachdesk.reports.staffing import Assumptions
@@ -526,9 +530,11 @@ def report_forecast(
     def build() -> tuple[Any, Any]:
         if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
             raise InvalidInputError(f"--chart: a .png or .svg file, not {chart.name!r}")
-        a = Assumptions.from_inputs(target, aht, hours, patience, profile)
+        db = desk().db
+        open_hours = staffing_hours(db, incident, hours, profile)
+        a = Assumptions.from_inputs(target, aht, open_hours, patience, profile)
         return forecast_table(
-            desk().db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
+            db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
         )
 
     table, rows = run(build)

@@ -6,12 +6,14 @@ from datetime import date, timedelta
 
 import jpholiday
 import pytest
+from typer.testing import CliRunner
 
+from breachdesk.cli import app
 from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
-from breachdesk.inquiries.desk_days import desk_days
+from breachdesk.inquiries.desk_days import desk_days, open_hours, staffing_hours
 from breachdesk.inquiries.service import list_inquiries
 from breachdesk.kb.contacts import JST
 from breachdesk.reports.service import forecast_table
@@ -49,3 +51,14 @@ def test_the_forecast_asks_for_no_agents_on_closed_days(demo: Desk) -> None:
             assert not row.closed and row.agents_needed and row.day.expected > 0
     saturday, monday = rows[5], rows[7]
     assert saturday.closed and monday.day.expected > rows[4].day.expected  # the weekend's calls
+
+
+def test_staffing_assumes_the_hours_the_desk_publishes_unless_told(demo: Desk) -> None:
+    assert open_hours(demo.db, DEMO_SLUG) == 7  # 10:00~17:00
+    assert staffing_hours(demo.db, DEMO_SLUG, None, None) == 7
+    assert staffing_hours(demo.db, DEMO_SLUG, 9, None) == 9
+    assert staffing_hours(demo.db, DEMO_SLUG, None, "1,2,1") is None  # the profile decides
+    result = CliRunner().invoke(
+        app, ["--db", demo.settings.db, "report", "staffing", "--incident", DEMO_SLUG]
+    )
+    assert result.exit_code == 0 and "open 7 h/day" in result.stdout

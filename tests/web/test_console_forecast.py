@@ -40,7 +40,8 @@ def test_the_console_report_tries_a_plan_and_draws_the_forecast(desk: Desk) -> N
     forecast = tree.css('table[aria-label="入電予測"] tbody tr')
     assert len(forecast) == 14
     assert re.match(r"10/20", forecast[0].css_first("td").text())
-    bad = viewer.get(f"/console/i/{DEMO_SLUG}/report", params={"profile": "1,2"})
+    # Without hours the profile sets them (as on the CLI); a profile that contradicts them errs.
+    bad = viewer.get(f"/console/i/{DEMO_SLUG}/report", params={"profile": "1,2", "hours": "8"})
     error = HTMLParser(bad.text).css_first(".form-error")
     assert bad.status_code == 200 and error is not None and "open hours" in error.text()
 

@@ -25,7 +25,7 @@ from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.categories import ensure_categories
 from breachdesk.inquiries.day_input import parse_day
-from breachdesk.inquiries.desk_days import desk_days
+from breachdesk.inquiries.desk_days import desk_days, staffing_hours
 from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -364,7 +364,7 @@ def report(
     end: Annotated[date | None, Query(alias="to"), TypedDay] = None,
     target: Annotated[float, Query(ge=0.5, le=0.99)] = 0.9,
     aht: Annotated[float, Query(ge=30, le=3600)] = 300.0,
-    hours: Annotated[int, Query(ge=1, le=24)] = 8,
+    hours: Annotated[int | None, Query(ge=1, le=24)] = None,
     patience: Annotated[float, Query(ge=5, le=1800)] = 60.0,
     profile: Annotated[str, Query(max_length=200)] = "",
     agents: Annotated[int | None, Query(ge=1, le=500)] = None,
@@ -384,7 +384,9 @@ def report(
     staffing: list[StaffingRow] = []
     forecast: list[ForecastRow] = []
     try:
+        hours = staffing_hours(desk.db, slug, hours, profile)
         assumptions = Assumptions.from_inputs(target, aht, hours, patience, profile)
+        hours = assumptions.hours_open
         staffing = staffing_rows(table, assumptions, agents=agents, lines=lines)
         if forecast_on is not None:
             forecast = forecast_table(
