@@ -117,3 +117,13 @@ def test_report_days_may_be_typed_as_people_write_them(desk: Desk) -> None:
     staffing = client.get(f"/console/i/{DEMO_SLUG}/report/download/staffing.csv")
     head = staffing.content.decode("utf-8-sig").splitlines()[0]
     assert head.startswith("日付,入電,応答,応答率,実効人数（推定）,必要人数")
+
+
+def test_the_incident_overview_leads_with_its_desk_today(desk: Desk) -> None:
+    log_inquiry(desk.db, DEMO_SLUG, InquiryInput(channel="phone", outcome="answered"))
+    client, _ = signed_in(desk, "eve")
+    tree = HTMLParser(client.get(f"/console/i/{DEMO_SLUG}").text)
+    calls = tree.css_first(".desk-today .stat dd")
+    assert calls is not None and calls.text(strip=True) == "1"
+    line = tree.css_first(".desk-line")
+    assert line is not None and "0120-000-111" in line.text()

@@ -102,10 +102,11 @@ def create_incident(
 
 @router.get("/i/{slug}")
 def overview(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Response:
-    """An incident's overview: counts, drafts waiting, current documents, desks."""
+    """An incident's overview: its desk today, counts, drafts waiting, documents, desks."""
     context = incident_context(desk, slug, "overview")
     incident: IncidentView = context["incident"]
     context.update(
+        today=desk_summary(desk.db, slug),
         drafts=editing.pending_drafts(desk.db, slug),
         documents=[d for d in editing.list_documents(desk.db, slug) if d.is_current],
         form={"name": incident.name, "organisation": incident.organisation},
