@@ -4,36 +4,23 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from register_support import SLUG, DeskMaker, Inbox, Provider, add_incident, free_port
 
 from breachdesk.config import Settings
 from breachdesk.db import Database
-from breachdesk.db.tables import Incident
 from breachdesk.desk import Desk
 from breachdesk.register.crypto import MasterKey, new_master_key
 from breachdesk.register.keys import Keyring
 from breachdesk.register.sample import Person, people, write_csv
-
-SLUG = "shop"
-
-
-def add_incident(db: Database, slug: str = SLUG) -> str:
-    with db.transaction() as s:
-        s.add(Incident(slug=slug, name=f"{slug} の漏えい"))
-    return slug
 
 
 @pytest.fixture
@@ -66,10 +53,6 @@ def crowd_csv(tmp_path: Path, crowd: list[Person]) -> Path:
 
 # The console sign-in helper lives with the web tests; the register's console tests reuse it.
 sys.path.append(str(Path(__file__).parents[1] / "web"))
-
-
-class DeskMaker(Protocol):
-    def __call__(self, **settings: Any) -> Desk: ...
 
 
 @pytest.fixture
@@ -112,28 +95,6 @@ def register_desk(make_desk: DeskMaker) -> Desk:
     return make_desk()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Inbox:
-    """Mails a loopback SMTP server (aiosmtpd) received: (recipients, parsed message)."""
-
-    port: int
-    mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = BytesParser(policy=default).parsebytes(envelope.content)
-        self.mails.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpt, m in self.mails if address in rcpt]
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[Inbox]:
     """A real SMTP server on loopback (aiosmtpd), no TLS."""
@@ -146,15 +107,6 @@ def smtp_server() -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
-
-
-@dataclass
-class Provider:
-    """A local HTTP server playing the SMS provider: it keeps every JSON message posted."""
-
-    url: str
-    received: list[dict[str, Any]] = field(default_factory=list)
-    authorisations: list[str] = field(default_factory=list)
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from register_support import add_incident
 from typer.testing import CliRunner, Result
 
 from breachdesk.auth import service as auth
 from breachdesk.cli import app
 from breachdesk.db import open_database
 from breachdesk.register.sample import Person
-from conftest import add_incident
 
 
 class Cli:

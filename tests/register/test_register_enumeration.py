@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from register_support import SLUG, DeskMaker, Inbox
 
 from breachdesk.register.sample import Person, people, write_csv
 from breachdesk.web.app import create_app
-from conftest import SLUG, DeskMaker, Inbox
 
 N = 250
 ALPHA = 0.001

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from register_support import add_incident
 from sqlalchemy import select
 
 from breachdesk.db import Database
@@ -15,7 +16,6 @@ from breachdesk.register.crypto import DataKey, MasterKey, load_master_key, new_
 from breachdesk.register.importer import import_register
 from breachdesk.register.keys import Keyring
 from breachdesk.register.sample import Person
-from conftest import add_incident
 
 
 def test_a_master_key_round_trips_through_its_text_and_has_a_stable_id() -> None:

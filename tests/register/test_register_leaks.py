@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from console_session import PASSWORD, signed_in
 from pydantic import SecretStr
+from register_support import add_incident
 from sqlalchemy import inspect, text
 
 from breachdesk.auth import service as auth
@@ -23,7 +24,6 @@ from breachdesk.errors import DocumentFormatError
 from breachdesk.register.blind import normalise_name, normalise_phone
 from breachdesk.register.crypto import new_master_key
 from breachdesk.register.sample import Person, people, write_csv
-from conftest import add_incident
 
 SLUG = "shop"
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from register_support import SLUG, DeskMaker, Inbox, Provider
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import update
 
@@ -18,7 +19,6 @@ from breachdesk.register.items import item_label, parse_items
 from breachdesk.register.messages import CONFIRMATION
 from breachdesk.register.sample import Person
 from breachdesk.web.app import create_app
-from conftest import SLUG, DeskMaker, Inbox, Provider
 
 LINK = re.compile(r"https?://\S+/check/v\?k=[\w-]+")
 
