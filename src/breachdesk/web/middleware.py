@@ -38,7 +38,7 @@ PUBLIC_LIMITED = re.compile(
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
 # Call logs and delivery results: tables that run to megabytes on a busy desk.
 TABLE_UPLOAD_PATHS = re.compile(
-    r"^/(console/i|api/v1/incidents)/[^/]+/(calls|campaigns/\d+/results)/?$"
+    r"^/(console/i|api/v1/incidents)/[^/]+/(calls|campaigns/\d+/results|register/upload)/?$"
 )
 
 
