@@ -48,6 +48,10 @@ def main() -> None:
     for v in variants:
         t1, t2, t3 = scores[v].overall()
         print(f"{v:<8} {t1:6.3f} {t2:6.3f} {t3:6.3f}")
+    ids = [i.id for i in load_taxonomy()]
+    print("\nmost frequent top-1 mistakes (both): true -> predicted (count)")
+    for true, predicted, count in scores["both"].confusions(12):
+        print(f"  {ids[true]} -> {ids[predicted]} ({count})")
     if args.sweep:
         print("\nsweep (both): dense terms chars l2 -> top1 top3")
         for dense, terms, chars, l2 in (

@@ -24,7 +24,14 @@ from breachdesk.intents.taxonomy import (
     parse_phrasings,
     training_data,
 )
-from breachdesk.intents.train import TrainConfig, cross_validate, embed_phrasings, train
+from breachdesk.intents.train import (
+    Scores,
+    TrainConfig,
+    cross_validate,
+    embed_phrasings,
+    stratified_folds,
+    train,
+)
 from breachdesk.kb.facts import ITEM_VOCABULARY
 
 PHRASINGS = Path(__file__).parents[2] / "src" / "breachdesk" / "intents" / "phrasings"
@@ -239,3 +246,23 @@ def test_unseen_questions_get_their_intent_first_with_use_vectors(
     vector = UseEncoder().encode([question])[0]
     top = [i for i, _ in shipped_intent_model().classify(question, vector, k=2)]
     assert intent in top
+
+
+# --- the evaluation helpers ----------------------------------------------------------------
+
+
+def test_scores_count_ranks_and_confusions() -> None:
+    score = Scores(3)
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1], [0.1, 0.3, 0.6]])
+    score.add(probabilities, [0, 1, 0])
+    assert score.overall() == pytest.approx((1 / 3, 2 / 3, 1.0))
+    assert score.per_intent(1) == (0.0, 1.0, 1.0)
+    assert score.confusions() == [(0, 2, 1), (1, 0, 1)]
+
+
+def test_folds_deal_every_intent_evenly() -> None:
+    labels = [0] * 10 + [1] * 7
+    folds = stratified_folds(labels, 5)
+    for label in (0, 1):
+        counts = np.bincount(folds[np.asarray(labels) == label], minlength=5)
+        assert counts.max() - counts.min() <= 1

@@ -161,8 +161,10 @@ class Scores:
     top1: NDArray[np.int64] = field(init=False)
     top2: NDArray[np.int64] = field(init=False)
     top3: NDArray[np.int64] = field(init=False)
+    confusion: NDArray[np.int64] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.confusion = np.zeros((self.n_classes, self.n_classes), dtype=np.int64)
         self.total = np.zeros(self.n_classes, dtype=np.int64)
         self.top1 = np.zeros_like(self.total)
         self.top2 = np.zeros_like(self.total)
@@ -177,11 +179,22 @@ class Scores:
             self.top1[label] += rank < 1
             self.top2[label] += rank < 2
             self.top3[label] += rank < 3
+            self.confusion[label, row[0]] += 1
 
     def overall(self) -> tuple[float, float, float]:
         """Top-1, top-2 and top-3 over all held-out phrasings."""
         n = max(int(self.total.sum()), 1)
         return (self.top1.sum() / n, self.top2.sum() / n, self.top3.sum() / n)
+
+    def confusions(self, n: int = 10) -> list[tuple[int, int, int]]:
+        """The `n` most frequent (true, predicted, count) top-1 mistakes."""
+        off = self.confusion * (1 - np.eye(self.n_classes, dtype=np.int64))
+        flat = np.argsort(-off, axis=None, kind="stable")[:n]
+        return [
+            (int(i), int(j), int(off[i, j]))
+            for i, j in zip(*np.unravel_index(flat, off.shape), strict=True)
+            if off[i, j]
+        ]
 
     def per_intent(self, column: int) -> tuple[float, float, float]:
         n = max(int(self.total[column]), 1)
