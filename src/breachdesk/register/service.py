@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
@@ -213,11 +213,15 @@ def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
         keyring.data_key(register)  # a wrong key serves nothing, not even counts
         per_item: Counter[str] = Counter()
         people = 0
-        for items in s.scalars(
-            select(RegisterPerson.items).where(RegisterPerson.register_id == register.id)
-        ).yield_per(10_000):
-            people += 1
-            per_item.update(items or [])
+        combination = cast(RegisterPerson.items, Text)  # a list has a handful of combinations
+        for items, count in s.execute(
+            select(combination, func.count())
+            .where(RegisterPerson.register_id == register.id)
+            .group_by(combination)
+        ):
+            people += count
+            for item in json.loads(items or "[]"):
+                per_item[item] += count
         imports, last = s.execute(
             select(func.count(), func.max(RegisterImport.imported_at)).where(
                 RegisterImport.register_id == register.id

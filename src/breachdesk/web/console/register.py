@@ -78,11 +78,12 @@ def _page(
         "error": None,
         **extra,
     }
-    try:
-        context["stats"] = desk.register.stats(slug)
-    except NotFoundError:
-        desk.incident(slug)  # an unknown incident is a 404; an empty register is not
-        context["stats"] = None
+    if "stats" not in context:
+        try:
+            context["stats"] = desk.register.stats(slug)
+        except NotFoundError:
+            desk.incident(slug)  # an unknown incident is a 404; an empty register is not
+            context["stats"] = None
     return render(request, me, "console/register.html", context, status=status)
 
 
@@ -111,7 +112,7 @@ def lookup(
     except InvalidInputError as exc:
         error = "検索の理由を入力してください。" if exc.where == "reason" else str(exc)
         return _page(request, desk, me, slug, form=form, error=error, status=422)
-    return _page(request, desk, me, slug, form=form, people=people)
+    return _page(request, desk, me, slug, form=form, people=people, stats=False)
 
 
 @router.post("/i/{slug}/register/reveal")
@@ -141,7 +142,14 @@ def reveal(
         return _page(request, desk, me, slug, form=form, people=[view], error=error, status=422)
     view = desk.register.person(slug, person)
     return _page(
-        request, desk, me, slug, form=form, people=[view], revealed={(person, field): value}
+        request,
+        desk,
+        me,
+        slug,
+        form=form,
+        people=[view],
+        revealed={(person, field): value},
+        stats=False,
     )
 
 
