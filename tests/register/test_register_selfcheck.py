@@ -171,3 +171,20 @@ def test_the_public_page_links_to_the_self_check(register_desk: Desk) -> None:
     assert form.status_code == 200
     tree = HTMLParser(form.text)
     assert tree.css_first("form#self-check") and tree.css_first("form#scope-check")
+
+
+def test_without_the_master_key_the_form_still_shows_and_a_check_is_refused(
+    register_desk: Desk, crowd: list[Person]
+) -> None:
+    keyless = Desk(
+        register_desk.settings.model_copy(update={"master_key": None}), db=register_desk.db
+    )
+    client = public(keyless)
+    form = client.get(f"/i/{SLUG}/check")
+    assert form.status_code == 200 and HTMLParser(form.text).css_first("form#self-check")
+    who = crowd[0]
+    refused = client.post(
+        f"/i/{SLUG}/check",
+        data={"kind": "mail", "identifier": who.mail, "fact_kind": "postal", "fact": who.postal},
+    )
+    assert refused.status_code == 503 and who.mail not in refused.text

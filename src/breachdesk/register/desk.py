@@ -126,6 +126,11 @@ class RegisterDesk:
     def person(self, slug: str, person: int) -> service.PersonView:
         return service.person_view(self.db, self.keyring, slug, person)
 
+    def exists(self, slug: str) -> bool:
+        """Whether the incident has a register (no key needed, nothing personal read)."""
+        with self.db.read() as s:
+            return keys.find_register(s, slug) is not None
+
     def stats(self, slug: str) -> service.RegisterStats:
         return service.stats(self.db, self.keyring, slug)
 

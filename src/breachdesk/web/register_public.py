@@ -52,20 +52,12 @@ def _page(request: Request, name: str, context: dict[str, object], status: int =
     return secured(response, private=True)
 
 
-def _has_register(desk: DeskDep, slug: str) -> bool:
-    try:
-        desk.register.stats(slug)
-    except NotFoundError:
-        return False
-    return True
-
-
 @router.get("/i/{slug}/check", response_class=HTMLResponse)
 def check_form(request: Request, slug: str, desk: DeskDep) -> Response:
     """「対象かどうか確認する」: the self-check form and the scope check."""
     incident = desk.incident(slug)
     return _page(
-        request, "check.html", {"incident": incident, "register": _has_register(desk, slug)}
+        request, "check.html", {"incident": incident, "register": desk.register.exists(slug)}
     )
 
 
