@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
 
 from breachdesk import labels
 from breachdesk.errors import (
@@ -22,7 +23,7 @@ from breachdesk.errors import (
 )
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import CallLogError, import_call_log
+from breachdesk.inquiries.calllog import CallLogError, CallLogResult, import_call_log
 from breachdesk.inquiries.categories import ensure_categories
 from breachdesk.inquiries.day_input import parse_day
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
@@ -48,6 +49,7 @@ from breachdesk.reports.service import (
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.reports.xlsx import council_workbook
 from breachdesk.web.api import Id
+from breachdesk.web.automation import audit_in
 from breachdesk.web.console.pages import (
     Admin,
     Editor,
@@ -225,15 +227,18 @@ def import_calls(
     request: Request, slug: Slug, desk: DeskDep, me: Editor, file: Annotated[UploadFile, File()]
 ) -> Response:
     """Import a phone system's call log (CSV or XLSX): every row, or none with each bad row."""
+
+    def audited(s: Session, r: CallLogResult) -> None:
+        audit_in(s, request, me, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
+
     try:
         with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-            result = import_call_log(desk.db, slug, saved.path, name=saved.name)
+            result = import_call_log(desk.db, slug, saved.path, name=saved.name, also=audited)
     except NotFoundError:
         raise
     except BreachdeskError as exc:
         text, lines = _upload_failed(exc)
         return redirect(request, slug_url(slug, "desk"), text, kind="error", lines=lines)
-    audit(request, me, "calls.import", slug, {"file": result.file_name, "calls": result.calls})
     return redirect(
         request,
         slug_url(slug, "desk"),
@@ -252,23 +257,21 @@ def import_campaign_results(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
+
+    def audited(s: Session, delivered: int, bounced: int) -> None:
+        detail: dict[str, object] = {"delivered": delivered, "bounced": bounced}
+        audit_in(s, request, me, "campaign.results", f"{slug}/{campaign_id}", detail)
+
     try:
         with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
             delivered, bounced = campaign_service.import_delivery_results(
-                desk.db, campaign_id, saved.path, slug=slug, name=saved.name
+                desk.db, campaign_id, saved.path, slug=slug, name=saved.name, also=audited
             )
     except NotFoundError:
         raise  # a campaign of another incident is a 404, not a flash message
     except BreachdeskError as exc:
         text, lines = _upload_failed(exc)
         return redirect(request, slug_url(slug, "campaigns"), text, kind="error", lines=lines)
-    audit(
-        request,
-        me,
-        "campaign.results",
-        f"{slug}/{campaign_id}",
-        {"delivered": delivered, "bounced": bounced},
-    )
     return redirect(
         request,
         slug_url(slug, "campaigns"),
