@@ -187,6 +187,38 @@ def test_without_javascript_the_form_answers_and_takes_feedback(
         context.close()
 
 
+def test_without_javascript_a_suggestion_is_chosen_and_its_answer_shown(
+    browser: Any, suggesting_server: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False, locale="ja-JP")
+    page = context.new_page()
+    try:
+        page.goto(f"{suggesting_server.url}/i/{SEED}")
+        page.locator("#q").fill(VAGUE_QUESTION)
+        page.get_by_role("button", name="質問する").click()
+        page.wait_for_url(re.compile(rf"/i/{SEED}\?q="))
+        button = page.locator("#answer button.suggestion-button").last
+        question_id = int(page.locator('#answer input[name="question_id"]').input_value())
+        entry = button.get_attribute("value") or ""
+        button.click()
+        page.wait_for_url(re.compile(r"chosen="))
+        chosen = next(e for e in suggesting_server.desk.entries(SEED) if e.id == entry)
+        expect(page.locator("#answer .answer-title")).to_have_text(chosen.question)
+        assert page.locator("#answer .answer-text").text_content() == chosen.answer
+        assert get_question(suggesting_server.desk.db, question_id).chosen_entry == entry
+    finally:
+        context.close()
+
+
+def test_the_incident_list_and_the_not_found_page_have_no_aa_violation(
+    page: Any, live_server: Any, axe_violations: Any
+) -> None:
+    page.goto(f"{live_server.url}/")
+    assert axe_violations(page) == []
+    page.goto(f"{live_server.url}/i/no-such-incident")
+    assert axe_violations(page) == []
+
+
 def test_the_faq_filter_narrows_the_list(page: Any, live_server: Any) -> None:
     page.goto(f"{live_server.url}/i/{SEED}")
     total = page.locator("#faq .faq-entry").count()
