@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=1.0,
         description="How long a worker trusts its knowledge-base version before checking the database again.",
     )
+    intents: bool = Field(
+        default=True,
+        description="Use the shipped breach-intent classifier as evidence for ranking and deciding.",
+    )
     answer_cache_size: int = Field(
         default=4096,
         ge=0,

@@ -20,12 +20,13 @@ from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import service as inquiries
-from breachdesk.kb import service
+from breachdesk.kb import editing, service
 from breachdesk.review import service as review
 
 if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when something is asked
     from sqlalchemy.orm import Session
 
+    from breachdesk.answer.decide import Calibration
     from breachdesk.answer.dense import Encoder
     from breachdesk.answer.engine import AnswerEngine
     from breachdesk.answer.tokens import Tokenizer
@@ -64,12 +65,14 @@ class Desk:
         from breachdesk.answer.dense import EmbeddingCache, UseEncoder
         from breachdesk.answer.engine import AnswerEngine
         from breachdesk.answer.tokens import default_tokenizer
+        from breachdesk.intents.classifier import shipped_intent_model
 
         encoder = self._encoder
         if encoder is None and self.settings.dense_model == "use":
             encoder = UseEncoder()
         return AnswerEngine(
             self.db,
+            intent_model=shipped_intent_model() if self.settings.intents else None,
             tokenizer=self._tokenizer or default_tokenizer(),
             encoder=encoder,
             cache=EmbeddingCache(self.settings.cache_dir / "embeddings"),
@@ -147,7 +150,18 @@ class Desk:
             create=create,
             created=created,
         )
+        if any(not r.unchanged for r in results):
+            self.classify_entries(slug)
         return results
+
+    def classify_entries(self, slug: str) -> int:
+        """Give every entry version without intents the ones the classifier sees in it.
+
+        Runs after the import's transaction: it needs the models, and it is idempotent — a
+        version left unclassified by a crash is classified by the index anyway and stored by
+        the next import.
+        """
+        return editing.store_classified_intents(self.db, slug, self.engine.classified_intents(slug))
 
     def incidents(self) -> list[service.IncidentView]:
         return service.list_incidents(self.db)

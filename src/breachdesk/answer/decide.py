@@ -25,7 +25,17 @@ from numpy.typing import NDArray
 from breachdesk.answer.features import FEATURES
 
 CALIBRATION_VERSION = 2
-DECIDE_FEATURES = ("score", "margin", "share", "unknown", "dense", "words", "coverage")
+DECIDE_FEATURES = (
+    "score",
+    "margin",
+    "share",
+    "unknown",
+    "dense",
+    "words",
+    "coverage",
+    "intents",
+    "item",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ def decide_features(
             max(row[col["dense_q"]], row[col["dense_a"]]),
             row[col["words_q"]],
             row[col["coverage"]],
+            row[col["intents"]],
+            row[col["item"]],
         ]
     )
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 from breachdesk.answer.decide import Calibration, shipped_calibration
 from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.features import Scored, score_features
-from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index
+from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index, top_intents
 from breachdesk.answer.model import (
     ABSTAINED,
     ANSWERED,
@@ -34,6 +35,7 @@ from breachdesk.answer.model import (
 from breachdesk.answer.tokens import Tokenizer
 from breachdesk.db import Database
 from breachdesk.errors import InvalidInputError
+from breachdesk.intents.classifier import IntentModel
 from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
 
@@ -83,6 +85,7 @@ class AnswerEngine:
         refresh_seconds: float = 0.0,
         recent_size: int = 4096,
         rebuild_in_background: bool = False,
+        intent_model: IntentModel | None = None,
     ) -> None:
         self.db = db
         self.tokenizer = tokenizer
@@ -99,6 +102,7 @@ class AnswerEngine:
         self.refresh_seconds = refresh_seconds
         self._checked: dict[str, float] = {}
         self.rebuild_in_background = rebuild_in_background
+        self.intent_model = intent_model
         self._rebuilding: dict[str, threading.Thread] = {}
         self._slug_locks: dict[str, threading.Lock] = {}
         # Answers to recently asked identical questions, keyed by knowledge-base version, so
@@ -126,6 +130,22 @@ class AnswerEngine:
             self._rebuild_later(slug)
             return loaded
         return self._rebuild(slug)
+
+    def classified_intents(self, slug: str) -> dict[tuple[str, int], list[dict[str, Any]]]:
+        """The intents the index gave each entry version that had none stored, to store them:
+        {(entry id, version): [{"intent", "p"}, …]} (empty without an intent model)."""
+        loaded = self._rebuild(slug)
+        index = loaded.index
+        if index.intent_model is None or index.entry_intents is None:
+            return {}
+        ids = index.intent_model.intent_ids
+        return {
+            (e.id, e.version): [
+                {"intent": i, "p": p} for i, p in top_intents(index.entry_intents[row], ids)
+            ]
+            for row, e in enumerate(index.entries)
+            if e.intents is None
+        }
 
     def is_ready(self, slug: str) -> bool:
         """Whether `slug` has an index in memory (a first question would otherwise build it)."""
@@ -173,6 +193,11 @@ class AnswerEngine:
                     source=f"{e.file_name}:{e.line_start}-{e.line_end}",
                     facts=e.facts,
                     phrasings=phrasings.get(e.id, ()),
+                    intents=(
+                        tuple((str(i["intent"]), float(i["p"])) for i in e.intents)
+                        if e.intents is not None
+                        else None
+                    ),
                 )
                 for e in service.list_entries(self.db, slug)
             ]
@@ -182,6 +207,7 @@ class AnswerEngine:
                 self.encoder,
                 self.cache,
                 previous=loaded.index if loaded is not None else None,
+                intent_model=self.intent_model,
             )
             loaded = _Loaded(view.kb_version, index, [Contact.from_dict(c) for c in view.contacts])
             self._loaded[slug] = loaded

@@ -17,6 +17,7 @@ from breachdesk.answer.intent import intent_scores
 from breachdesk.answer.items import item_scores
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
+from breachdesk.intents.classifier import DENSE_DIM
 
 FEATURES = (
     "words_q",  # BM25 on Sudachi terms, question field, relative to the query's upper bound
@@ -34,7 +35,20 @@ FEATURES = (
     "chars_gap",  # the same for character bigrams
     "intent",  # the entry holds the kind of fact asked for (a date, a count, a desk, a reason)
     "item",  # the entry settles (leaked or not) the data item a leak question names
+    "intents",  # the question's breach-intent distribution against the entry's intent profile
 )
+
+
+def question_intents(
+    index: IncidentIndex, question: str, query_vectors: NDArray[np.float32] | None
+) -> NDArray[np.float64]:
+    """The question's intent probabilities (the whole question: row 0 of `query_vectors`)."""
+    assert index.intent_model is not None
+    vector = None
+    if query_vectors is not None and query_vectors.shape[1] == DENSE_DIM:
+        vector = query_vectors[:1]
+    row: NDArray[np.float64] = index.intent_model.predict([question], vector)[0]
+    return row
 
 
 @dataclass(frozen=True)
@@ -90,4 +104,6 @@ def score_features(
     f[:, 12] = chars.max() - chars
     f[:, 13] = intent_scores(question, index.facts, [e.answer for e in index.entries])
     f[:, 14] = item_scores(question, index.facts)
+    if index.intent_model is not None and index.entry_intents is not None:
+        f[:, 15] = index.entry_intents @ question_intents(index, question, query_vectors)
     return Scored(f, terms)

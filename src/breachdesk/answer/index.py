@@ -18,6 +18,7 @@ from breachdesk.answer.bm25 import BM25
 from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
+from breachdesk.intents.classifier import DENSE_DIM, IntentModel
 from breachdesk.kb.facts import Facts
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
@@ -38,6 +39,9 @@ class IndexEntry:
     facts: dict[str, Any] = field(default_factory=dict)
     # Other ways people asked this question, attached by an editor from the review queue.
     phrasings: tuple[str, ...] = ()
+    # Intents stored with the version (classified at import or set by an editor), best first;
+    # None: the index classifies the entry itself.
+    intents: tuple[tuple[str, float], ...] | None = None
 
     @property
     def question_field(self) -> str:
@@ -71,6 +75,12 @@ class IncidentIndex:
     # Row i of words_q / chars_q / question_vectors belongs to entry question_owner[i]: each
     # entry's question field first, then its attached phrasings.
     question_owner: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # Each entry's breach-intent profile (rows: entries, columns: `intent_model.intent_ids`):
+    # stored intents where an import or an editor set them, else classified here — a question
+    # from its own text, a passage from its heading and each of its sentences (the best
+    # sentence counts: a passage is labelled by what it says, not only by its heading).
+    entry_intents: NDArray[np.float64] | None = None
+    intent_model: IntentModel | None = None
     # Tokens and vectors by text, handed to the next build so that a changed knowledge base
     # only tokenizes and embeds the texts that changed.
     memo: TextMemo = field(default_factory=lambda: TextMemo({}, {}))
@@ -91,6 +101,7 @@ class TextMemo:
 
     tokens: dict[str, list[str]]
     vectors: dict[str, NDArray[np.float32]]
+    intents: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
 
 class _Builder:
@@ -106,6 +117,29 @@ class _Builder:
         self.tokenizer, self.encoder, self.cache = tokenizer, encoder, cache
         self.old = previous or TextMemo({}, {})
         self.memo = TextMemo({}, {})
+
+    def intents(
+        self, model: IntentModel, texts: Sequence[str], vectors: NDArray[np.float32] | None
+    ) -> NDArray[np.float64]:
+        """Intent probabilities of each text (rows), from the previous build where possible."""
+        todo = [
+            i
+            for i, t in enumerate(texts)
+            if t not in self.memo.intents and t not in self.old.intents
+        ]
+        if todo:
+            rows = model.predict(
+                [texts[i] for i in todo], None if vectors is None else vectors[todo]
+            )
+            self.memo.intents.update((texts[i], row) for i, row in zip(todo, rows, strict=True))
+        for t in texts:
+            if t not in self.memo.intents:
+                self.memo.intents[t] = self.old.intents[t]
+        return (
+            np.vstack([self.memo.intents[t] for t in texts])
+            if texts
+            else np.zeros((0, len(model.intent_ids)))
+        )
 
     def tokens(self, text: str) -> list[str]:
         found = self.memo.tokens.get(text)
@@ -143,6 +177,7 @@ def build_index(
     encoder: Encoder | None,
     cache: EmbeddingCache | None = None,
     previous: IncidentIndex | None = None,
+    intent_model: IntentModel | None = None,
 ) -> IncidentIndex:
     """Tokenize, count and embed the entries of one incident (reusing `previous`'s work for
     texts that did not change)."""
@@ -169,6 +204,11 @@ def build_index(
                 chunks.append(chunk)
                 owners.append(i)
         chunk_vectors = build.vectors(chunks)
+    entry_intents = None
+    if intent_model is not None and entries:
+        entry_intents = _entry_intents(
+            entries, intent_model, build, question_vectors, chunk_vectors
+        )
     return IncidentIndex(
         entries=list(entries),
         words_q=BM25(q_tokens),
@@ -183,4 +223,59 @@ def build_index(
         facts=[Facts.from_dict(e.facts) if e.facts else Facts.from_dict({}) for e in entries],
         question_owner=np.array(q_owner, dtype=np.int64),
         memo=build.memo,
+        entry_intents=entry_intents,
+        intent_model=intent_model,
     )
+
+
+def _usable(model: IntentModel, vectors: NDArray[np.float32] | None) -> bool:
+    """Whether `vectors` are the encoder the intent model was trained with (USE, 512-d)."""
+    return vectors is not None and vectors.shape[1] == DENSE_DIM
+
+
+def _entry_intents(
+    entries: Sequence[IndexEntry],
+    model: IntentModel,
+    build: _Builder,
+    question_vectors: NDArray[np.float32] | None,
+    chunk_vectors: NDArray[np.float32] | None,
+) -> NDArray[np.float64]:
+    n = len(entries)
+    q_vectors = question_vectors[:n] if question_vectors is not None else None
+    profile = build.intents(
+        model, [e.question_field for e in entries], q_vectors if _usable(model, q_vectors) else None
+    ).copy()
+    chunk_texts: list[str] = []
+    chunk_of: list[int] = []
+    chunk_rows: list[int] = []
+    row = 0
+    for i, e in enumerate(entries):
+        for chunk in answer_chunks(e.answer):
+            if e.kind != "qa":
+                chunk_texts.append(chunk)
+                chunk_of.append(i)
+                chunk_rows.append(row)
+            row += 1
+    if chunk_texts:
+        vectors = chunk_vectors[chunk_rows] if chunk_vectors is not None else None
+        sentences = build.intents(model, chunk_texts, vectors if _usable(model, vectors) else None)
+        np.maximum.at(profile, np.array(chunk_of, dtype=np.int64), sentences)
+    columns = {intent: k for k, intent in enumerate(model.intent_ids)}
+    for i, e in enumerate(entries):
+        chosen = e.intents if e.intents is not None else top_intents(profile[i], model.intent_ids)
+        profile[i] = 0.0
+        for intent, p in chosen:
+            if intent in columns:
+                profile[i, columns[intent]] = p
+    return profile
+
+
+# An entry keeps its few most likely intents: what an import stores and an editor corrects.
+ENTRY_INTENTS = 3
+MIN_INTENT_P = 0.05
+
+
+def top_intents(row: NDArray[np.float64], ids: Sequence[str]) -> list[tuple[str, float]]:
+    """The entry's intents as stored: the `ENTRY_INTENTS` most likely, at least `MIN_INTENT_P`."""
+    order = np.argsort(-row, kind="stable")[:ENTRY_INTENTS]
+    return [(ids[k], round(float(row[k]), 4)) for k in order if row[k] >= MIN_INTENT_P]

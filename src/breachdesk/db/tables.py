@@ -114,6 +114,10 @@ class EntryVersion(Base):
     approved_by: Mapped[str | None] = mapped_column(String(120))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Breach intents of this version: [{"intent": id, "p": confidence}], best first; classified
+    # at import ("auto") or set by an editor (their name). None: not classified yet.
+    intents: Mapped[list[Any] | None] = mapped_column(JSON)
+    intents_by: Mapped[str | None] = mapped_column(String(120))
 
     entry: Mapped[Entry] = relationship(back_populates="versions")
 

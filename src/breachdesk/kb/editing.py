@@ -548,3 +548,33 @@ def update_incident(db: Database, slug: str, *, name: str, organisation: str | N
         incident = get_incident(s, slug)
         incident.name = title
         incident.organisation = organisation or None
+
+
+def store_classified_intents(
+    db: Database, slug: str, intents: dict[tuple[str, int], list[dict[str, Any]]]
+) -> int:
+    """Store intents the classifier gave entry versions that have none yet (`by` = "auto").
+
+    Keyed by (entry id, version); a version that already has intents — classified earlier or
+    set by an editor — is left as it is. Returns how many versions were classified.
+    """
+    if not intents:
+        return 0
+    stored = 0
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        rows = s.scalars(
+            select(EntryVersion)
+            .join(Entry, Entry.id == EntryVersion.entry_id)
+            .where(
+                Entry.incident_id == incident.id,
+                EntryVersion.intents.is_(None),
+                EntryVersion.entry_id.in_({entry for entry, _ in intents}),
+            )
+        )
+        for v in rows:
+            found = intents.get((v.entry_id, v.version))
+            if found is not None:
+                v.intents, v.intents_by = found, "auto"
+                stored += 1
+    return stored

@@ -50,6 +50,10 @@ class EntryView:
     line_start: int
     line_end: int
     facts: dict[str, Any] = field(default_factory=dict)
+    # Breach intents of this version, best first ([{"intent", "p"}]), and who set them ("auto"
+    # when classified at import, else the editor); None when not classified yet.
+    intents: list[dict[str, Any]] | None = None
+    intents_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,6 +399,8 @@ def _entry_views(s: Session, incident: Incident) -> list[EntryView]:
             line_start=v.line_start,
             line_end=v.line_end,
             facts=v.facts or {},
+            intents=v.intents,
+            intents_by=v.intents_by,
         )
         for e, v in rows
     ]

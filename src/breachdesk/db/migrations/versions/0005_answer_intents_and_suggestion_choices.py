@@ -19,6 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Each entry version's breach intents (classified at import or set by an editor).
+    with op.batch_alter_table("entry_versions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("intents", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("intents_by", sa.String(length=120), nullable=True))
     # Suggestion choices and twin grouping on the public question log: what the engine did, what
     # it offered, what the person chose, and the folded question that groups twins.
     with op.batch_alter_table("public_questions", schema=None) as batch_op:
@@ -62,6 +66,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("entry_versions", schema=None) as batch_op:
+        batch_op.drop_column("intents_by")
+        batch_op.drop_column("intents")
     with op.batch_alter_table("public_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_public_questions_group_key"))
         batch_op.drop_constraint(
