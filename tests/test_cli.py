@@ -270,15 +270,19 @@ def test_eval_prints_the_four_figures_per_incident_and_overall(
         {"id": "d-2", "incident": DEMO_SLUG, "question": "おすすめの小説は？", "expect": "abstain"},
     )
 
-    header, *rows = cli("eval", questions).stdout.splitlines()
+    title, header, *rows = cli("eval", questions).stdout.split("\n\n")[0].splitlines()
 
-    assert header.split() == ["incident", "n", "accuracy", "answerable", "abstained", "wrong"]
+    assert title == "engine"
+    assert header.split()[:3] == ["incident", "n", "accuracy"]
     assert [row.split()[:2] for row in rows] == [[DEMO_SLUG, "2"], ["overall", "2"]]
-    (figures,) = cli.json_lines("eval", questions, "--json")
+    (systems,) = cli.json_lines("eval", questions, "--json")
+    assert set(systems) == {"engine", "words_q", "dense_q"}
+    figures = systems["engine"]
     assert set(figures) == {DEMO_SLUG, "overall"}
     assert set(FIGURES) <= set(figures["overall"])
     assert figures["overall"]["questions"] == 2
-    assert figures["overall"]["answerable_accuracy"] == 1.0
+    assert figures["overall"]["resolved"] == 1.0
+    assert figures["overall"]["abstain_rate"] == 1.0
 
 
 def test_settings_lists_every_setting_with_its_environment_variable(cli: Cli) -> None:
