@@ -66,6 +66,10 @@ def test_an_editor_uploads_edits_approves_and_the_public_page_serves_it(
     page.locator('form[action$="/versions/2/approve"] button').click()
     expect(page.locator("body")).to_contain_text("公開中")
     page.screenshot(path=str(shots / "console-entry.png"), full_page=True)
+    # The server notices the approval and serves the previous index until the new one is
+    # built in the background; the public check starts once it is.
+    live_server.desk.engine.load(SLUG)
+    live_server.desk.engine.wait_for_rebuilds(60)
 
     page.goto(f"{base}/i/{SLUG}")
     page.locator("#q").fill("お詫びの品はありますか")
