@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .text import PlainRecord, overlaps
+from .text import PlainRecord, Spans
 
 DatePrecision = Literal["day", "month"]
 
@@ -98,17 +98,17 @@ def valid_day(year: int | None, month: int, day: int | None) -> bool:
 
 def find_dates(text: str, folded: str, urls: list[tuple[int, int]]) -> list[DateFact]:
     """Dates, most specific form first (和暦, 西暦, numeric, 月日, M/D), then year inference."""
-    taken: list[tuple[int, int]] = list(urls)
+    taken = Spans(urls)
     found: list[DateFact] = []
 
     def add(m: re.Match[str], year: int | None, era: str | None = None) -> None:
-        if overlaps(taken, m.start(), m.end()):
+        if taken.overlaps(m.start(), m.end()):
             return
         month = int(m["m"])
         day = int(m["d"]) if m["d"] else None
         if not valid_day(year, month, day):
             return
-        taken.append((m.start(), m.end()))
+        taken.add(m.start(), m.end())
         precision: DatePrecision = "day" if day is not None else "month"
         found.append(
             DateFact(

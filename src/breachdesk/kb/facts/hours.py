@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .text import overlaps
+from .text import Spans
 
 
 def _time_pattern(p: str) -> str:
@@ -216,7 +216,7 @@ def _day_flags(body: str) -> tuple[bool, bool, bool, bool]:
 def find_days(text: str, folded: str) -> Iterator[DaysRule]:
     """Closed-day and open-day phrases; the first phrase to claim a span wins."""
     found: list[DaysRule] = []
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
 
     def add(
         start: int,
@@ -224,9 +224,9 @@ def find_days(text: str, folded: str) -> Iterator[DaysRule]:
         closed: tuple[bool, bool, bool, bool] = (False, False, False, False),
     ) -> None:
         """Record the phrase text[start:end] closing (Sat, Sun, holidays, year end) as given."""
-        if overlaps(taken, start, end):
+        if taken.overlaps(start, end):
             return
-        taken.append((start, end))
+        taken.add(start, end)
         sat, sun, holidays, year_end = closed
         found.append(
             DaysRule(

@@ -8,7 +8,8 @@ folded copy are offsets in the original.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, fields
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -81,6 +82,32 @@ class PlainRecord:
 def overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether [start, end) overlaps any of `spans`."""
     return any(s < end and start < e for s, e in spans)
+
+
+class Spans:
+    """Claimed [start, end) spans that never overlap, kept in order: whether a new span overlaps
+    one is a binary search, not a scan (an incident's whole text has tens of thousands of dates,
+    and scanning made its facts quadratic: seconds for 5,000 entries)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end in sorted(spans):
+            if not self.overlaps(start, end):
+                self.add(start, end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a claimed span."""
+        # Claimed spans are disjoint and sorted, so their ends are sorted too: of those that
+        # start before `end`, the last one reaches furthest.
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def add(self, start: int, end: int) -> None:
+        """Claim [start, end), which must not overlap a claimed span."""
+        i = bisect_left(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
 
 
 def line_around(folded: str, start: int, end: int) -> tuple[str, str]:
