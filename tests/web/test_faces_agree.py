@@ -32,7 +32,8 @@ TWINS: dict[Route, list[Route]] = {
     ("POST", f"{API}/documents"): [("POST", f"{CONSOLE}/upload")],
     ("GET", f"{API}/documents/{{file_name}}/changes"): [("GET", f"{CONSOLE}/documents/changes")],
     ("POST", f"{API}/entries/{{entry_id}}/versions"): [
-        ("POST", f"{CONSOLE}/entries/{{entry_id}}/edit")
+        ("POST", f"{CONSOLE}/entries/{{entry_id}}/edit"),
+        ("POST", f"{CONSOLE}/entries/{{entry_id}}/intents"),
     ],
     ("GET", f"{API}/campaigns/{{campaign_id}}/bounced"): [
         ("GET", f"{CONSOLE}/campaigns/{{campaign_id}}/bounced.csv")
@@ -54,7 +55,9 @@ TWINS: dict[Route, list[Route]] = {
         for kind in ("daily", "weekly", "categories", "staffing", "forecast")
     },
 }
-API_ONLY: set[Route] = set()
+# The intent taxonomy, for clients choosing ids; the console shows its labels on every entry page
+# (to readers too) and lists it whole only in the editors' form.
+API_ONLY: set[Route] = {("GET", "/api/v1/intents")}
 
 
 def twins(table: dict[Route, Permission | None]) -> list[tuple[Route, Route]]:

@@ -12,12 +12,21 @@ saved — another editor's draft or approval, or an import — the edit is refus
 (two editors once approved v2 and v3-built-from-v1, and v2's text vanished). Two saves of one
 entry at the same instant both want the next version number; the loser retries (and, with a
 base, is then stale), so neither gets a 500 from the unique (entry, version) key.
+
+Breach intents (`breachdesk.intents`) travel with the text. The classifier stores its top three
+with their probabilities (`intents_by` = "auto"); an editor's correction is a new draft like a
+text edit, holding the text it started from and the chosen intents, each at confidence 1.0 (the
+editor is sure), with `intents_by` naming the editor. A later text edit carries an editor's
+intents over, so approving a reworded answer does not let the classifier undo the correction;
+the classifier's own intents are carried only while the text they were read from is unchanged
+(else the version has none, and the index classifies the new text).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +46,7 @@ from breachdesk.db.tables import (
     utcnow,
 )
 from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, StaleEditError
+from breachdesk.intents.taxonomy import intent_by_id
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.service import (
     SECTION_SEP,
@@ -50,6 +60,17 @@ CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
 SAVE_ATTEMPTS = 5  # concurrent saves of one entry: tries before a ConflictError
+AUTO_INTENTS = "auto"  # `intents_by` of intents the classifier stored
+EDITOR_P = 1.0  # an editor's intent is certain
+MAX_INTENTS = 10  # an entry matching every intent would be evidence for nothing
+
+
+@dataclass(frozen=True)
+class IntentMark:
+    """One intent of an entry version and how sure whoever set it is."""
+
+    intent: str
+    p: float
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,14 @@ class VersionView:
     approved_at: datetime | None
     note: str
     document: str | None
+    # Best first; None when the version has not been classified yet. `intents_by` is "auto"
+    # (the classifier) or the editor who chose them.
+    intents: tuple[IntentMark, ...] | None = None
+    intents_by: str | None = None
+
+    @property
+    def intents_by_editor(self) -> bool:
+        return self.intents is not None and self.intents_by not in (None, AUTO_INTENTS)
 
 
 @dataclass(frozen=True)
@@ -173,6 +202,8 @@ def entry_detail(db: Database, slug: str, entry_id: str) -> EntryDetail:
                 v.approved_at,
                 v.note,
                 docs.get(v.document_id) if v.document_id else None,
+                _marks(v.intents),
+                v.intents_by,
             )
             for v in s.scalars(
                 select(EntryVersion)
@@ -220,17 +251,76 @@ def propose_version(
     actor: str,
     note: str = "",
     base_version: int | None = None,
+    intents: Sequence[str] | None = None,
 ) -> int:
     """Save an edit as a new draft version; nothing is served until it is approved.
 
     `base_version` is the newest version the editor saw; a newer one is a `StaleEditError`
     (None: no check, for scripts that mean to override). A concurrent save of the same entry
-    is retried, and after `SAVE_ATTEMPTS` a `ConflictError`."""
+    is retried, and after `SAVE_ATTEMPTS` a `ConflictError`. `intents` (taxonomy ids) are the
+    editor's choice for this version; None keeps an editor's intents of the version the edit
+    starts from (see the module docstring)."""
     q, a = _check_text(question, answer)
+    chosen = check_intents(intents) if intents is not None else None
+    return _saving(
+        db, slug, entry_id, (q, a, section), actor, note, base_version=base_version, intents=chosen
+    )
+
+
+def propose_intents(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    intents: Sequence[str],
+    *,
+    actor: str,
+    note: str = "",
+    base_version: int | None = None,
+) -> int:
+    """Correct an entry's intents: a new draft with the text of the version an edit starts from
+    (the newest draft waiting, else the served one) and these intents, approved like a text
+    edit. `base_version` works as in `propose_version`."""
+    chosen = check_intents(intents)
+    return _saving(db, slug, entry_id, None, actor, note, base_version=base_version, intents=chosen)
+
+
+def check_intents(intents: Sequence[str]) -> list[str]:
+    """Intent ids checked against the taxonomy, duplicates dropped, in the order given.
+
+    An unknown id or more than `MAX_INTENTS` is an `InvalidInputError` (where="intents");
+    an empty list is allowed: none of the taxonomy fits the entry."""
+    known = intent_by_id()
+    unknown = [i for i in intents if i not in known]
+    if unknown:
+        names = ", ".join(repr(i[:60]) for i in unknown[:5])
+        raise InvalidInputError(
+            f"unknown intent {names}: an intent is one of the {len(known)} ids of the "
+            "breach-inquiry taxonomy (GET /api/v1/intents)",
+            where="intents",
+        )
+    chosen = list(dict.fromkeys(intents))
+    if len(chosen) > MAX_INTENTS:
+        raise InvalidInputError(
+            f"an entry has at most {MAX_INTENTS} intents ({len(chosen)} given)", where="intents"
+        )
+    return chosen
+
+
+def _saving(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    text: tuple[str, str, str | None] | None,
+    actor: str,
+    note: str,
+    *,
+    base_version: int | None,
+    intents: list[str] | None,
+) -> int:
     for attempt in range(SAVE_ATTEMPTS):
         try:
             return _save_version(
-                db, slug, entry_id, q, a, section, actor, note, base_version=base_version
+                db, slug, entry_id, text, actor, note, base_version=base_version, intents=intents
             )
         except (IntegrityError, OperationalError) as exc:
             # Another save took the version number (unique key), or SQLite's writer lock.
@@ -243,17 +333,26 @@ def propose_version(
     raise AssertionError("unreachable")
 
 
+def _starting(s: Session, entry_id: str) -> EntryVersion | None:
+    """The version an edit starts from: the newest that was not rejected."""
+    return s.scalar(
+        select(EntryVersion)
+        .where(EntryVersion.entry_id == entry_id, EntryVersion.status != "rejected")
+        .order_by(EntryVersion.version.desc())
+        .limit(1)
+    )
+
+
 def _save_version(
     db: Database,
     slug: str,
     entry_id: str,
-    q: str,
-    a: str,
-    section: str | None,
+    text: tuple[str, str, str | None] | None,
     actor: str,
     note: str,
     *,
     base_version: int | None,
+    intents: list[str] | None,
 ) -> int:
     with db.transaction() as s:
         incident = get_incident(s, slug)
@@ -262,6 +361,19 @@ def _save_version(
         newest = _newest_number(s, entry.id)
         if base_version is not None and newest > base_version:
             _refuse_stale(s, entry.id, base_version, newest)
+        start = _starting(s, entry.id)
+        if text is None:  # an intents correction keeps the text it starts from
+            if start is None:
+                raise ConflictError(f"{entry_id} has no version to correct the intents of")
+            q, a, section = start.question, start.answer, start.section
+        else:
+            q, a, given = text
+            section = given if given is not None else (base.section if base else "")
+        if intents is not None:
+            stored: list[dict[str, Any]] | None = [{"intent": i, "p": EDITOR_P} for i in intents]
+            by: str | None = actor
+        else:
+            stored, by = _carried_intents(start, q, a, section)
         number = newest + 1
         s.add(
             EntryVersion(
@@ -269,7 +381,7 @@ def _save_version(
                 version=number,
                 question=q,
                 answer=a,
-                section=section if section is not None else (base.section if base else ""),
+                section=section,
                 line_start=base.line_start if base else 0,
                 line_end=base.line_end if base else 0,
                 document_id=base.document_id if base else None,
@@ -277,9 +389,31 @@ def _save_version(
                 facts=extract_facts(q + "\n" + a).to_dict(),
                 created_by=actor,
                 note=note.strip()[:2000],
+                intents=stored,
+                intents_by=by,
             )
         )
         return number
+
+
+def _carried_intents(
+    start: EntryVersion | None, q: str, a: str, section: str
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """What a text edit keeps of the intents of the version it starts from: an editor's always,
+    the classifier's only for the same text (its reading of other words would be stale)."""
+    if start is None or start.intents is None:
+        return None, None
+    if start.intents_by not in (None, AUTO_INTENTS):
+        return list(start.intents), start.intents_by
+    if (start.question, start.answer, start.section) == (q, a, section):
+        return list(start.intents), start.intents_by
+    return None, None
+
+
+def _marks(stored: list[Any] | None) -> tuple[IntentMark, ...] | None:
+    if stored is None:
+        return None
+    return tuple(IntentMark(str(i["intent"]), float(i["p"])) for i in stored)
 
 
 def _refuse_stale(s: Session, entry_id: str, base: int, newest: int) -> None:
@@ -575,6 +709,6 @@ def store_classified_intents(
         for v in rows:
             found = intents.get((v.entry_id, v.version))
             if found is not None:
-                v.intents, v.intents_by = found, "auto"
+                v.intents, v.intents_by = found, AUTO_INTENTS
                 stored += 1
     return stored

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from breachdesk.auth import service as auth
 from breachdesk.auth.roles import Permission, role_allows
 from breachdesk.auth.service import Principal
+from breachdesk.intents.taxonomy import load_taxonomy
 from breachdesk.kb import editing
+from breachdesk.kb.editing import VersionView
 from breachdesk.review import service as review
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.deps import DeskDep
@@ -94,6 +96,19 @@ class ChangeOut(BaseModel):
     diff: list[str]
 
 
+class IntentOut(BaseModel):
+    intent: str = Field(description="The intent's id in the taxonomy (GET /api/v1/intents).")
+    label: str = Field(description="Its Japanese label.")
+    p: float = Field(description="Confidence: the classifier's probability, or 1.0 an editor's.")
+
+
+class TaxonomyIntentOut(BaseModel):
+    intent: str
+    label: str
+    description: str
+    category: str
+
+
 class VersionOut(BaseModel):
     version: int
     status: str
@@ -105,6 +120,12 @@ class VersionOut(BaseModel):
     approved_by: str | None
     approved_at: datetime | None
     note: str
+    intents: list[IntentOut] | None = Field(
+        description="The version's breach intents, best first; null when not classified yet."
+    )
+    intents_by: str | None = Field(
+        description='Who set them: "auto" (the classifier at import) or the editor\'s name.'
+    )
 
 
 class EntryDetailOut(BaseModel):
@@ -130,6 +151,13 @@ class VersionIn(BaseModel):
         le=1_000_000,
         description="The newest version the edit was based on (GET …/entries/{entry}); if a "
         "newer one exists the edit is refused with 409 naming who saved it. Omit to skip the check.",
+    )
+    intents: list[str] | None = Field(
+        default=None,
+        max_length=editing.MAX_INTENTS,
+        description="The version's breach intents, as taxonomy ids (GET /api/v1/intents); an "
+        "unknown id is refused with 422. Omit to keep an editor's intents of the version the "
+        "edit starts from (the classifier's are kept only while the text is unchanged).",
     )
 
 
@@ -259,6 +287,26 @@ def document_changes(
     ]
 
 
+@router.get("/intents", responses=ERRORS)
+def intents(who: Reader) -> list[TaxonomyIntentOut]:
+    """The breach-inquiry taxonomy: every intent an entry version may carry."""
+    return [
+        TaxonomyIntentOut(
+            intent=i.id, label=i.label, description=i.description, category=i.category
+        )
+        for i in load_taxonomy()
+    ]
+
+
+def _intents_out(v: VersionView) -> list[IntentOut] | None:
+    if v.intents is None:
+        return None
+    labels = {i.id: i.label for i in load_taxonomy()}
+    return [
+        IntentOut(intent=m.intent, label=labels.get(m.intent, m.intent), p=m.p) for m in v.intents
+    ]
+
+
 @router.get("/incidents/{slug}/entries/{entry_id}", responses=ERRORS)
 def entry_detail(slug: Slug, entry_id: EntryId, desk: DeskDep, who: Reader) -> EntryDetailOut:
     """An entry with its whole history, phrasings and feedback."""
@@ -281,6 +329,8 @@ def entry_detail(slug: Slug, entry_id: EntryId, desk: DeskDep, who: Reader) -> E
                 approved_by=v.approved_by,
                 approved_at=v.approved_at,
                 note=v.note,
+                intents=_intents_out(v),
+                intents_by=v.intents_by,
             )
             for v in d.versions
         ],
@@ -305,8 +355,12 @@ def propose_version(
         actor=who.name,
         note=body.note,
         base_version=body.base_version,
+        intents=body.intents,
     )
-    audit(request, who, "entry.edit", entry_id, {"version": number})
+    detail: dict[str, object] = {"version": number}
+    if body.intents is not None:
+        detail["intents"] = list(dict.fromkeys(body.intents))
+    audit(request, who, "entry.edit", entry_id, detail)
     return CreatedVersion(entry=entry_id, version=number, status="draft")
 
 

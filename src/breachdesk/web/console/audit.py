@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "documents.import": "文書の取り込み",
     "entry.create": "項目の追加（下書き）",
     "entry.edit": "項目の編集（下書き）",
+    "entry.intents": "問い合わせ意図の修正（下書き）",
     "entry.approve": "下書きの承認",
     "entry.reject": "下書きの却下",
     "entry.retire": "項目の公開停止",

@@ -1,4 +1,5 @@
-"""Console: FAQ entries — list and search, history, edits as drafts, approval, retirement."""
+"""Console: FAQ entries — list and search, history, edits and intent corrections as drafts,
+approval, retirement."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import Response
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import ConflictError, InvalidInputError, StaleEditError
+from breachdesk.intents.taxonomy import Intent, load_taxonomy
 from breachdesk.kb import editing
 from breachdesk.kb.editing import EntryDetail, VersionView
 from breachdesk.web.console.catalogue import ENTRY_FILTERS, entry_catalogue, filter_entries
@@ -165,8 +167,128 @@ def entry_page(
         pending=detail.pending,
         headline=served or detail.versions[-1],
         history=[(v, version_state(detail, v)) for v in reversed(detail.versions)],
+        intent_labels=intent_labels(),
     )
     return render(request, me, "console/entry.html", context)
+
+
+def intent_labels() -> dict[str, str]:
+    """Each intent's Japanese label, by id (what the pages show instead of the id)."""
+    return {intent.id: intent.label for intent in load_taxonomy()}
+
+
+def intent_groups() -> list[tuple[str, list[Intent]]]:
+    """The taxonomy grouped by the inquiry category an operator files it under, in order."""
+    groups: dict[str, list[Intent]] = {}
+    for intent in load_taxonomy():
+        groups.setdefault(intent.category, []).append(intent)
+    return list(groups.items())
+
+
+def _intents_page(
+    request: Request,
+    desk: Desk,
+    me: Principal,
+    slug: str,
+    detail: EntryDetail,
+    chosen: list[str],
+    form: dict[str, str],
+    *,
+    error: str | None = None,
+    status: int | None = None,
+) -> Response:
+    start = _starting_text(detail)
+    # What the form shows as now: the starting version's intents, else (a text edit not
+    # classified yet) the newest version's that has some.
+    shown = start if start.intents is not None else _newest_with_intents(detail)
+    context = incident_context(desk, slug, "entries")
+    context.update(
+        entry=detail,
+        start=start,
+        shown=shown,
+        chosen=set(chosen),
+        groups=intent_groups(),
+        intent_labels=intent_labels(),
+        max_intents=editing.MAX_INTENTS,
+        form=form,
+        error=error,
+        action=slug_url(slug, "entries", detail.id, "intents"),
+        cancel=slug_url(slug, "entries", detail.id),
+    )
+    code = status or (422 if error else 200)
+    return render(request, me, "console/entry_intents.html", context, status=code)
+
+
+def _newest_with_intents(detail: EntryDetail) -> VersionView | None:
+    return next((v for v in reversed(detail.versions) if v.intents is not None), None)
+
+
+@router.get("/i/{slug}/entries/{entry_id}/intents")
+def intents_form(
+    request: Request, slug: Slug, entry_id: EntryId, desk: DeskDep, me: Editor
+) -> Response:
+    """The form correcting an entry's breach intents; saving it makes a new draft version."""
+    detail = editing.entry_detail(desk.db, slug, entry_id)
+    start = _starting_text(detail)
+    shown = start if start.intents is not None else _newest_with_intents(detail)
+    chosen = [m.intent for m in shown.intents or ()] if shown is not None else []
+    base = str(detail.versions[-1].version if detail.versions else 0)
+    return _intents_page(
+        request, desk, me, slug, detail, chosen, {"note": "", "base_version": base}
+    )
+
+
+@router.post("/i/{slug}/entries/{entry_id}/intents")
+def save_intents(
+    request: Request,
+    slug: Slug,
+    entry_id: EntryId,
+    desk: DeskDep,
+    me: Editor,
+    intents: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006 (FastAPI copies it)
+    note: Annotated[str, Form(max_length=2000)] = "",
+    base_version: Annotated[int | None, Form(ge=0, le=1_000_000)] = None,
+) -> Response:
+    """Save corrected intents as a draft version with the text it starts from."""
+    form = {"note": note, "base_version": "" if base_version is None else str(base_version)}
+    try:
+        number = editing.propose_intents(
+            desk.db,
+            slug,
+            entry_id,
+            intents,
+            actor=me.name,
+            note=note,
+            base_version=base_version,
+        )
+    except StaleEditError as exc:
+        detail = editing.entry_detail(desk.db, slug, entry_id)
+        problem = (
+            f"開いている間に {exc.changed_by} さんが v{exc.newest} を保存しました"
+            f"（{exc.changed_at}）。履歴で内容を確認してから保存し直してください。"
+            "あなたの選択はそのまま残しています。"
+        )
+        form["base_version"] = str(exc.newest)
+        return _intents_page(
+            request, desk, me, slug, detail, intents, form, error=problem, status=409
+        )
+    except InvalidInputError as exc:
+        detail = editing.entry_detail(desk.db, slug, entry_id)
+        problem = (
+            f"選べる意図は{editing.MAX_INTENTS}件までです。"
+            if "at most" in exc.reason
+            else "一覧にない意図が含まれています。ページを読み込み直してください。"
+        )
+        return _intents_page(request, desk, me, slug, detail, intents, form, error=problem)
+    chosen = list(dict.fromkeys(intents))
+    detail_row: dict[str, Any] = {"incident": slug, "version": number, "intents": chosen}
+    audit(request, me, "entry.intents", entry_id, detail_row)
+    return redirect(
+        request,
+        slug_url(slug, "entries", entry_id),
+        f"問い合わせ意図を直した下書き v{number} を保存しました。"
+        "承認されると回答エンジンがこの意図を使います。",
+    )
 
 
 def _starting_text(detail: EntryDetail) -> VersionView:
