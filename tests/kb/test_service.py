@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from breachdesk.answer.engine import AnswerEngine
 from breachdesk.answer.tokens import default_tokenizer
@@ -152,6 +152,25 @@ def test_list_incidents_lists_every_incident_by_slug(db: Database, first_version
     service.import_documents(db, "sakura", [FIXTURES / "qa_faq.txt"])
     service.import_documents(db, "midori", [first_version])
     assert [i.slug for i in service.list_incidents(db)] == ["midori", "sakura"]
+
+
+def test_listing_incidents_does_not_read_their_facts(db: Database, first_version: Path) -> None:
+    # An incident's facts are megabytes of JSON for a 5,000-entry FAQ; GET /api/v1/incidents
+    # read and decoded them on every call (50 ms each).
+    service.import_documents(db, "midori", [first_version])
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        [listed] = service.list_incidents(db)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements and not [q for q in statements if "incidents.facts" in q]
+    assert listed.entries > 0
+    assert service.describe_incident(db, "midori").facts["counts"]
 
 
 # --- re-imports ---------------------------------------------------------------------------
