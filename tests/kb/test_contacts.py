@@ -8,7 +8,7 @@ import json
 import pytest
 
 from breachdesk.kb.contacts import JST, Contact, find_contacts
-from breachdesk.kb.facts import DaysRule
+from breachdesk.kb.facts import DaysRule, Facts
 from breachdesk.kb.parsed import ParsedEntry
 
 _FAQ = [
@@ -244,3 +244,24 @@ def test_desks_of_other_bodies_are_left_out_when_the_organisation_states_its_own
     )
     assert [d.phone for d in find_contacts([scam, own])] == ["0857-20-0001"]
     assert [d.phone for d in find_contacts([scam])] == ["0857-20-0188", "0857-20-9110"]
+
+
+def test_only_entries_that_cite_a_desk_phone_are_read_for_hours_and_mail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every approval re-reads all of an incident's entries for its desks: reading every finder
+    # of every entry of a 5,000-entry FAQ took a second; most entries cite no phone at all.
+    from breachdesk.kb import contacts
+
+    read: list[str] = []
+    real = contacts.extract_facts
+
+    def counted(text: str) -> Facts:
+        read.append(text)
+        return real(text)
+
+    monkeypatch.setattr(contacts, "extract_facts", counted)
+    plain = [ParsedEntry("qa", f"質問{i}", f"回答{i}です。FAX 03-1234-5678") for i in range(50)]
+    found = find_contacts([*plain, *_FAQ])
+    assert found[0].phone == "0120-234-567"
+    assert read and not [t for t in read if t.startswith("質問")]

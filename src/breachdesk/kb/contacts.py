@@ -35,6 +35,8 @@ from breachdesk.kb.facts import (
     PhoneKind,
     extract_facts,
 )
+from breachdesk.kb.facts.phones import find_phones
+from breachdesk.kb.facts.text import URL, fold
 from breachdesk.kb.parsed import ParsedEntry
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -222,6 +224,12 @@ def _merge(group: list[_Citation]) -> Contact:
 def _cite(index: int, entry: ParsedEntry) -> list[_Citation]:
     """The desk-phone citations of one entry (its question line, then its answer)."""
     text = f"{entry.question}\n{entry.answer}"
+    # Most entries cite no phone at all; the phone finder alone is cheap, every other finder
+    # is not (an approval re-reads all of a 5,000-entry incident's entries).
+    folded = fold(text)
+    urls = [(m.start(), m.end()) for m in URL.finditer(folded)]
+    if not any(p.kind != "fax" for p in find_phones(text, folded, urls)):
+        return []
     facts = extract_facts(text)
     lines = text.split("\n")
     starts = [0]
