@@ -238,3 +238,31 @@ def test_an_off_topic_question_below_the_suggestion_threshold_gets_no_suggestion
     answer = engine.ask(DEMO_SLUG, "明日の天気はどうですか")
     assert answer.outcome == "abstained" and answer.suggestions == []
     assert answer.to_dict()["outcome"] == "abstained"
+
+
+def test_an_index_build_calls_the_encoder_a_few_texts_at_a_time(tmp_path: Path) -> None:
+    # A question asked meanwhile waits for the encoder call in progress: 250 changed passages
+    # encoded in one call kept every question on the server waiting over a second.
+    from breachdesk.answer.dense import ENCODE_BATCH
+    from breachdesk.answer.index import IndexEntry, build_index
+
+    class Recording(HashEncoder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sizes: list[int] = []
+
+        def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+            self.sizes.append(len(texts))
+            return super().encode(texts)
+
+    entries = [
+        IndexEntry(id=str(i), kind="qa", section="", question=f"質問{i}", answer=f"回答{i}です。")
+        for i in range(40)
+    ]
+    for cache in (None, EmbeddingCache(tmp_path)):
+        encoder = Recording()
+        index = build_index(entries, default_tokenizer(), encoder, cache)
+        assert max(encoder.sizes) <= ENCODE_BATCH and sum(encoder.sizes) == 80
+        fresh = HashEncoder().encode([e.question for e in entries])
+        assert index.question_vectors is not None
+        assert np.allclose(index.question_vectors, fresh)

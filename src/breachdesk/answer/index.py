@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from breachdesk.answer.bm25 import BM25
-from breachdesk.answer.dense import EmbeddingCache, Encoder
+from breachdesk.answer.dense import EmbeddingCache, Encoder, encode_in_batches
 from breachdesk.answer.normalise import char_ngrams
 from breachdesk.answer.tokens import Tokenizer
 from breachdesk.intents.classifier import DENSE_DIM, IntentModel
@@ -162,7 +162,7 @@ class _Builder:
             new = (
                 self.cache.embed(encoder, missing)
                 if self.cache is not None
-                else encoder.encode(missing)
+                else encode_in_batches(encoder, missing)
             )
             self.memo.vectors.update(zip(missing, new, strict=True))
         for t in texts:
