@@ -606,19 +606,20 @@ def inquiry_log(
     duration: Annotated[
         int | None, typer.Option(help="Duration in seconds.", min=0, max=86_400)
     ] = None,
-    at: Annotated[str | None, typer.Option(help="When (ISO; default now, JST).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="When: 2026-09-03 10:15, 2026/9/3 10:15, 2026年9月3日 10時15分 or ISO "
+            "(default now; without an offset, Japan time)."
+        ),
+    ] = None,
 ) -> None:
     """Log one inquiry."""
-    from datetime import datetime
-
-    from breachdesk.errors import InvalidInputError
+    from breachdesk.inquiries.day_input import parse_moment
     from breachdesk.inquiries.service import InquiryInput, log_inquiry
 
     def action() -> Any:
-        try:
-            when = datetime.fromisoformat(at) if at else None
-        except ValueError:
-            raise InvalidInputError(f"not a date and time (ISO): {at!r}", where="--at") from None
+        when = parse_moment(at, where="--at") if at else None
         data = InquiryInput(
             channel=channel,
             outcome=outcome,

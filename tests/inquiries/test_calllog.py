@@ -94,7 +94,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(
 def test_a_log_without_the_needed_columns_says_which(incident: Database, tmp_path: Path) -> None:
     path = tmp_path / "cols.csv"
     path.write_text("時刻,担当\n9:00,佐藤\n", encoding="utf-8")
-    with pytest.raises(DocumentFormatError, match="received_at"):
+    with pytest.raises(DocumentFormatError, match="日時の列がありません"):
         import_call_log(incident, SLUG, path)
 
 

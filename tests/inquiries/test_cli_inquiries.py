@@ -43,7 +43,7 @@ def test_the_inquiry_desk_from_the_command_line(tmp_path: Path) -> None:
     code, out = cli(db, "inquiry", "import-calls", str(calls), "--incident", DEMO_SLUG)
     assert code == 0 and "2 calls" in out
     code, out = cli(db, "inquiry", "import-calls", str(calls), "--incident", DEMO_SLUG)
-    assert code == 2 and "already imported" in out
+    assert code == 2 and "取り込み済み" in out
     code, out = cli(db, "inquiry", "list", "--incident", DEMO_SLUG, "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 3 and all("4111" not in r["note"] for r in rows)
@@ -102,3 +102,17 @@ def test_the_command_line_refuses_impossible_numbers_and_dates(tmp_path: Path) -
     assert code == 2 and "on" in out
     add = ["campaign", "add", "--incident", DEMO_SLUG, "--channel", "mail"]
     assert cli(db, *add, "--sent-on", "0001-01-01")[0] == 2
+
+
+def test_inquiry_log_at_takes_the_dates_and_times_people_type(tmp_path: Path) -> None:
+    db = tmp_path / "at.db"
+    assert cli(db, "import", *[str(p) for p in demo_files()], "--incident", DEMO_SLUG)[0] == 0
+    log = ["inquiry", "log", "--incident", DEMO_SLUG, "--channel", "phone", "--outcome", "answered"]
+    for at in ("2026/9/3 10:15", "2026年9月3日 10時15分", "令和8年9月3日 午後3時"):
+        code, out = cli(db, *log, "--at", at)
+        assert code == 0 and "2026-09-03" in out, (at, out)
+    code, out = cli(db, *log, "--at", "9月3日の朝")
+    assert code == 2 and "「9月3日の朝」は日時として読めません" in out
+    code, out = cli(db, "inquiry", "list", "--incident", DEMO_SLUG, "--json")
+    times = sorted(json.loads(line)["received_at"][11:16] for line in out.splitlines())
+    assert times == ["10:15", "10:15", "15:00"]

@@ -315,7 +315,9 @@ def test_cli_narrows_the_range_and_prints_an_aligned_table(cli: Cli) -> None:
 
 
 def test_cli_errors_exit_like_the_other_commands(cli: Cli) -> None:
-    assert "not a date" in cli("report", "daily", "--incident", SLUG, "--from", "9/2", code=2)
+    assert "「9/2」は日付として読めません" in cli(
+        "report", "daily", "--incident", SLUG, "--from", "9/2", code=2
+    )
     assert "not found" in cli("report", "daily", "--incident", "nosuch", code=3)
     assert ".png or .svg" in cli(
         "report", "daily", "--incident", SLUG, "--chart", "out.gif", code=2

@@ -121,7 +121,7 @@ def test_one_stored_row_with_an_impossible_date_leaves_every_report_working(
     daily = client.get(f"{URL}/reports/daily")
     assert daily.status_code == 200
     assert daily.json()["days"] == before["days"]
-    assert any("2 row(s)" in note for note in daily.json()["notes"])
+    assert any("2件を集計から除きました" in note for note in daily.json()["notes"])
     for report in ("daily?format=csv", "weekly", "categories", "staffing"):
         assert client.get(f"{URL}/reports/{report}").status_code == 200, report
     from breachdesk.reports.service import regulator_inputs
@@ -134,7 +134,7 @@ def test_one_stored_row_with_an_impossible_date_leaves_every_report_working(
     page = console.get(f"/console/i/{DEMO_SLUG}/report")
     assert page.status_code == 200
     notes = [n.text() for n in HTMLParser(page.text).css('[role="note"]')]
-    assert any("2 row(s)" in n for n in notes)
+    assert any("2件を集計から除きました" in n for n in notes)
     for kind in ("daily.csv", "daily.xlsx", "staffing.csv"):
         assert console.get(f"/console/i/{DEMO_SLUG}/report/download/{kind}").status_code == 200
     assert console.get(f"/console/i/{DEMO_SLUG}/regulator").status_code == 200

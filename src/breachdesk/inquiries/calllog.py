@@ -24,9 +24,15 @@ from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
-from breachdesk.errors import BreachdeskError, ConflictError, DocumentFormatError
+from breachdesk.errors import (
+    BreachdeskError,
+    ConflictError,
+    DocumentFormatError,
+    InvalidInputError,
+)
 from breachdesk.inquiries.categories import ensure_categories
-from breachdesk.inquiries.service import JST, InquiryInput, add_inquiry
+from breachdesk.inquiries.day_input import parse_moment
+from breachdesk.inquiries.service import InquiryInput, add_inquiry
 from breachdesk.kb.service import get_incident
 
 MAX_ERRORS = 50
@@ -57,6 +63,7 @@ OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
 }
 TRUE_WORDS = ("○", "〇", "1", "yes", "true", "y", "有", "あり", "はい")
 FALSE_WORDS = ("", "×", "0", "no", "false", "n", "無", "なし", "いいえ", "-")
+COLUMN_NAMES = {"received_at": "日時", "outcome": "結果"}
 CHANNEL_WORDS = {"電話": "phone", "phone": "phone", "メール": "mail", "mail": "mail", "sms": "sms"}
 
 
@@ -93,7 +100,9 @@ def _columns(headers: list[str], path: str) -> dict[str, int]:
     for required in ("received_at", "outcome"):
         if required not in found:
             wanted = " / ".join(COLUMNS[required][:3])
-            raise DocumentFormatError(path, 1, f"no {required} column (expected one of {wanted})")
+            raise DocumentFormatError(
+                path, 1, f"{COLUMN_NAMES[required]}の列がありません（見出しは {wanted} のいずれか）"
+            )
     return found
 
 
@@ -151,19 +160,12 @@ def _cell(value: Any) -> str:
 
 
 def parse_datetime(text: str) -> datetime:
-    """`2022-07-29 10:15`, `2022/7/29 10:15:30`, ISO with an offset; naive = JST."""
-    value = unicodedata.normalize("NFKC", text).strip().replace("/", "-").replace("T", " ")
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S%z"):
-        try:
-            moment = datetime.strptime(value, fmt)
-            return moment if moment.tzinfo else moment.replace(tzinfo=JST)
-        except ValueError:
-            continue
+    """`2022-07-29 10:15`, `2022/7/29 10:15:30`, `2022年7月29日 10時15分`, ISO with an offset;
+    naive = JST (`inquiries.day_input.parse_moment`, the parser of every typed moment)."""
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not a date and time: {text!r} (use 2022-07-29 10:15)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=JST)
+        return parse_moment(text)
+    except InvalidInputError as exc:
+        raise ValueError(exc.reason) from None
 
 
 def parse_duration(text: str) -> int | None:
@@ -175,7 +177,7 @@ def parse_duration(text: str) -> int | None:
         return int(value)
     match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2})", value)
     if not match:
-        raise ValueError(f"not a duration: {text!r} (seconds or H:MM:SS)")
+        raise ValueError(f"通話時間「{text}」を読めません（秒数か 0:03:10 の形）")
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     return hours * 3600 + minutes * 60 + seconds
 
@@ -185,7 +187,7 @@ def parse_outcome(text: str) -> str:
     for outcome, words in OUTCOME_WORDS.items():
         if any(value.startswith(w.lower()) for w in words):
             return outcome
-    raise ValueError(f"unknown outcome {text!r} (応答 / 話中 / 放棄 / 折返し / エスカレ)")
+    raise ValueError(f"結果「{text}」が分かりません（応答／話中／放棄／折返し／エスカレ）")
 
 
 def parse_flag(text: str) -> bool:
@@ -194,7 +196,7 @@ def parse_flag(text: str) -> bool:
         return True
     if value in FALSE_WORDS:
         return False
-    raise ValueError(f"not a yes/no value: {text!r}")
+    raise ValueError(f"「{text}」は有無として読めません（○／×、あり／なし）")
 
 
 def import_call_log(
@@ -214,7 +216,7 @@ def import_call_log(
     source = f"calllog:{path.name}:{digest[:16]}"
     rows = list(_rows(path, data))
     if not rows:
-        raise DocumentFormatError(str(path), None, "the file is empty")
+        raise DocumentFormatError(str(path), None, "ファイルが空です")
     columns = _columns(rows[0][1], str(path))
     problems: list[tuple[int, str]] = []
     calls: list[tuple[int, InquiryInput]] = []
@@ -249,7 +251,7 @@ def import_call_log(
         if len(problems) >= MAX_ERRORS:
             break
     if not calls and not problems:
-        raise DocumentFormatError(str(path), None, "no calls in the file")
+        raise DocumentFormatError(str(path), None, "通話の行がありません")
     with db.transaction() as s:
         incident = get_incident(s, slug)
         done = s.scalar(
@@ -258,7 +260,7 @@ def import_call_log(
             .limit(1)
         )
         if done is not None:
-            raise ConflictError(f"{path.name} was already imported (same content)")
+            raise ConflictError(f"{path.name} は取り込み済みです（同じ内容のファイル）")
         ensure_categories(s, incident)
         for line, call in calls:
             try:

@@ -49,12 +49,12 @@ def check_received(moment: datetime | None, *, now: datetime | None = None) -> d
         at = moment.replace(tzinfo=JST) if moment.tzinfo is None else moment.astimezone(JST)
     except (OverflowError, ValueError):
         raise InvalidInputError(
-            f"received_at {moment.isoformat()} is not a plausible date and time",
-            where="received_at",
+            f"受付日時「{moment.isoformat()}」はありえない日時です", where="received_at"
         ) from None
     if at.date() < EARLIEST or at > current + RECEIVED_AHEAD:
         raise InvalidInputError(
-            f"received_at {at:%Y-%m-%d %H:%M} is outside {EARLIEST} … one day from now",
+            f"受付日時「{at:%Y-%m-%d %H:%M}」は受け付けられる範囲"
+            f"（{_ja(EARLIEST)}から明日まで）の外です",
             where="received_at",
         )
     return at
@@ -65,5 +65,12 @@ def check_day(day: date, *, where: str, today: date | None = None) -> date:
     `latest_day()`."""
     last = latest_day(today)
     if not EARLIEST <= day <= last:
-        raise InvalidInputError(f"{where} {day} is outside {EARLIEST} … {last}", where=where)
+        raise InvalidInputError(
+            f"{day:%Y-%m-%d} は受け付けられる範囲（{_ja(EARLIEST)}〜{_ja(last)}）の外です",
+            where=where,
+        )
     return day
+
+
+def _ja(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

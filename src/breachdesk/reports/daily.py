@@ -18,7 +18,8 @@ A day with neither is zero from the first day anything was logged (the desk was 
 called), and `None` ("not counted") before it. Without `start`/`end` the table runs from the
 first to the last day with any figure, inquiry or campaign — within the plausible window of
 `inquiries.dates` (2000-01-01 to a year ahead): rows dated outside it (a `0001-01-01` stored
-before dates were checked) are left out and named in the table's `notes`, and a range wider than
+before dates were checked) are left out and named in the table's `notes` (Japanese sentences: the
+console, the API and the CLI show them to people as they are), and a range wider than
 `MAX_DAYS` keeps its latest `MAX_DAYS` days, also with a note. One bad row never stops a report.
 """
 
@@ -111,7 +112,7 @@ def daily_table(
     if end is not None:
         check_day(end, where="to")
     if start is not None and end is not None and end < start:
-        raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
+        raise InvalidInputError(_reversed(start, end))
     notes: list[str] = []
     with db.read() as s:
         incident = get_incident(s, slug)
@@ -138,13 +139,13 @@ def daily_table(
             outside = _outside_window(s, incident, last_plausible)
             if outside:
                 notes.append(
-                    f"{outside} row(s) dated before {EARLIEST} or after {last_plausible} "
-                    "were left out"
+                    f"日付が{_ja(EARLIEST)}より前か{_ja(last_plausible)}より後の"
+                    f"{outside}件を集計から除きました（入力の誤りと思われる日付です）"
                 )
             if first is not None and last is not None and (last - first).days >= MAX_DAYS:
                 first = last - timedelta(days=MAX_DAYS - 1)
                 if start is None:
-                    notes.append(f"only the latest {MAX_DAYS} days are shown, from {first}")
+                    notes.append(f"最近の{MAX_DAYS:,}日分（{_ja(first)}から）だけを表示しています")
             # A given bound past the data stands alone: --from after the last day gives that day.
             if end is None:
                 end = max(last, start) if last and start else last or start
@@ -153,9 +154,9 @@ def daily_table(
         if start is None or end is None:
             return DailyTable(*identity, [name for _, name in categories], [], notes)
         if end < start:
-            raise InvalidInputError(f"the range ends ({end}) before it starts ({start})")
+            raise InvalidInputError(_reversed(start, end))
         if (end - start).days >= MAX_DAYS:
-            raise InvalidInputError(f"a daily table spans at most {MAX_DAYS} days")
+            raise InvalidInputError(f"日次レポートの期間は{MAX_DAYS:,}日までです")
         logged = _logged(s, incident, start, end, channels)
         imported, imported_categories = _imported(s, incident, start, end)
         events = _events(s, incident, start, end)
@@ -185,6 +186,14 @@ def daily_table(
         for r in rows
     ]
     return DailyTable(*identity, shown, rows, notes)
+
+
+def _ja(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _reversed(start: date, end: date) -> str:
+    return f"終了日（{_ja(end)}）が開始日（{_ja(start)}）より前です"
 
 
 def logged_counts_query(
