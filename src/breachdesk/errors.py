@@ -65,7 +65,25 @@ class PermissionDeniedError(BreachdeskError):
     def __init__(self, role: str, permission: str) -> None:
         self.role = role
         self.permission = permission
-        super().__init__(f"role {role!r} may not {permission}")
+        # People read it (the console's error page, a token's API caller): in Japanese, naming
+        # the role and what it would take.
+        who = _ROLE_NAMES.get(role, role)
+        need = _PERMISSION_NEEDS.get(permission, permission)
+        super().__init__(f"{who}の権限では、この操作はできません（{need}）")
+
+
+_ROLE_NAMES = {
+    "viewer": "閲覧者",
+    "operator": "オペレーター",
+    "editor": "編集者",
+    "admin": "管理者",
+}
+_PERMISSION_NEEDS = {
+    "read": "ログインが必要です",
+    "review": "オペレーター以上の権限が必要です",
+    "edit": "編集者以上の権限が必要です",
+    "admin": "管理者の権限が必要です",
+}
 
 
 class CsrfError(BreachdeskError):

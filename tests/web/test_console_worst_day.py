@@ -39,7 +39,7 @@ def test_the_dashboard_shows_the_desk_today(desk: Desk) -> None:
     }
     assert stats["今日の入電"] == "3"
     assert stats["今日の応答率"].startswith("67%")
-    assert set(stats) >= {"公開ページの質問（今日）", "未レビューの質問", "次のキャンペーン"}
+    assert set(stats) >= {"公開ページの質問（今日）", "未対応の質問", "次のキャンペーン"}
     state = tree.css_first(".open-state")
     assert state is not None and state.text(strip=True) in {"受付中", "受付時間外"}
 

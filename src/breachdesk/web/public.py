@@ -584,10 +584,13 @@ def error_page(request: Request, message: str, status: int) -> HTMLResponse:
         status,
         ("エラーが発生しました", "お手数ですが、時間をおいてもう一度お試しください。"),
     )
+    # A console page's error leads back into the console, not to the public list.
+    console = request.url.path.startswith("/console")
+    home = ("/console", "管理画面のトップへ戻る") if console else ("/", "お知らせの一覧へ戻る")
     response = templates.TemplateResponse(
         request,
         "error.html",
-        {"title": title, "advice": advice, "message": message, "status": status},
+        {"title": title, "advice": advice, "message": message, "status": status, "home": home},
         status_code=status,
     )
     return secured(response)
