@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,106 @@ def test_the_login_form_is_a_card_not_the_whole_page(
     box = page.locator("form").first.bounding_box()
     assert box is not None and box["width"] <= 480
     page.screenshot(path=str(shots / "console-login.png"))
+
+
+# --- what the walk of the console found: roles, phones, the review queue, the report ----------
+
+
+def test_a_viewer_is_offered_no_page_it_may_not_open_and_a_refusal_leads_back_to_the_console(
+    page: Any, live_server: Any, people: None, demo_desk: dict[str, str]
+) -> None:
+    base = live_server.url
+    log_in(page, base, "b-viewer")
+    page.goto(f"{base}/console/i/{DEMO_SLUG}")
+    links = page.locator("main a[href^='/console'], nav a[href^='/console']").evaluate_all(
+        "as => [...new Set(as.map(a => a.getAttribute('href')))]"
+    )
+    page.goto(f"{base}/console")
+    links += page.locator("main a[href^='/console']").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))"
+    )
+    refused = [href for href in sorted(set(links)) if page.request.get(base + href).status != 200]
+    assert refused == []
+    assert f"/console/i/{DEMO_SLUG}/review" not in links
+    # Typed by hand, the page refuses in Japanese and leads back into the console.
+    response = page.goto(f"{base}/console/i/{DEMO_SLUG}/review")
+    assert response is not None and response.status == 403
+    text = page.evaluate(VISIBLE_TEXT)
+    assert "閲覧者の権限" in text and not re.search(r"[A-Za-z]{4,}", text), text
+    back = page.get_by_role("link", name="管理画面のトップへ戻る")
+    expect(back).to_have_attribute("href", "/console")
+
+
+def test_every_console_page_fits_a_360px_phone(
+    browser: Any, live_server: Any, demo_desk: dict[str, str], shots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP")
+    try:
+        phone = context.new_page()
+        log_in(phone, live_server.url, ADMIN)
+        wide = {}
+        for name, url in console_pages(live_server, demo_desk):
+            phone.goto(live_server.url + url)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            if width > 360:
+                wide[url] = width
+            if name in ("console-incident-review.png", "console-incident-campaigns.png"):
+                phone.screenshot(path=str(shots / name.replace(".png", "-360.png")), full_page=True)
+        assert wide == {}
+    finally:
+        context.close()
+
+
+def test_an_off_topic_question_in_the_queue_has_no_entry_chosen_for_it(
+    page: Any, live_server: Any, demo_desk: dict[str, str]
+) -> None:
+    """The engine found nothing for it: one hurried click on 紐付ける must not make 'a novel,
+    please' a phrasing of an FAQ entry. The operator picks an entry, or marks it."""
+    log_in(page, live_server.url, ADMIN)
+    page.goto(f"{live_server.url}/console/i/{DEMO_SLUG}/review")
+    card = page.locator(f"#q{demo_desk['question_id']}")
+    select = card.locator("select[name=entry]")
+    expect(select).to_have_value("")
+    card.get_by_role("button", name="紐付ける").click()
+    assert select.evaluate("s => s.validity.valueMissing")  # the browser holds the form back
+    assert page.url.endswith(f"/console/i/{DEMO_SLUG}/review")
+
+
+def test_a_reversed_report_range_is_said_beside_the_dates_and_the_target_is_a_percentage(
+    page: Any, live_server: Any, demo_desk: dict[str, str]
+) -> None:
+    log_in(page, live_server.url, ADMIN)
+    page.goto(f"{live_server.url}/console/i/{DEMO_SLUG}/report")
+    page.locator("#from").fill("2026-10-10")
+    page.locator("#to").fill("2026-10-01")
+    page.get_by_role("button", name="表示").click()
+    alert = page.get_by_role("alert").first
+    expect(alert).to_contain_text("終了日（2026年10月1日）が開始日（2026年10月10日）より前です")
+    expect(page.locator("#daily tbody tr").first).to_be_visible()  # the data's days meanwhile
+    expect(page.get_by_label("目標応答率（%）")).to_have_value("90")
+    page.get_by_label("目標応答率（%）").fill("80")
+    page.get_by_role("button", name="再計算").click()
+    # Left empty, the plan's and the forecast's number fields are no value, not an error page.
+    expect(page.get_by_role("table", name="人員計画")).to_contain_text("必要人数（80%）")
+    page.get_by_label("送付予定日").fill((date.today() + timedelta(days=7)).isoformat())
+    page.get_by_role("button", name="予測する").click()
+    expect(page.get_by_role("table", name="入電予測")).to_be_visible()
+
+
+def test_the_faq_search_on_the_inquiry_form_comes_before_the_note_it_would_lose(
+    page: Any, live_server: Any, demo_desk: dict[str, str]
+) -> None:
+    log_in(page, live_server.url, ADMIN)
+    page.goto(f"{live_server.url}/console/i/{DEMO_SLUG}/desk")
+    order = page.evaluate(
+        "() => { const s = document.querySelector('form[role=search]');"
+        " const f = document.querySelector('form.desk-form');"
+        " return !!(s.compareDocumentPosition(f) & Node.DOCUMENT_POSITION_FOLLOWING); }"
+    )
+    assert order, "the search form must precede the inquiry form"
+    page.get_by_label("回答に使ったFAQ項目を検索（任意）").fill("存在しない語句")
+    page.get_by_role("button", name="検索").click()
+    expect(page.locator("body")).to_contain_text("「存在しない語句」を含むFAQ項目はありません。")
+    page.get_by_label("回答に使ったFAQ項目を検索（任意）").fill("再発行")
+    page.get_by_role("button", name="検索").click()
+    expect(page.locator("form.desk-form fieldset", has_text="回答に使ったFAQ項目")).to_be_visible()

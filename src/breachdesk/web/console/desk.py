@@ -85,6 +85,8 @@ def _day_text(value: object) -> object:
 
 
 TypedDay = BeforeValidator(_day_text)
+# A number field left empty in a GET form arrives as `agents=`: no value, not an error page.
+BlankIsNone = BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v)
 Day = Annotated[date | None, Query(), TypedDay]
 RECENT_FILTERS: dict[str, dict[str, Any]] = {
     "calls": {"exclude_channels": ("web",)},
@@ -365,20 +367,28 @@ def report(
     me: Reader,
     start: Annotated[date | None, Query(alias="from"), TypedDay] = None,
     end: Annotated[date | None, Query(alias="to"), TypedDay] = None,
-    target: Annotated[float, Query(ge=0.5, le=0.99)] = 0.9,
+    target: Annotated[float, Query(ge=0.5, le=99)] = 0.9,
     aht: Annotated[float, Query(ge=30, le=3600)] = 300.0,
-    hours: Annotated[int | None, Query(ge=1, le=24)] = None,
+    hours: Annotated[int | None, Query(ge=1, le=24), BlankIsNone] = None,
     patience: Annotated[float, Query(ge=5, le=1800)] = 60.0,
     profile: Annotated[str, Query(max_length=200)] = "",
-    agents: Annotated[int | None, Query(ge=1, le=500)] = None,
-    lines: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    agents: Annotated[int | None, Query(ge=1, le=500), BlankIsNone] = None,
+    lines: Annotated[int | None, Query(ge=1, le=1000), BlankIsNone] = None,
     forecast_on: Annotated[date | None, Query(), TypedDay] = None,
     forecast_days: Annotated[int, Query(ge=1, le=60)] = 14,
-    audience: Annotated[int | None, Query(ge=1, le=100_000_000)] = None,
+    audience: Annotated[int | None, Query(ge=1, le=100_000_000), BlankIsNone] = None,
 ) -> Response:
     """The daily table, the chart, weekly and category totals, staffing (with a plan to try)
     and the forecast after a planned campaign."""
-    table = _table(desk, slug, start, end)
+    range_problem = None
+    try:
+        table = _table(desk, slug, start, end)
+    except InvalidInputError as exc:
+        # A range that ends before it starts: said beside the date fields, with the days
+        # that have data shown meanwhile, rather than an error page with nothing to go back to.
+        range_problem = exc.reason
+        table = _table(desk, slug, None, None)
+    target = target / 100 if target >= 50 else target  # 90 (%) as typed in the form, or 0.9
     is_open = desk_days(desk.db, slug)
     context = incident_context(desk, slug, "report")
     counted = [r for r in table.rows if r.offered]
@@ -387,6 +397,9 @@ def report(
     staffing: list[StaffingRow] = []
     forecast: list[ForecastRow] = []
     try:
+        if not 0.5 <= target <= 0.99:
+            target = 0.9
+            raise InvalidInputError("目標応答率は50〜99（%）で入力してください")
         hours = staffing_hours(desk.db, slug, hours, profile)
         assumptions = Assumptions.from_inputs(target, aht, hours, patience, profile)
         hours = assumptions.hours_open
@@ -415,6 +428,7 @@ def report(
         "planned": agents is not None,
         "forecast": forecast,
         "problem": problem,
+        "range_problem": range_problem,
         "params": {
             "target": target,
             "aht": aht,
