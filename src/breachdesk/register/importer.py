@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
@@ -31,6 +31,7 @@ from breachdesk.db.tables import RegisterImport, RegisterPerson, RegisterPersonV
 from breachdesk.errors import DocumentFormatError, InvalidInputError
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.register.blind import IDENTIFIERS, MAIL, fold, normalise
+from breachdesk.register.bulk import insert_people, refresh_statistics
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.items import parse_items
 from breachdesk.register.keys import Keyring, ensure_register
@@ -78,7 +79,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "items": ("漏えい項目", "漏洩項目", "流出項目", "漏えいした項目", "leaked items", "items"),
 }
 BATCH = 5000
-PEOPLE = cast(Table, RegisterPerson.__table__)  # Core inserts: no ORM bookkeeping per row
 MAX_PROBLEMS = 50
 
 
@@ -352,17 +352,17 @@ def import_register(
                 counts["updated"] += 1
                 updates.append({"id": known[0], **row})
             if len(inserts) >= BATCH:
-                s.execute(insert(PEOPLE), inserts)
+                insert_people(s, inserts)
                 inserts = []
             if len(updates) >= BATCH:
                 _update(s, updates, run.id, now)
                 updates = []
         if bad:
             raise RegisterFormatError(name, problems, bad)
-        if inserts:
-            s.execute(insert(PEOPLE), inserts)
+        insert_people(s, inserts)
         if updates:
             _update(s, updates, run.id, now)
+        refresh_statistics(s, counts["added"] + counts["updated"])
         known_items = list((register.mapping or {}).get("items", []))
         register.mapping = {
             "columns": {**saved, **given},
