@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
@@ -83,12 +83,16 @@ def incident_id(s: Session, slug: str) -> int:
     return found
 
 
+# Built once: every look-up and self-check starts here (see service._FIND).
+_BY_SLUG = (
+    select(Register)
+    .join(Incident, Incident.id == Register.incident_id)
+    .where(Incident.slug == bindparam("slug"))
+)
+
+
 def find_register(s: Session, slug: str) -> Register | None:
-    return s.scalar(
-        select(Register)
-        .join(Incident, Incident.id == Register.incident_id)
-        .where(Incident.slug == slug)
-    )
+    return s.scalar(_BY_SLUG, {"slug": slug})
 
 
 def get_register(s: Session, slug: str) -> Register:
