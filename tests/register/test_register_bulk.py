@@ -63,7 +63,18 @@ def test_bulk_written_and_updated_people_read_back_alike(
     assert (result.added, result.updated, result.unchanged) == (3, 1, 59)
     with db.read() as s:
         texts = set(s.scalars(select(cast(RegisterPerson.items, Text)).distinct()))
+        stamps = s.execute(
+            select(
+                RegisterPerson.created_at,
+                RegisterPerson.updated_at,
+                cast(RegisterPerson.created_at, Text).label("created_text"),
+                cast(RegisterPerson.updated_at, Text).label("updated_text"),
+            )
+        ).all()
     assert len(texts) == len({p.items for p in [*changed, *extra]})
+    # Timestamps read back as datetimes, stored in one form whichever path wrote them.
+    assert all(created <= updated for created, updated, _, _ in stamps)
+    assert len({len(c) for _, _, c, _ in stamps} | {len(u) for _, _, _, u in stamps}) == 1
     stats = service.stats(db, keyring, shop)
     assert stats.people == 63
     for who in (changed[0], extra[2], crowd[30]):
