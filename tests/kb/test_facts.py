@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -20,7 +21,7 @@ from breachdesk.kb.facts import (
     canonical_item,
     extract_facts,
 )
-from breachdesk.kb.facts.text import Spans, overlaps
+from breachdesk.kb.facts.text import Spans, fold, overlaps
 
 # --------------------------------------------------------------------------------------------
 # Phones
@@ -569,3 +570,47 @@ def test_dates_of_a_whole_large_incident_are_found_in_linear_time() -> None:
     found = extract_facts(text).dates
     assert len(found) == 12 * 28 * 60
     assert time.perf_counter() - start < 2.0  # scanning the claimed spans: 6 s; bisecting: 0.2 s
+
+
+def _fold_by_scanning(text: str) -> str:
+    """`fold` as it was first written, one character at a time: the reference."""
+    from breachdesk.kb.facts.text import _CONTEXT_DASHES, _FOLD_TABLE
+
+    chars = list(text.translate(_FOLD_TABLE))
+    for i in range(1, len(chars) - 1):
+        if (
+            chars[i] in _CONTEXT_DASHES
+            and (chars[i - 1].isdigit() or chars[i - 1] in "時分")
+            and (chars[i + 1].isdigit() or chars[i + 1] == "午")
+        ):
+            chars[i] = "-"
+    return "".join(chars)
+
+
+@given(st.text(alphabet="0１9①²時分午ーｰ—―─－‐~ 。!?\nあア年月日:", max_size=40))
+def test_fold_visits_only_the_dashes_and_agrees_with_a_full_scan(text: str) -> None:
+    assert fold(text) == _fold_by_scanning(text)
+
+
+def test_records_convert_to_the_same_dicts_as_dataclasses_asdict() -> None:
+    facts = extract_facts(
+        "2024年4月1日～5月31日に、氏名・クレジットカード番号（5,000件）が漏えいしました。"
+        "窓口 0120-234-567（9:00～17:00）info@example.jp"
+    )
+    records = [*facts.dates, *facts.items, *facts.counts, *facts.phones, *facts.mails]
+    assert {type(r).__name__ for r in records} >= {"DateFact", "ItemFact", "CountFact"}
+    for record in records:
+        assert record.to_dict() == dataclasses.asdict(record)
+        assert type(record).from_dict(record.to_dict()) == record
+
+
+@given(st.text(alphabet="氏名。!?\nあ", min_size=1, max_size=40), st.data())
+def test_sentence_bounds_look_back_no_further_than_the_line(text: str, data: st.DataObject) -> None:
+    from breachdesk.kb.facts.items import _sentence_bounds
+    from breachdesk.kb.facts.text import SENTENCE_END
+
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start, len(text)))
+    before = max(text.rfind(c, 0, start) for c in "。!?\n")
+    after = SENTENCE_END.search(text, end)
+    assert _sentence_bounds(text, start, end) == (before + 1, after.end() if after else len(text))

@@ -148,7 +148,11 @@ class ItemFact(PlainRecord):
 
 def _sentence_bounds(folded: str, start: int, end: int) -> tuple[int, int]:
     """Start and end (after the closing mark) of the sentence holding [start, end)."""
-    before = max(folded.rfind(c, 0, start) for c in "。!?\n")
+    # Back to the line's start first: a mark absent from the text (「!」 is rare) would
+    # otherwise be looked for back to its beginning, once per item — quadratic on a whole
+    # incident's text.
+    line = folded.rfind("\n", 0, start)
+    before = max(line, *(folded.rfind(c, line + 1, start) for c in "。!?"))
     after = SENTENCE_END.search(folded, end)
     return before + 1, (after.end() if after else len(folded))
 
