@@ -12,6 +12,10 @@ import pytest
 from breachdesk.db import Database, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
+# A served app paces long work and freezes the garbage collector's view of what is alive
+# (breachdesk.pacing): right for one long-lived worker, a leak across thousands of test apps.
+# tests/test_pacing.py turns it on where it is the subject.
+os.environ.setdefault("BREACHDESK_WEB_PACING", "0")
 POSTGRES_URL = os.environ.get(
     "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
         default=5,
         description="Failed logins per user name (or 4x per address) within 15 minutes before login is refused.",
     )
+    web_pacing: bool = Field(
+        default=True,
+        description="Let imports and index rebuilds give way to the requests a web worker is serving, and keep indexes out of the garbage collector's full passes (breachdesk.pacing).",
+    )
     web_blas_threads: int = Field(
         default=1,
         description="Linear-algebra (BLAS) threads per web worker; more than one makes the workers fight over the cores.",

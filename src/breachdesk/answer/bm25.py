@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from breachdesk import pacing
+
 
 class BM25:
     """Okapi BM25 (Lucene's idf) over a fixed list of token lists."""
@@ -28,7 +30,7 @@ class BM25:
         self.postings: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
         df: Counter[str] = Counter()
         per_term: dict[str, list[tuple[int, int]]] = {}
-        for i, doc in enumerate(docs):
+        for i, doc in enumerate(pacing.paced(docs)):
             for term, tf in Counter(doc).items():
                 per_term.setdefault(term, []).append((i, tf))
                 df[term] += 1

@@ -19,6 +19,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from breachdesk import pacing
+
 CACHE_FORMAT = 2
 # Texts per encoder call when many are embedded. The encoder runs one call at a time, so a
 # question asked meanwhile waits for the call in progress: 250 changed passages in one call
@@ -87,9 +89,8 @@ def encode_in_batches(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.floa
     """`encoder.encode(texts)`, `ENCODE_BATCH` texts per call."""
     if len(texts) <= ENCODE_BATCH:
         return encoder.encode(texts)
-    return np.vstack(
-        [encoder.encode(texts[i : i + ENCODE_BATCH]) for i in range(0, len(texts), ENCODE_BATCH)]
-    )
+    starts = pacing.paced(range(0, len(texts), ENCODE_BATCH))
+    return np.vstack([encoder.encode(texts[i : i + ENCODE_BATCH]) for i in starts])
 
 
 def text_key(text: str) -> str:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from breachdesk import pacing
 from breachdesk.answer.decide import Calibration, shipped_calibration
 from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.features import Scored, score_features
@@ -175,12 +176,12 @@ class AnswerEngine:
             self._checked.pop(slug, None)
 
     def _rebuild(self, slug: str) -> _Loaded:
-        with self._slug_lock(slug):
+        with self._slug_lock(slug), pacing.long_work(freeze=True):
             version = service.kb_version(self.db, slug)
             loaded = self._loaded.get(slug)
             if loaded is not None and loaded.version == version:
                 return loaded
-            view = service.describe_incident(self.db, slug)
+            view = service.describe_incident(self.db, slug, with_facts=False)
             phrasings = editing.phrasings(self.db, slug)
             entries = [
                 IndexEntry(
@@ -199,7 +200,7 @@ class AnswerEngine:
                         else None
                     ),
                 )
-                for e in service.list_entries(self.db, slug)
+                for e in pacing.paced(service.list_entries(self.db, slug))
             ]
             index = build_index(
                 entries,

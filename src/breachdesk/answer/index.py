@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from breachdesk import pacing
 from breachdesk.answer.bm25 import BM25
 from breachdesk.answer.dense import EmbeddingCache, Encoder, encode_in_batches
 from breachdesk.answer.normalise import char_ngrams
@@ -102,6 +103,7 @@ class TextMemo:
     tokens: dict[str, list[str]]
     vectors: dict[str, NDArray[np.float32]]
     intents: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    ngrams: dict[str, list[str]] = field(default_factory=dict)
 
 
 class _Builder:
@@ -150,6 +152,15 @@ class _Builder:
             self.memo.tokens[text] = found
         return found
 
+    def ngrams(self, text: str) -> list[str]:
+        found = self.memo.ngrams.get(text)
+        if found is None:
+            found = self.old.ngrams.get(text)
+            if found is None:
+                found = char_ngrams(text)
+            self.memo.ngrams[text] = found
+        return found
+
     def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
         assert self.encoder is not None
         missing = [
@@ -188,8 +199,9 @@ def build_index(
         for phrasing in e.phrasings:
             q_texts.append(phrasing)
             q_owner.append(i)
-    q_tokens = [build.tokens(t) for t in q_texts]
-    a_tokens = [build.tokens(e.answer) for e in entries]
+    # Long loops give way to the requests a web worker serves meanwhile (breachdesk.pacing).
+    q_tokens = [build.tokens(t) for t in pacing.paced(q_texts)]
+    a_tokens = [build.tokens(e.answer) for e in pacing.paced(entries)]
     terms = [set(a) for a in a_tokens]
     for owner, tokens in zip(q_owner, q_tokens, strict=True):
         terms[owner] |= set(tokens)
@@ -209,23 +221,39 @@ def build_index(
         entry_intents = _entry_intents(
             entries, intent_model, build, question_vectors, chunk_vectors
         )
+    # An unchanged entry version keeps its parsed facts.
+    old_facts = (
+        {_version_key(e): f for e, f in zip(previous.entries, previous.facts, strict=True)}
+        if previous is not None
+        else {}
+    )
+    facts = [_facts(e, old_facts) for e in pacing.paced(entries)]
     return IncidentIndex(
         entries=list(entries),
         words_q=BM25(q_tokens),
         words_a=BM25(a_tokens),
-        chars_q=BM25([char_ngrams(t) for t in q_texts]),
-        chars_a=BM25([char_ngrams(e.answer) for e in entries]),
+        chars_q=BM25([build.ngrams(t) for t in pacing.paced(q_texts)]),
+        chars_a=BM25([build.ngrams(e.answer) for e in pacing.paced(entries)]),
         terms=terms,
         vocabulary=vocabulary,
         question_vectors=question_vectors,
         chunk_vectors=chunk_vectors,
         chunk_owner=np.array(owners, dtype=np.int64),
-        facts=[Facts.from_dict(e.facts) if e.facts else Facts.from_dict({}) for e in entries],
+        facts=facts,
         question_owner=np.array(q_owner, dtype=np.int64),
         memo=build.memo,
         entry_intents=entry_intents,
         intent_model=intent_model,
     )
+
+
+def _version_key(entry: IndexEntry) -> tuple[str, int, str, str]:
+    return (entry.id, entry.version, entry.question, entry.answer)
+
+
+def _facts(entry: IndexEntry, old: dict[tuple[str, int, str, str], Facts]) -> Facts:
+    found = old.get(_version_key(entry))
+    return found if found is not None else Facts.from_dict(entry.facts or {})
 
 
 def _usable(model: IntentModel, vectors: NDArray[np.float32] | None) -> bool:

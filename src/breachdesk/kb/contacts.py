@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import jpholiday
 
+from breachdesk import pacing
 from breachdesk.kb.facts import (
     DaysRule,
     Facts,
@@ -173,7 +174,7 @@ def find_contacts(entries: Sequence[ParsedEntry]) -> list[Contact]:
     and third-party short numbers (188) are returned only when no other desk is published.
     """
     citations: dict[str, list[_Citation]] = {}
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(pacing.paced(entries)):
         for citation in _cite(index, entry):
             citations.setdefault(citation.phone.digits, []).append(citation)
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from threadpoolctl import threadpool_limits
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from breachdesk import labels
+from breachdesk import labels, pacing
 from breachdesk.config import Settings, proxy_networks
 from breachdesk.desk import Desk
 from breachdesk.errors import (
@@ -75,6 +75,9 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         # core in every worker made unique questions 43/s instead of 290/s (bench/http.py).
         threadpool_limits(limits=the_desk.settings.web_blas_threads, user_api="blas")
         the_desk.warm_up()  # models and indexes load before the first request, not in it
+        if the_desk.settings.web_pacing:
+            # Imports and rebuilds give way to the requests being served (breachdesk.pacing).
+            pacing.enable()
         yield
 
     app = FastAPI(

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 from urllib.parse import unquote_plus
 
+from breachdesk import pacing
 from breachdesk.privacy.redact import redact_for_log
 
 Scope = MutableMapping[str, Any]
@@ -112,7 +113,8 @@ class AccessLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, sending)
+            with pacing.serving():  # long work in other threads gives way meanwhile
+                await self.app(scope, receive, sending)
         finally:
             log.info(
                 '%s "%s %s" %d %d %.1fms',
