@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from breachdesk import pacing
 from breachdesk.answer.evaluation import Question, judge, read_questions, score_results
 from breachdesk.answer.model import Answer
 from breachdesk.answer.training import find_training_incidents
@@ -136,22 +137,25 @@ class Desk:
                 }
                 auth.record(s, actor, "documents.import", slug, detail, address)
 
-        results = service.import_documents(
-            self.db,
-            slug,
-            paths,
-            name=name,
-            organisation=organisation,
-            format=format,
-            max_bytes=self.settings.max_document_bytes,
-            actor=actor,
-            names=names,
-            also=also,
-            create=create,
-            created=created,
-        )
-        if any(not r.unchanged for r in results):
-            self.classify_entries(slug)
+        # Seconds of work for a large FAQ, ending with its new index: it gives way to the
+        # requests a web worker serves meanwhile (breachdesk.pacing).
+        with pacing.long_work(freeze=True):
+            results = service.import_documents(
+                self.db,
+                slug,
+                paths,
+                name=name,
+                organisation=organisation,
+                format=format,
+                max_bytes=self.settings.max_document_bytes,
+                actor=actor,
+                names=names,
+                also=also,
+                create=create,
+                created=created,
+            )
+            if any(not r.unchanged for r in results):
+                self.classify_entries(slug)
         return results
 
     def classify_entries(self, slug: str) -> int:
@@ -186,6 +190,12 @@ class Desk:
         answer = self.engine.ask(slug, question)
         if not log:
             return PublicAnswer(answer, None)
+        return self.log_public_answer(answer, channel=channel)
+
+    def log_public_answer(self, answer: Answer, *, channel: str = "web") -> PublicAnswer:
+        """Log a public answer's question (redacted) for review; the write half of
+        `ask_public`, which the API runs off its event loop (a write waits for the database's
+        writer, on SQLite for a whole import)."""
         token = review.new_feedback_token()
         question_id = review.record_question(self.db, answer, channel=channel, feedback_token=token)
         return PublicAnswer(answer, question_id, token)

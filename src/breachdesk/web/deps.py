@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from breachdesk.desk import Desk
 
 
-def get_desk(request: Request) -> Desk:
+async def get_desk(request: Request) -> Desk:
+    # async: FastAPI runs a plain function in its thread pool, and the hop there and back
+    # cost every answer (which runs on the event loop) its wait for a thread and the GIL.
     desk: Desk = request.app.state.desk
     return desk
 
