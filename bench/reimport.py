@@ -276,6 +276,7 @@ class Load:
     questions: list[str]
     clients: int
     pause: float
+    draft: bool
     samples: list[tuple[float, str, float, int]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -300,7 +301,7 @@ class Load:
             if n % 4:  # three asks to one listing, a desk's public traffic
                 kind = "ask"
                 q = f"{rng.choice(self.questions)}（{k}-{n}）"
-                payload = json.dumps({"question": q, "draft": True}).encode("utf-8")
+                payload = json.dumps({"question": q, "draft": self.draft}).encode("utf-8")
                 start = time.perf_counter()
                 status, _ = client.request(
                     "POST",
@@ -401,6 +402,11 @@ def main() -> None:
     parser.add_argument("--baseline", type=float, default=5.0, help="seconds of quiet load")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--draft",
+        action="store_true",
+        help="ask as drafts (not logged); by default every ask is logged like a real one",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-reimport-") as tmp:
@@ -439,7 +445,7 @@ def main() -> None:
         server = subprocess.Popen(
             [exe, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
         )
-        load = Load(port, [r.question for r in other], args.clients, args.pause)
+        load = Load(port, [r.question for r in other], args.clients, args.pause, args.draft)
         try:
             wait_ready(port, server)
             admin = Client(port, token)
