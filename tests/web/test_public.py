@@ -122,11 +122,12 @@ def test_a_question_sent_without_javascript_shows_the_approved_answer_verbatim(
     assert [b.attributes["value"] for b in feedback.css("button")] == ["yes", "no"]
 
 
-def test_the_question_form_is_a_plain_labelled_get_form(client: TestClient) -> None:
+def test_the_question_form_is_a_plain_labelled_post_form(client: TestClient) -> None:
+    # Posted: a question in `?q=` lands in browser history and in proxies' access logs.
     tree = page(client, f"/i/{DEMO_SLUG}")
     form = tree.css_first("form#ask-form")
     assert form is not None
-    assert form.attributes["method"] == "get"
+    assert form.attributes["method"] == "post"
     assert (form.attributes["action"] or "").startswith(f"/i/{DEMO_SLUG}")
     field = form.css_first('input[name="q"]')
     assert field is not None and field.attributes["id"] == "q"
@@ -134,6 +135,23 @@ def test_the_question_form_is_a_plain_labelled_get_form(client: TestClient) -> N
     assert (field.attributes["placeholder"] or "").startswith("例：")
     assert form.attributes["data-ask-url"] == f"/api/v1/incidents/{DEMO_SLUG}/ask"
     assert text(tree.css_first("#answer")).strip() == ""
+
+
+def test_a_posted_question_is_answered_on_a_private_page_without_it_in_the_address(
+    client: TestClient,
+) -> None:
+    entry = entry_answering(client, DEMO_SLUG, "カードを再発行したいのですが")
+    response = client.post(f"/i/{DEMO_SLUG}", data={"q": "カードを再発行したい"})
+    assert response.status_code == 200
+    assert "q=" not in str(response.url)
+    assert "no-store" in response.headers["cache-control"]
+    tree = HTMLParser(response.text)
+    assert text(tree.css_first("#answer .answer-text")) == entry.answer
+    assert text(tree.css_first('#answer [data-slot="asked"]')) == "カードを再発行したい"
+    feedback = tree.css_first("#answer form.feedback-form")
+    assert feedback is not None and feedback.attributes["action"] == f"/i/{DEMO_SLUG}/feedback"
+    too_long = client.post(f"/i/{DEMO_SLUG}", data={"q": "あ" * 1001})
+    assert too_long.status_code == 422
 
 
 def test_an_off_topic_question_gets_a_short_apology_and_the_desk_card_only(

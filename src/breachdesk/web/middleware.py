@@ -64,10 +64,16 @@ async def _reply(send: Send, status: int, message: str, headers: list[tuple[byte
     await send({"type": "http.response.body", "body": body})
 
 
+# A query value the log writes out (redacted): a short plain token — a number, a date, a slug,
+# an option. Anything else is someone's text (a question in `?q=`, a search for a caller's
+# name) and is written as its length only: redaction finds cards, phones and mail, not names.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:,+-]{0,64}")
+
+
 def redacted_target(scope: Scope, known: Collection[str] = ()) -> str:
-    """The path and query for the log: values redacted (a question may carry a card number),
-    and only the `known` parameter names written out — any other name is the sender's free
-    text (`?4111111111111111=1`), so it is only counted."""
+    """The path and query for the log: only the `known` parameter names are written out — any
+    other name is the sender's free text (`?4111111111111111=1`), so it is only counted — and
+    of their values only plain tokens, redacted; free text is written as `<text:N>`."""
     path = str(scope.get("path", ""))
     query = scope.get("query_string", b"").decode("latin-1")
     if not query:
@@ -80,7 +86,12 @@ def redacted_target(scope: Scope, known: Collection[str] = ()) -> str:
         if key not in known:
             unknown += 1 if pair else 0
             continue
-        parts.append(f"{key}={redact_for_log(unquote_plus(value))}" if value else key)
+        if not value:
+            parts.append(key)
+            continue
+        text = unquote_plus(value)
+        shown = redact_for_log(text) if _PLAIN_VALUE.fullmatch(text) else f"<text:{len(text)}>"
+        parts.append(f"{key}={shown}")
     if unknown:
         parts.append(f"<unknown:{unknown}>")
     return redact_for_log(path) + "?" + "&".join(parts)

@@ -476,7 +476,35 @@ def help_page(
     shown: str | None = None,
     chosen: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
-    """The incident's public help page; `?q=` answers a question without JavaScript."""
+    """The incident's public help page; `?q=` answers a question (links made before the form
+    posted)."""
+    return _help_page(slug, request, desk, now, q, thanks, shown, chosen)
+
+
+@router.post("/i/{slug}", response_class=HTMLResponse)
+def help_page_asked(
+    slug: str,
+    request: Request,
+    desk: DeskDep,
+    now: Now,
+    q: Annotated[str, Form()] = "",
+) -> Response:
+    """The help page answering the question its form sent without JavaScript."""
+    # Posted, not `?q=`: a question may carry a name or a card number, and an address bar's
+    # query lands in browser history and in every proxy's and server's access log.
+    return _help_page(slug, request, desk, now, q)
+
+
+def _help_page(
+    slug: str,
+    request: Request,
+    desk: DeskDep,
+    now: datetime,
+    q: str | None,
+    thanks: bool = False,
+    shown: str | None = None,
+    chosen: str | None = None,
+) -> Response:
     incident = desk.incident(slug)
     entries = desk.entries(slug)
     asked = (q or "").strip()
