@@ -7,11 +7,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from breachdesk.db import Database
 from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, StaleEditError
 from breachdesk.kb import editing
 from breachdesk.kb.service import import_documents, kb_version, list_entries
+from breachdesk.privacy.redact import luhn_valid, normalise
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SLUG = "midori"
@@ -233,3 +236,56 @@ def test_parallel_saves_of_one_entry_never_fail_with_a_database_error(imported: 
         else:
             assert len(saved) == 1  # the first wins; the others were built on a stale version
             assert all(isinstance(o, StaleEditError) for o in refused)
+
+
+CALLER_NOTE = (
+    "お客様（ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ、090.8765.4321）のご指摘: "
+    "カード 5555\u00a05555\u00a05555\u00a04444 の件"
+)
+
+
+def test_an_editors_note_is_stored_redacted_like_a_public_question(imported: Database) -> None:
+    db = imported
+    eid = entry_about(db, "補償")
+    number = editing.propose_version(
+        db, SLUG, eid, question="補償は？", answer="補償します。", actor="eri", note=CALLER_NOTE
+    )
+    stored = editing.entry_detail(db, SLUG, eid).versions[-1]
+    assert stored.version == number
+    for secret in ("ｈａｎａｋｏ", "8765", "5555"):
+        assert secret not in stored.note
+    assert "[カード番号]" in stored.note and "[電話番号]" in stored.note
+    corrected = editing.propose_intents(db, SLUG, eid, [], actor="eri", note=CALLER_NOTE)
+    assert "8765" not in editing.entry_detail(db, SLUG, eid).versions[-1].note
+    assert corrected == number + 1
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.lists(st.integers(0, 9), min_size=15, max_size=15),
+    separator=st.sampled_from([" ", "\u00a0", "-", " - ", ".", "\u3000", "ー", ""]),
+    wide=st.booleans(),
+)
+def test_no_card_number_survives_in_a_stored_note(
+    imported: Database, body: list[int], separator: str, wide: bool
+) -> None:
+    digits = "4" + "".join(map(str, body))[:14]
+    card = next(digits + str(c) for c in range(10) if luhn_valid(digits + str(c)))
+    groups = separator.join(card[i : i + 4] for i in range(0, 16, 4))
+    if wide:
+        groups = groups.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    eid = entry_about(imported, "補償")
+    editing.propose_version(
+        imported,
+        SLUG,
+        eid,
+        question="補償は？",
+        answer="補償します。",
+        actor="eri",
+        note=f"電話のお客様のカード {groups} について",
+    )
+    note = editing.entry_detail(imported, SLUG, eid).versions[-1].note
+    kept = "".join(ch for ch in normalise(note)[0] if ch.isdigit())
+    assert card not in kept

@@ -55,6 +55,7 @@ from breachdesk.kb.service import (
     question_key,
     refresh_incident,
 )
+from breachdesk.privacy.redact import redact
 
 CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
@@ -388,7 +389,9 @@ def _save_version(
                 status="draft",
                 facts=extract_facts(q + "\n" + a).to_dict(),
                 created_by=actor,
-                note=note.strip()[:2000],
+                # An editor's note often quotes the caller who prompted the edit: redacted
+                # like a public question, before it is cut (no half numbers).
+                note=redact(note.strip())[:2000],
                 intents=stored,
                 intents_by=by,
             )
