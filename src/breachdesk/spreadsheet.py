@@ -1,7 +1,8 @@
 """Cells the desk writes into CSV and XLSX files, safe to open in a spreadsheet.
 
-Every export (the daily table, staffing and forecast CSVs, the bounced list, the council and
-regulator workbooks) passes its cells through `safe_cell`, in `csv_text` or `workbook_bytes`:
+Every export (the daily table, staffing and forecast CSVs, the bounced list, the register, the
+council and regulator workbooks) passes its cells through `safe_cell`, in `csv_text`,
+`SafeCsvWriter` or `workbook_bytes`:
 text that a spreadsheet would run as a formula — starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return, as a vendor's results file can (``=HYPERLINK(…)``, ``=cmd|…``,
 ``@SUM(1+1)``) — gets a leading apostrophe, the OWASP "CSV injection" defence, so it is shown as
@@ -16,7 +17,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -31,11 +32,23 @@ def safe_cell(value: Any) -> Any:
     return "'" + value
 
 
+class SafeCsvWriter:
+    """A CSV writer that passes every cell through `safe_cell`, for files written row by row
+    (the register's export streams its people)."""
+
+    def __init__(self, out: TextIO, *, lineterminator: str = "\n") -> None:
+        self._writer = csv.writer(out, lineterminator=lineterminator)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([safe_cell(c) for c in row])
+
+
 def csv_text(rows: Iterable[Sequence[Any]], *, lineterminator: str = "\n") -> str:
     """Rows as CSV text, every cell through `safe_cell`."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=lineterminator)
-    writer.writerows([safe_cell(c) for c in row] for row in rows)
+    writer = SafeCsvWriter(out, lineterminator=lineterminator)
+    for row in rows:
+        writer.writerow(row)
     return out.getvalue()
 
 

@@ -16,6 +16,7 @@ from breachdesk.register import service
 from breachdesk.register.blind import mask, normalise
 from breachdesk.register.importer import import_register
 from breachdesk.register.keys import Keyring
+from breachdesk.register.sample import HEADER as HEADER_ROW
 from breachdesk.register.sample import Person
 
 
@@ -119,3 +120,25 @@ def test_an_incident_without_a_register_is_not_found(
         service.stats(db, keyring, shop)
     with pytest.raises(NotFoundError, match="incident"):
         service.stats(db, keyring, "nowhere")
+
+
+def test_the_export_cannot_carry_a_formula_into_a_spreadsheet(
+    db: Database, shop: str, keyring: Keyring, tmp_path: Path
+) -> None:
+    # The organisation's own list is the input: a vendor's "=HYPERLINK(…)" in a payment or
+    # period column, or a name starting with "@", reached Excel as a live formula.
+    rows = [
+        ",".join(HEADER_ROW),
+        "C0001,=cmd|' /C calc'!A0,ヤマダ,=x@example.jp,090-1234-5678,123-4567,1980-01-02,"
+        '"=HYPERLINK(""http://evil.example"",""click"")",+VISA,1234,@SUM(1+1),氏名',
+        "-C0002,@山田,ヤマダ,taro@example.jp,090-1234-0000,123-4567,1980-01-02,"
+        "クレジットカード,VISA,5678,2024年4月,氏名",
+    ]
+    path = tmp_path / "formulas.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    import_register(db, keyring, shop, path)
+    data = service.export(db, keyring, shop, actor="ada", requested_by="監査", reason="照合")
+    cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for c in row]
+    assert any("HYPERLINK" in c for c in cells)
+    for cell in cells:
+        assert cell == "" or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell

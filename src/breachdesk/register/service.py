@@ -8,7 +8,6 @@ the audit log can be filtered by person (`person_target`). Values leave this mod
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -29,6 +28,7 @@ from breachdesk.register.crypto import DataKey
 from breachdesk.register.importer import FIELDS, record_context
 from breachdesk.register.items import item_label
 from breachdesk.register.keys import Keyring, get_register
+from breachdesk.spreadsheet import SafeCsvWriter
 
 MAX_REASON = 500
 FIELD_LABELS = {
@@ -298,7 +298,9 @@ def export(
     if not asked:
         raise InvalidInputError("name who asked for the export", where="requested_by")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell through safe_cell, as in every other file the desk writes: the list is the
+    # organisation's own, and a "=HYPERLINK(…)" in it must not run in the recipient's Excel.
+    writer = SafeCsvWriter(out, lineterminator="\r\n")
     with db.transaction() as s:
         register = get_register(s, slug)
         key = keyring.data_key(register)
