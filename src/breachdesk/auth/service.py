@@ -384,9 +384,13 @@ def list_audit(
     if target:
         where.append(AuditEvent.target == target)
     if day is not None:
-        start = datetime.combine(day, time(0), tzinfo=JAPAN).astimezone(UTC)
+        try:
+            start = datetime.combine(day, time(0), tzinfo=JAPAN).astimezone(UTC)
+            end = start + timedelta(days=1)
+        except OverflowError:  # 0001-01-01 in UTC is year 0; 9999-12-31 has no next day
+            raise InvalidInputError(f"{day.isoformat()} is out of range", where="day") from None
         where.append(AuditEvent.at >= start)
-        where.append(AuditEvent.at < start + timedelta(days=1))
+        where.append(AuditEvent.at < end)
     with db.read() as s:
         total = s.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
         rows = s.scalars(

@@ -66,7 +66,7 @@ def check_day(day: date, *, where: str, today: date | None = None) -> date:
     last = latest_day(today)
     if not EARLIEST <= day <= last:
         raise InvalidInputError(
-            f"{day:%Y-%m-%d} は受け付けられる範囲（{_ja(EARLIEST)}〜{_ja(last)}）の外です",
+            f"{day.isoformat()} は受け付けられる範囲（{_ja(EARLIEST)}〜{_ja(last)}）の外です",
             where=where,
         )
     return day

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
 from breachdesk.inquiries.campaigns import list_campaigns
+from breachdesk.inquiries.dates import check_day
 from breachdesk.inquiries.desk_days import desk_days
 from breachdesk.kb.service import describe_incident, get_incident, list_entries
 from breachdesk.labels import label
@@ -33,7 +34,10 @@ from breachdesk.spreadsheet import csv_text
 def regulator_inputs(
     db: Database, slug: str, *, discovered_on: date | None, unauthorised_access: bool
 ) -> RegulatorInputs:
-    """The incident's facts, its notice passages by heading, the desk's totals and campaigns."""
+    """The incident's facts, its notice passages by heading, the desk's totals and campaigns.
+    A `discovered_on` outside the plausible window is refused (its due dates would overflow)."""
+    if discovered_on is not None:
+        check_day(discovered_on, where="discovered")
     incident = describe_incident(db, slug)
     entries = list_entries(db, slug)
     passages = [
