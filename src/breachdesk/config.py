@@ -34,10 +34,13 @@ class Settings(BaseSettings):
         description="Directory for the embedding cache (.npy + JSON, keyed by text hash and model).",
     )
     max_document_bytes: int = Field(
-        default=20_000_000, description="Largest source document accepted by an import, in bytes."
+        default=20_000_000,
+        ge=1,
+        le=2_000_000_000,
+        description="Largest source document accepted by an import, in bytes.",
     )
     max_question_chars: int = Field(
-        default=1000, description="Longest question accepted, in characters."
+        default=1000, ge=1, le=100_000, description="Longest question accepted, in characters."
     )
     dense_model: str = Field(
         default="use",
@@ -45,6 +48,8 @@ class Settings(BaseSettings):
     )
     answer_threshold: float | None = Field(
         default=None,
+        ge=0.0,
+        le=1.0,
         description="Override the calibrated answer/abstain threshold (0–1); unset uses the shipped one.",
     )
     timezone: str = Field(
@@ -52,6 +57,8 @@ class Settings(BaseSettings):
     )
     kb_refresh_seconds: float = Field(
         default=1.0,
+        ge=0.0,
+        le=3600.0,
         description="How long a worker trusts its knowledge-base version before checking the database again.",
     )
     intents: bool = Field(
@@ -69,7 +76,10 @@ class Settings(BaseSettings):
         description="Serve the previous index of a changed incident while a thread builds the new one.",
     )
     session_hours: float = Field(
-        default=12.0, description="Console sessions end after this many hours without a request."
+        default=12.0,
+        gt=0.0,
+        le=720.0,
+        description="Console sessions end after this many hours without a request.",
     )
     cookie_secure: bool = Field(
         default=True,
@@ -77,6 +87,8 @@ class Settings(BaseSettings):
     )
     login_max_failures: int = Field(
         default=5,
+        ge=1,
+        le=1_000_000,
         description="Failed logins per user name (or 4x per address) within 15 minutes before login is refused.",
     )
     web_pacing: bool = Field(
@@ -85,10 +97,14 @@ class Settings(BaseSettings):
     )
     web_blas_threads: int = Field(
         default=1,
+        ge=1,
+        le=256,
         description="Linear-algebra (BLAS) threads per web worker; more than one makes the workers fight over the cores.",
     )
     rate_limit_per_minute: int = Field(
         default=120,
+        ge=0,
+        le=1_000_000,
         description="Public requests (page, ask, feedback) per client address per minute; 0 turns the limit off.",
     )
     trusted_proxies: str = Field(
@@ -103,13 +119,20 @@ class Settings(BaseSettings):
 
     max_request_bytes: int = Field(
         default=65_536,
+        ge=1,
+        le=2_000_000_000,
         description="Largest request body accepted by the public and API routes (uploads excepted), in bytes.",
     )
     max_upload_bytes: int = Field(
-        default=20_000_000, description="Largest document upload accepted by the console, in bytes."
+        default=20_000_000,
+        ge=1,
+        le=2_000_000_000,
+        description="Largest document upload accepted by the console, in bytes.",
     )
     max_table_upload_bytes: int = Field(
         default=50_000_000,
+        ge=1,
+        le=2_000_000_000,
         description="Largest call-log or delivery-results upload (console and API), in bytes: a busy desk's call log runs to megabytes.",
     )
     master_key: SecretStr | None = Field(
@@ -121,10 +144,15 @@ class Settings(BaseSettings):
         description="Affected register: a file holding the master key (used when master_key is unset).",
     )
     register_link_minutes: int = Field(
-        default=30, description="How long a self-check link or SMS code stays valid, in minutes."
+        default=30,
+        ge=1,
+        le=10_080,
+        description="How long a self-check link or SMS code stays valid, in minutes.",
     )
     register_check_limit: int = Field(
         default=5,
+        ge=1,
+        le=1_000_000,
         description="Self-checks per identifier per hour (and 4x per client address); more misses lock the identifier for an hour.",
     )
     public_base_url: str = Field(
@@ -134,7 +162,7 @@ class Settings(BaseSettings):
     smtp_host: str = Field(
         default="", description="SMTP server for outgoing mail; empty sends none."
     )
-    smtp_port: int = Field(default=587, description="SMTP server port.")
+    smtp_port: int = Field(default=587, ge=1, le=65_535, description="SMTP server port.")
     smtp_starttls: bool = Field(
         default=True, description="Upgrade the SMTP connection with STARTTLS."
     )
