@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,6 +57,8 @@ from breachdesk.kb.service import (
 )
 from breachdesk.privacy.redact import redact
 
+# Run by a save in its own transaction with the new version's number (a face's audit row).
+Saved = Callable[[Session, int], None]
 CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
@@ -253,6 +255,7 @@ def propose_version(
     note: str = "",
     base_version: int | None = None,
     intents: Sequence[str] | None = None,
+    also: Saved | None = None,
 ) -> int:
     """Save an edit as a new draft version; nothing is served until it is approved.
 
@@ -260,11 +263,20 @@ def propose_version(
     (None: no check, for scripts that mean to override). A concurrent save of the same entry
     is retried, and after `SAVE_ATTEMPTS` a `ConflictError`. `intents` (taxonomy ids) are the
     editor's choice for this version; None keeps an editor's intents of the version the edit
-    starts from (see the module docstring)."""
+    starts from (see the module docstring). `also(session, number)` runs in the save's own
+    transaction (a face's audit row: the edit and its record commit together or not at all)."""
     q, a = _check_text(question, answer)
     chosen = check_intents(intents) if intents is not None else None
     return _saving(
-        db, slug, entry_id, (q, a, section), actor, note, base_version=base_version, intents=chosen
+        db,
+        slug,
+        entry_id,
+        (q, a, section),
+        actor,
+        note,
+        base_version=base_version,
+        intents=chosen,
+        also=also,
     )
 
 
@@ -277,12 +289,15 @@ def propose_intents(
     actor: str,
     note: str = "",
     base_version: int | None = None,
+    also: Saved | None = None,
 ) -> int:
     """Correct an entry's intents: a new draft with the text of the version an edit starts from
     (the newest draft waiting, else the served one) and these intents, approved like a text
-    edit. `base_version` works as in `propose_version`."""
+    edit. `base_version` and `also` work as in `propose_version`."""
     chosen = check_intents(intents)
-    return _saving(db, slug, entry_id, None, actor, note, base_version=base_version, intents=chosen)
+    return _saving(
+        db, slug, entry_id, None, actor, note, base_version=base_version, intents=chosen, also=also
+    )
 
 
 def check_intents(intents: Sequence[str]) -> list[str]:
@@ -317,11 +332,20 @@ def _saving(
     *,
     base_version: int | None,
     intents: list[str] | None,
+    also: Saved | None,
 ) -> int:
     for attempt in range(SAVE_ATTEMPTS):
         try:
             return _save_version(
-                db, slug, entry_id, text, actor, note, base_version=base_version, intents=intents
+                db,
+                slug,
+                entry_id,
+                text,
+                actor,
+                note,
+                base_version=base_version,
+                intents=intents,
+                also=also,
             )
         except (IntegrityError, OperationalError) as exc:
             # Another save took the version number (unique key), or SQLite's writer lock.
@@ -354,6 +378,7 @@ def _save_version(
     *,
     base_version: int | None,
     intents: list[str] | None,
+    also: Saved | None,
 ) -> int:
     with db.transaction() as s:
         incident = get_incident(s, slug)
@@ -396,6 +421,9 @@ def _save_version(
                 intents_by=by,
             )
         )
+        if also is not None:
+            s.flush()
+            also(s, number)
         return number
 
 
@@ -437,9 +465,17 @@ def newest_version(db: Database, slug: str, entry_id: str) -> int:
 
 
 def create_entry(
-    db: Database, slug: str, *, question: str, answer: str, section: str = "", actor: str
+    db: Database,
+    slug: str,
+    *,
+    question: str,
+    answer: str,
+    section: str = "",
+    actor: str,
+    also: Callable[[Session, str], None] | None = None,
 ) -> str:
-    """A new console-written entry (a draft until approved); returns its id."""
+    """A new console-written entry (a draft until approved); returns its id. `also(session,
+    entry id)` runs in the same transaction (a face's audit row)."""
     q, a = _check_text(question, answer)
     with db.transaction() as s:
         incident = get_incident(s, slug)
@@ -472,6 +508,9 @@ def create_entry(
                 created_by=actor,
             )
         )
+        if also is not None:
+            s.flush()
+            also(s, eid)
         return eid
 
 
@@ -488,8 +527,17 @@ def _draft(s: Session, entry: Entry, version: int) -> EntryVersion:
     return row
 
 
-def approve_version(db: Database, slug: str, entry_id: str, version: int, *, actor: str) -> None:
-    """Approve a draft: from now on it is the text served for this entry."""
+def approve_version(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    version: int,
+    *,
+    actor: str,
+    also: Callable[[Session], None] | None = None,
+) -> None:
+    """Approve a draft: from now on it is the text served for this entry. `also(session)` runs
+    in the approval's own transaction (a face's audit row)."""
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
@@ -503,10 +551,20 @@ def approve_version(db: Database, slug: str, entry_id: str, version: int, *, act
         row.approved_by = actor
         row.approved_at = utcnow()
         refresh_incident(s, incident)
+        if also is not None:
+            also(s)
 
 
-def reject_version(db: Database, slug: str, entry_id: str, version: int, *, actor: str) -> None:
-    """Turn a draft down; it stays in the history as rejected."""
+def reject_version(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    version: int,
+    *,
+    actor: str,
+    also: Callable[[Session], None] | None = None,
+) -> None:
+    """Turn a draft down; it stays in the history as rejected. `also` as in `approve_version`."""
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
@@ -514,16 +572,28 @@ def reject_version(db: Database, slug: str, entry_id: str, version: int, *, acto
         row.status = "rejected"
         row.approved_by = actor
         row.approved_at = utcnow()
+        if also is not None:
+            also(s)
 
 
-def set_retired(db: Database, slug: str, entry_id: str, retired: bool) -> None:
-    """Withdraw an entry from the public (or bring it back); its history is kept."""
+def set_retired(
+    db: Database,
+    slug: str,
+    entry_id: str,
+    retired: bool,
+    *,
+    also: Callable[[Session], None] | None = None,
+) -> None:
+    """Withdraw an entry from the public (or bring it back); its history is kept. `also` as
+    in `approve_version`."""
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = _entry(s, incident, entry_id)
         if entry.retired != retired:
             entry.retired = retired
             refresh_incident(s, incident)
+        if also is not None:
+            also(s)
 
 
 def add_phrasing(s: Session, incident: Incident, entry_id: str, text: str, *, actor: str) -> bool:

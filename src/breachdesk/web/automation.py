@@ -345,6 +345,13 @@ def propose_version(
     slug: Slug, entry_id: EntryId, body: VersionIn, request: Request, desk: DeskDep, who: Editor
 ) -> CreatedVersion:
     """Save an edit as a draft version (served only once approved)."""
+
+    def record(s: Session, number: int) -> None:
+        detail: dict[str, object] = {"version": number}
+        if body.intents is not None:
+            detail["intents"] = list(dict.fromkeys(body.intents))
+        audit_in(s, request, who, "entry.edit", entry_id, detail)
+
     number = editing.propose_version(
         desk.db,
         slug,
@@ -356,11 +363,8 @@ def propose_version(
         note=body.note,
         base_version=body.base_version,
         intents=body.intents,
+        also=record,  # the edit and its audit row in one transaction
     )
-    detail: dict[str, object] = {"version": number}
-    if body.intents is not None:
-        detail["intents"] = list(dict.fromkeys(body.intents))
-    audit(request, who, "entry.edit", entry_id, detail)
     return CreatedVersion(entry=entry_id, version=number, status="draft")
 
 
@@ -369,8 +373,14 @@ def approve_version(
     slug: Slug, entry_id: EntryId, version: Id, request: Request, desk: DeskDep, who: Editor
 ) -> CreatedVersion:
     """Approve a draft: from now on it is served."""
-    editing.approve_version(desk.db, slug, entry_id, version, actor=who.name)
-    audit(request, who, "entry.approve", entry_id, {"version": version})
+    editing.approve_version(
+        desk.db,
+        slug,
+        entry_id,
+        version,
+        actor=who.name,
+        also=lambda s: audit_in(s, request, who, "entry.approve", entry_id, {"version": version}),
+    )
     return CreatedVersion(entry=entry_id, version=version, status="approved")
 
 

@@ -15,13 +15,13 @@ from breachdesk.errors import ConflictError, InvalidInputError, StaleEditError
 from breachdesk.intents.taxonomy import Intent, load_taxonomy
 from breachdesk.kb import editing
 from breachdesk.kb.editing import EntryDetail, VersionView
+from breachdesk.web.automation import audit_in
 from breachdesk.web.console.catalogue import ENTRY_FILTERS, entry_catalogue, filter_entries
 from breachdesk.web.console.pages import (
     Editor,
     Paging,
     Reader,
     Slug,
-    audit,
     incident_context,
     redirect,
     render,
@@ -140,12 +140,19 @@ def create_entry(
     """Create a console-written entry as a draft."""
     try:
         entry_id = editing.create_entry(
-            desk.db, slug, question=question, answer=answer, section=section, actor=me.name
+            desk.db,
+            slug,
+            question=question,
+            answer=answer,
+            section=section,
+            actor=me.name,
+            also=lambda s, eid: audit_in(
+                s, request, me, "entry.create", eid, {"incident": slug, "version": 1}
+            ),
         )
     except InvalidInputError as exc:
         form = {"question": question, "answer": answer, "section": section, "note": ""}
         return _edit_page(request, desk, me, slug, None, form, error=_text_problem(exc))
-    audit(request, me, "entry.create", entry_id, {"incident": slug, "version": 1})
     return redirect(
         request,
         slug_url(slug, "entries", entry_id),
@@ -260,6 +267,14 @@ def save_intents(
             actor=me.name,
             note=note,
             base_version=base_version,
+            also=lambda s, number: audit_in(
+                s,
+                request,
+                me,
+                "entry.intents",
+                entry_id,
+                {"incident": slug, "version": number, "intents": list(dict.fromkeys(intents))},
+            ),
         )
     except StaleEditError as exc:
         detail = editing.entry_detail(desk.db, slug, entry_id)
@@ -280,9 +295,6 @@ def save_intents(
             else "一覧にない意図が含まれています。ページを読み込み直してください。"
         )
         return _intents_page(request, desk, me, slug, detail, intents, form, error=problem)
-    chosen = list(dict.fromkeys(intents))
-    detail_row: dict[str, Any] = {"incident": slug, "version": number, "intents": chosen}
-    audit(request, me, "entry.intents", entry_id, detail_row)
     return redirect(
         request,
         slug_url(slug, "entries", entry_id),
@@ -338,6 +350,9 @@ def save_edit(
             actor=me.name,
             note=note,
             base_version=base_version,
+            also=lambda s, number: audit_in(
+                s, request, me, "entry.edit", entry_id, {"incident": slug, "version": number}
+            ),
         )
     except StaleEditError as exc:
         # Keep this editor's text; the form is now based on the newest version, so saving
@@ -355,7 +370,6 @@ def save_edit(
         if base_version is not None:
             form["base_version"] = str(base_version)
         return _edit_page(request, desk, me, slug, detail, form, error=_text_problem(exc))
-    audit(request, me, "entry.edit", entry_id, {"incident": slug, "version": number})
     return redirect(
         request,
         slug_url(slug, "entries", entry_id),
@@ -375,12 +389,20 @@ def approve(
     """Approve a draft: from now on the public page serves it."""
     target = slug_url(slug, "entries", entry_id)
     try:
-        editing.approve_version(desk.db, slug, entry_id, version, actor=me.name)
+        editing.approve_version(
+            desk.db,
+            slug,
+            entry_id,
+            version,
+            actor=me.name,
+            also=lambda s: audit_in(
+                s, request, me, "entry.approve", entry_id, {"incident": slug, "version": version}
+            ),
+        )
     except ConflictError as exc:
         return redirect(
             request, target, f"v{version} は承認できません（{exc.reason}）。", kind="error"
         )
-    audit(request, me, "entry.approve", entry_id, {"incident": slug, "version": version})
     return redirect(request, target, f"v{version} を承認しました。公開ページに表示されます。")
 
 
@@ -396,22 +418,35 @@ def reject(
     """Turn a draft down; it stays in the history as rejected."""
     target = slug_url(slug, "entries", entry_id)
     try:
-        editing.reject_version(desk.db, slug, entry_id, version, actor=me.name)
+        editing.reject_version(
+            desk.db,
+            slug,
+            entry_id,
+            version,
+            actor=me.name,
+            also=lambda s: audit_in(
+                s, request, me, "entry.reject", entry_id, {"incident": slug, "version": version}
+            ),
+        )
     except ConflictError as exc:
         return redirect(
             request, target, f"v{version} は却下できません（{exc.reason}）。", kind="error"
         )
-    audit(request, me, "entry.reject", entry_id, {"incident": slug, "version": version})
     return redirect(request, target, f"v{version} を却下しました。")
 
 
 def _set_retired(
     request: Request, desk: Desk, me: Principal, slug: str, entry_id: str, retired: bool
 ) -> Response:
-    editing.set_retired(desk.db, slug, entry_id, retired)
     action = "entry.retire" if retired else "entry.restore"
     detail: dict[str, Any] = {"incident": slug}
-    audit(request, me, action, entry_id, detail)
+    editing.set_retired(
+        desk.db,
+        slug,
+        entry_id,
+        retired,
+        also=lambda s: audit_in(s, request, me, action, entry_id, detail),
+    )
     message = (
         "公開を停止しました。公開ページには表示されません。" if retired else "公開を再開しました。"
     )
