@@ -592,6 +592,12 @@ def test_fold_visits_only_the_dashes_and_agrees_with_a_full_scan(text: str) -> N
     assert fold(text) == _fold_by_scanning(text)
 
 
+def test_fold_of_a_whole_incident_s_text_agrees_across_its_pieces() -> None:
+    text = "受付１０時ー１７時、０１２０ー１２３ー４５６（ｾﾝﾀｰ）ー" * 5000  # pieces of 16,384
+    assert len(text) > 100_000
+    assert fold(text) == _fold_by_scanning(text)
+
+
 def test_records_convert_to_the_same_dicts_as_dataclasses_asdict() -> None:
     facts = extract_facts(
         "2024年4月1日～5月31日に、氏名・クレジットカード番号（5,000件）が漏えいしました。"

@@ -37,7 +37,7 @@ class BM25:
         self.idf: dict[str, float] = {
             t: math.log(1.0 + (self.n_docs - n + 0.5) / (n + 0.5)) for t, n in df.items()
         }
-        for term, rows in per_term.items():
+        for term, rows in pacing.paced(per_term.items()):
             ids = np.array([r[0] for r in rows], dtype=np.int64)
             tfs = np.array([r[1] for r in rows], dtype=np.float64)
             self.postings[term] = (ids, tfs)

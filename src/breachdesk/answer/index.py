@@ -205,7 +205,9 @@ def build_index(
     terms = [set(a) for a in a_tokens]
     for owner, tokens in zip(q_owner, q_tokens, strict=True):
         terms[owner] |= set(tokens)
-    vocabulary = set().union(*terms) if terms else set()
+    vocabulary: set[str] = set()
+    for entry_terms in pacing.paced(terms):
+        vocabulary |= entry_terms
     question_vectors = chunk_vectors = None
     owners: list[int] = []
     if encoder is not None and entries:

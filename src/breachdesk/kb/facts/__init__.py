@@ -37,6 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from breachdesk import pacing
+
 from .counts import CountFact, find_counts
 from .dates import DateFact, DatePrecision, find_dates
 from .hours import DaysRule, HoursFact, find_days, find_hours
@@ -104,16 +106,18 @@ def extract_facts(text: str) -> Facts:
     """
     folded = fold(text)
     urls = [(m.start(), m.end()) for m in URL.finditer(folded)]
-    dates = find_dates(text, folded, urls)
+    # A whole incident's text is read on every import and approval: each finder's matches are
+    # taken one at a time, giving way between them to the requests a web worker serves.
+    dates = list(pacing.paced(find_dates(text, folded, urls)))
     return Facts(
-        phones=tuple(find_phones(text, folded, urls)),
-        mails=tuple(find_mails(text, folded)),
-        hours=tuple(find_hours(text, folded)),
-        days=tuple(find_days(text, folded)),
+        phones=tuple(pacing.paced(find_phones(text, folded, urls))),
+        mails=tuple(pacing.paced(find_mails(text, folded))),
+        hours=tuple(pacing.paced(find_hours(text, folded))),
+        days=tuple(pacing.paced(find_days(text, folded))),
         dates=tuple(dates),
-        ranges=tuple(find_ranges(text, folded, dates)),
-        counts=tuple(find_counts(text, folded, urls)),
-        items=tuple(find_items(text, folded)),
+        ranges=tuple(pacing.paced(find_ranges(text, folded, dates))),
+        counts=tuple(pacing.paced(find_counts(text, folded, urls))),
+        items=tuple(pacing.paced(find_items(text, folded))),
     )
 
 

@@ -85,7 +85,8 @@ def find_ranges(text: str, folded: str, dates: list[DateFact]) -> Iterator[DateR
     found: list[DateRange] = []
     for i in range(len(dates) - 1):
         first, last = dates[i], dates[i + 1]
-        if i in used or not _RANGE_SEPARATOR.match(folded[first.end : last.start]):
+        # Matched in place, not on a slice: two dates far apart made a copy of all between.
+        if i in used or not _RANGE_SEPARATOR.match(folded, first.end, last.start):
             continue
         first, last = _settle_range_years(first, last)
         tail = _RANGE_TAIL.match(folded, last.end)
