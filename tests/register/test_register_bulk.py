@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Text, cast, func, select, text
+from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import RegisterPerson
@@ -37,6 +40,34 @@ def test_a_bad_row_after_batches_were_written_still_leaves_nothing(
         import_register(db, keyring, shop, path)
     assert [line for line, _ in caught.value.problems] == [18]
     assert people_count(db) == 0
+
+
+def test_a_write_that_fails_midway_is_raised_and_leaves_nothing(
+    db: Database,
+    shop: str,
+    keyring: Keyring,
+    crowd_csv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL the batches are written by a second thread; its failure is the import's."""
+    monkeypatch.setattr(importer, "BATCH", 10)
+    written = bulk.insert_people
+    caller = threading.current_thread()
+    threads: list[threading.Thread] = []
+
+    def fail_on_the_third(s: Session, rows: list[dict[str, Any]]) -> None:
+        threads.append(threading.current_thread())
+        if len(threads) == 3:
+            raise OSError("the disk is full")
+        written(s, rows)
+
+    monkeypatch.setattr(importer, "insert_people", fail_on_the_third)
+    with pytest.raises(OSError, match="disk is full"):
+        import_register(db, keyring, shop, crowd_csv)
+    assert people_count(db) == 0
+    assert len(threads) == 3  # no batch was written after the failure
+    in_caller = {t is caller for t in threads}
+    assert in_caller == ({True} if db.is_sqlite else {False})
 
 
 def test_bulk_written_and_updated_people_read_back_alike(

@@ -8,12 +8,24 @@ and each distinct item list are converted once, by the columns' own SQLAlchemy t
 stored text is what the ORM writes), instead of once per row by a Core insert. After a large
 load on PostgreSQL the table's statistics are refreshed (`ANALYZE`, also in the transaction) so
 that the first look-ups are planned on exact estimates rather than on an unanalysed table's.
+
+`BackgroundWrites` runs an import's PostgreSQL writes in a second thread, in order, while the
+import reads and encrypts the next batch: the server's work on one batch overlaps the Python work
+on the next, where one thread would leave each side idle while the other works (1M people:
+48–54 s → 31 s). The session is handed over, never shared: while writes are queued only the
+writer thread touches it, and leaving the `with` block waits for them (and raises the first
+error of any). On SQLite the writes stay in the importing thread: the driver binds every row's
+values holding the GIL, so a writer thread only competed for it (1M people: 55.8 s either way,
+but 63 s of CPU instead of 50).
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any, cast
 
 from sqlalchemy import Dialect, Table, text
@@ -141,3 +153,55 @@ def refresh_statistics(s: Session, changed: int) -> None:
     """`ANALYZE` the people table after a large load (PostgreSQL; SQLite plans by its indexes)."""
     if changed >= ANALYZE_AFTER and _is_postgresql(s):
         s.execute(text("ANALYZE register_people"))
+
+
+class BackgroundWrites:
+    """An import's writes to `s`, one after another, in a writer thread on PostgreSQL and at
+    once elsewhere (see the module docstring)."""
+
+    def __init__(self, s: Session, depth: int = 2) -> None:
+        # A short queue: the reader stays at most `depth` batches ahead (memory stays bounded).
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if _is_postgresql(s):
+            self._thread = threading.Thread(target=self._run, name="register-writes", daemon=True)
+
+    def __enter__(self) -> BackgroundWrites:
+        if self._thread is not None:
+            self._thread.start()
+        return self
+
+    def submit(self, write: Callable[[], None]) -> None:
+        """Queue a write (or run it, without a writer thread); raises at once if an earlier
+        write failed."""
+        if self._thread is None:
+            write()
+            return
+        self._raise_error()
+        self._queue.put(write)
+
+    def _run(self) -> None:
+        while (write := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, drain without writing
+                try:
+                    write()
+                except BaseException as exc:  # handed to the importing thread, which raises it
+                    self._error = exc
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join()  # the session is the caller's again only once the writer is done
+        if error is None:
+            self._raise_error()

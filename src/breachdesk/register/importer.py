@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from breachdesk.db.tables import RegisterImport, RegisterPerson, RegisterPersonV
 from breachdesk.errors import DocumentFormatError, InvalidInputError
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.register.blind import IDENTIFIERS, MAIL, fold, normalise
-from breachdesk.register.bulk import insert_people, refresh_statistics
+from breachdesk.register.bulk import BackgroundWrites, insert_people, refresh_statistics
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.items import parse_items
 from breachdesk.register.keys import Keyring, ensure_register
@@ -206,18 +207,29 @@ def _numeric_repair(field: str, value: str) -> str:
     return value
 
 
-def parse_row(cells: list[str], columns: Mapping[str, int]) -> tuple[dict[str, str], list[str]]:
-    """A row's record (field → value as written, trimmed) and its leaked items.
+def parse_row(
+    cells: list[str], columns: Mapping[str, int]
+) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """A row's record (field → value as written, trimmed), its leaked items, and its
+    identifiers normalised (kind → value, for the key and the blind indexes; each is
+    normalised once, here).
 
     Raises ValueError naming the column (never the value) when a value is malformed."""
     record: dict[str, str] = {}
+    width = len(cells)
     for field, index in columns.items():
-        value = fold(cells[index]) if index < len(cells) else ""
-        if value and field != "items":
+        if field == "items" or index >= width:
+            continue
+        value = fold(cells[index])
+        if value:
             record[field] = _numeric_repair(field, value)
+    identifiers: dict[str, str] = {}
+    for kind in IDENTIFIERS:
+        if kind in record and (normal := normalise(kind, record[kind])):
+            identifiers[kind] = normal
     if "mail" in record and not MAIL.fullmatch(record["mail"]):
         raise ValueError("mail: not a mail address")
-    if "phone" in record and not 10 <= len(normalise("phone", record["phone"])) <= 11:
+    if "phone" in record and not 10 <= len(identifiers.get("phone", "")) <= 11:
         raise ValueError("phone: not a phone number of 10 or 11 digits")
     if "postal" in record and not normalise("postal", record["postal"]):
         raise ValueError("postal: not a 7-digit postal code")
@@ -227,8 +239,8 @@ def parse_row(cells: list[str], columns: Mapping[str, int]) -> tuple[dict[str, s
     if last4 and not (len(last4) == 4 and last4.isdigit()):
         raise ValueError("card_last4: not four digits")
     items_index = columns.get("items")
-    items_cell = cells[items_index] if items_index is not None and items_index < len(cells) else ""
-    return record, parse_items(items_cell)
+    items_cell = cells[items_index] if items_index is not None and items_index < width else ""
+    return record, parse_items(items_cell), identifiers
 
 
 def record_bytes(record: Mapping[str, str], items: list[str]) -> bytes:
@@ -242,12 +254,15 @@ def record_context(register_id: int, person_key: bytes) -> bytes:
     return b"breachdesk person %d " % register_id + person_key
 
 
-def indexes(key: DataKey, record: Mapping[str, str]) -> dict[str, bytes | None]:
-    out: dict[str, bytes | None] = {}
-    for kind in IDENTIFIERS:
-        value = normalise(kind, record.get(kind, ""))
-        out[f"{kind}_ix"] = key.blind(kind, value) if value else None
-    return out
+_INDEX_COLUMNS = tuple((kind, f"{kind}_ix") for kind in IDENTIFIERS)
+
+
+def indexes(key: DataKey, identifiers: Mapping[str, str]) -> dict[str, bytes | None]:
+    """The blind index columns of a row, from its normalised identifiers (`parse_row`)."""
+    return {
+        column: key.blind(kind, identifiers[kind]) if kind in identifiers else None
+        for kind, column in _INDEX_COLUMNS
+    }
 
 
 def import_register(
@@ -301,67 +316,70 @@ def import_register(
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         now = utcnow()
-        for line, cells in rows:
-            if not any(c.strip() for c in cells):
-                continue
-            counts["rows"] += 1
-            if progress is not None and counts["rows"] % progress_every == 0:
-                progress(Progress(counts["rows"], total, time.perf_counter() - started))
-            try:
-                record, items = parse_row(cells, columns)
-                key_value = normalise(key_kind, record.get(key_kind, ""))
-                if not key_value:
-                    raise ValueError(f"{key_kind}: empty (it is the key people are matched by)")
-                person_key = key.blind("key:" + key_kind, key_value)
-                if person_key in seen:
-                    raise ValueError(f"{key_kind}: the same person as line {seen[person_key]}")
-                seen[person_key] = line
-            except ValueError as exc:
-                bad += 1
-                if len(problems) < MAX_PROBLEMS:
-                    problems.append((line, str(exc)))
-                continue
+        register_id, import_id = register.id, run.id
+        # From here until the writes are done only the writer thread uses the session.
+        with BackgroundWrites(s) as writes:
+            for line, cells in rows:
+                if not any(c.strip() for c in cells):
+                    continue
+                counts["rows"] += 1
+                if progress is not None and counts["rows"] % progress_every == 0:
+                    progress(Progress(counts["rows"], total, time.perf_counter() - started))
+                try:
+                    record, items, identifiers = parse_row(cells, columns)
+                    key_value = identifiers.get(key_kind, "")
+                    if not key_value:
+                        raise ValueError(f"{key_kind}: empty (it is the key people are matched by)")
+                    person_key = key.blind("key:" + key_kind, key_value)
+                    if person_key in seen:
+                        raise ValueError(f"{key_kind}: the same person as line {seen[person_key]}")
+                    seen[person_key] = line
+                except ValueError as exc:
+                    bad += 1
+                    if len(problems) < MAX_PROBLEMS:
+                        problems.append((line, str(exc)))
+                    continue
+                if bad:
+                    continue  # nothing will be written; keep reading to report every bad row
+                universe.update(items)
+                plain = record_bytes(record, items)
+                digest = key.blind("digest", plain.decode())
+                known = existing.get(person_key)
+                if known is not None and known[1] == digest:
+                    counts["unchanged"] += 1
+                    continue
+                row = {
+                    "record": key.encrypt(plain, record_context(register_id, person_key)),
+                    "digest": digest,
+                    "items": items,
+                    "updated_at": now,
+                    **indexes(key, identifiers),
+                }
+                if known is None:
+                    counts["added"] += 1
+                    inserts.append(
+                        {
+                            "register_id": register_id,
+                            "person_key": person_key,
+                            "version": 1,
+                            "created_at": now,
+                            **row,
+                        }
+                    )
+                else:
+                    counts["updated"] += 1
+                    updates.append({"id": known[0], **row})
+                if len(inserts) >= BATCH:
+                    writes.submit(partial(insert_people, s, inserts))
+                    inserts = []
+                if len(updates) >= BATCH:
+                    writes.submit(partial(_update, s, updates, import_id, now))
+                    updates = []
             if bad:
-                continue  # nothing will be written; keep reading to report every bad row
-            universe.update(items)
-            plain = record_bytes(record, items)
-            digest = key.blind("digest", plain.decode())
-            known = existing.get(person_key)
-            if known is not None and known[1] == digest:
-                counts["unchanged"] += 1
-                continue
-            row = {
-                "record": key.encrypt(plain, record_context(register.id, person_key)),
-                "digest": digest,
-                "items": items,
-                "updated_at": now,
-                **indexes(key, record),
-            }
-            if known is None:
-                counts["added"] += 1
-                inserts.append(
-                    {
-                        "register_id": register.id,
-                        "person_key": person_key,
-                        "version": 1,
-                        "created_at": now,
-                        **row,
-                    }
-                )
-            else:
-                counts["updated"] += 1
-                updates.append({"id": known[0], **row})
-            if len(inserts) >= BATCH:
-                insert_people(s, inserts)
-                inserts = []
-            if len(updates) >= BATCH:
-                _update(s, updates, run.id, now)
-                updates = []
-        if bad:
-            raise RegisterFormatError(name, problems, bad)
-        insert_people(s, inserts)
-        if updates:
-            _update(s, updates, run.id, now)
+                raise RegisterFormatError(name, problems, bad)
+            writes.submit(partial(insert_people, s, inserts))
+            if updates:
+                writes.submit(partial(_update, s, updates, import_id, now))
         refresh_statistics(s, counts["added"] + counts["updated"])
         known_items = list((register.mapping or {}).get("items", []))
         register.mapping = {
