@@ -9,6 +9,7 @@ it; generation time is printed but is not a measured figure), then for each engi
   listed people, p50 / p99 in milliseconds: "read" is the blind index, the SELECT and the
   decryption; "audited" is the operator's whole look-up (register, read, mask, audit row,
   commit — on PostgreSQL the commit waits for the WAL flush);
+- plan (PostgreSQL): `EXPLAIN ANALYZE` of one look-up per kind, its scan and execution time;
 - size: database bytes per person (SQLite: the file after a WAL checkpoint; PostgreSQL: the
   register tables with their indexes and TOAST).
 
@@ -36,7 +37,8 @@ from sqlalchemy import text
 from breachdesk.db import Database, open_database
 from breachdesk.db.tables import Incident
 from breachdesk.register import service
-from breachdesk.register.crypto import MasterKey, new_master_key
+from breachdesk.register.blind import normalise
+from breachdesk.register.crypto import DataKey, MasterKey, new_master_key
 from breachdesk.register.importer import Progress, import_register
 from breachdesk.register.keys import Keyring, get_register
 from breachdesk.register.sample import HEADER, Person, people
@@ -93,6 +95,20 @@ def size_bytes(db: Database, path: Path | None) -> int:
         )
 
 
+def plan(db: Database, key: DataKey, register_id: int, what: str, person: Person) -> str:
+    """The look-up's plan on PostgreSQL (EXPLAIN ANALYZE): its scan node and execution time."""
+    ix = key.blind(what, normalise(what, getattr(person, what)))
+    sql = (
+        "EXPLAIN (ANALYZE, COSTS OFF) SELECT id, person_key, record, version, updated_at "
+        f"FROM register_people WHERE register_id = :r AND {what}_ix = :ix ORDER BY id LIMIT 20"
+    )
+    with db.read() as s:
+        lines = [row[0].strip() for row in s.execute(text(sql), {"r": register_id, "ix": ix})]
+    scan = next((line.lstrip("-> ") for line in lines if "Scan" in line), lines[0])
+    executed = next((line for line in lines if line.startswith("Execution Time")), "")
+    return f"{scan}; {executed.lower()}"
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -138,6 +154,10 @@ def run(kind: str, csv_path: Path, args: argparse.Namespace, chosen: list[Person
                 print(
                     f"{kind}: look-up by {what:8} {label:7} p50 {statistics.median(timings):.2f} ms"
                     f"  p99 {percentile(timings, 0.99):.2f} ms  ({len(timings)}; target p99 ≤ 5 ms)"
+                )
+            if path is None:
+                print(
+                    f"{kind}: look-up by {what:8} plan    {plan(db, key, register_id, what, chosen[0])}"
                 )
         total = size_bytes(db, path)
         print(
