@@ -1,6 +1,6 @@
 """Every query parameter of every page and API GET, walked from the app's own routes, against
 hostile values (impossible dates, NaN, huge numbers, text where a number goes): a 2xx, 3xx or
-4xx within a second, never a 500. tests/web/test_numeric_params.py does the API's numbers from
+4xx within seconds, never a 500. tests/web/test_numeric_params.py does the API's numbers from
 its OpenAPI document; this one also reaches the console's pages (not in the OpenAPI document)
 and dates, where `?day=0001-01-01` on the audit log and `?discovered=9999-12-31` on the
 regulator draft were 500s (OverflowError)."""
@@ -24,7 +24,9 @@ from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
 from breachdesk.web.security import _api_routes
 
-SECOND = 1.0
+# Console pages render whole reports; under a full parallel test run on two cores one took
+# just over a second. What this test is about is the 500s and the runaway loops.
+SECONDS = 3.0
 HOSTILE = [
     "0001-01-01",
     "9999-12-31",
@@ -106,7 +108,7 @@ def test_any_value_of_any_query_parameter_is_answered_without_a_500(
     response = client.get(path, params={name: value}, follow_redirects=False)
     took = time.monotonic() - start
     assert response.status_code < 500, (target, value, response.text[:300])
-    assert took < SECOND, (target, value, took)
+    assert took < SECONDS, (target, value, took)
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
