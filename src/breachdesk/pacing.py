@@ -115,8 +115,10 @@ def others_served() -> int:
 
 
 def give_way() -> None:
-    """Between two steps of long work: sleep while other requests are being served."""
-    if not _enabled:
+    """Between two steps of long work: sleep while other requests are being served. Outside
+    `long_work` (a request's own small piece of the same code, the question-log thread) it
+    does nothing: only long work waits."""
+    if not _enabled or not getattr(_local, "depth", 0):
         return
     now = time.monotonic()
     resumed = getattr(_local, "resumed", None)
@@ -162,9 +164,11 @@ def long_work(*, freeze: bool = False) -> Iterator[None]:
             _thresholds = gc.get_threshold()
             gc.set_threshold(_thresholds[0], _thresholds[1], _DEFERRED_FULL)
     _local.resumed = time.monotonic()
+    _local.depth = getattr(_local, "depth", 0) + 1
     try:
         yield
     finally:
+        _local.depth -= 1
         with _lock:
             _long_work -= 1
             if _long_work == 0 and _thresholds is not None:
