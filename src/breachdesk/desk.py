@@ -197,7 +197,10 @@ class Desk:
         `ask_public`, which the API runs off its event loop (a write waits for the database's
         writer, on SQLite for a whole import)."""
         token = review.new_feedback_token()
-        question_id = review.record_question(self.db, answer, channel=channel, feedback_token=token)
+        with pacing.waiting():  # for the writer, perhaps an import: which must not wait for it
+            question_id = review.record_question(
+                self.db, answer, channel=channel, feedback_token=token
+            )
         return PublicAnswer(answer, question_id, token)
 
     def record_feedback(

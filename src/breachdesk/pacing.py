@@ -134,6 +134,24 @@ def give_way() -> None:
     _local.resumed = time.monotonic()
 
 
+@contextmanager
+def waiting() -> Iterator[None]:
+    """While the block runs, the caller's request is not one that long work gives way to: it
+    is itself waiting (for the database's writer, which an import may hold), and long work
+    that slept for it would only make it wait longer."""
+    request = _request.get()
+    if not _enabled or request is None or not request.counted:
+        yield
+        return
+    request.counted = False
+    _count(-1)
+    try:
+        yield
+    finally:
+        request.counted = True
+        _count(1)
+
+
 def paced(items: Iterable[T]) -> Iterator[T]:
     """`items`, giving way before each one."""
     for item in items:
@@ -147,28 +165,31 @@ def long_work(*, freeze: bool = False) -> Iterator[None]:
     with `freeze` (work that builds something long-lived, like an index) what is alive then is
     frozen (see the module docstring). A request doing long work is no longer counted as one
     that other long work gives way to."""
-    global _long_work, _thresholds, _freeze_after
     if not _enabled:
         yield
         return
-    request = _request.get()
-    uncounted = request is not None and request.counted
-    if uncounted:
-        assert request is not None
-        request.counted = False
-        _count(-1)
+    with waiting(), _long_work_counted(freeze):
+        _local.resumed = time.monotonic()
+        _local.depth = getattr(_local, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            _local.depth -= 1
+
+
+@contextmanager
+def _long_work_counted(freeze: bool) -> Iterator[None]:
+    """Full collections wait while any long work runs; the last to end freezes if asked."""
+    global _long_work, _thresholds, _freeze_after
     with _lock:
         _long_work += 1
         _freeze_after = _freeze_after or freeze
         if _long_work == 1:
             _thresholds = gc.get_threshold()
             gc.set_threshold(_thresholds[0], _thresholds[1], _DEFERRED_FULL)
-    _local.resumed = time.monotonic()
-    _local.depth = getattr(_local, "depth", 0) + 1
     try:
         yield
     finally:
-        _local.depth -= 1
         with _lock:
             _long_work -= 1
             if _long_work == 0 and _thresholds is not None:
@@ -179,7 +200,3 @@ def long_work(*, freeze: bool = False) -> Iterator[None]:
                     gc.collect(1)
                     gc.freeze()
                 _freeze_after = False
-        if uncounted:
-            assert request is not None
-            request.counted = True
-            _count(1)

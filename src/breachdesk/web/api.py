@@ -12,6 +12,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
+from breachdesk import pacing
 from breachdesk.web.deps import DeskDep
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -203,7 +204,8 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
         # writer (on SQLite, for the whole of an import), and the event loop serves every
         # other request meanwhile.
         log = functools.partial(desk.log_public_answer, shown.answer, channel=body.channel)
-        shown = await asyncio.get_running_loop().run_in_executor(question_log(), log)
+        with pacing.waiting():  # an import holding the writer must not give way to this one
+            shown = await asyncio.get_running_loop().run_in_executor(question_log(), log)
     return AnswerOut.model_validate(
         {
             **shown.answer.to_dict(),
