@@ -6,8 +6,8 @@ from word lists; nothing from ../shared) and a small FAQ for a second incident, 
 `breachdesk serve` on loopback over a fresh SQLite file (or a private PostgreSQL schema) with
 an empty embedding cache and the public rate limit off, and uploads the big FAQ through the API
 (`POST /api/v1/incidents/{slug}/documents`, admin token). Then, with `--clients` client threads
-asking questions of the *other* incident (every one distinct, so each is a full engine run) and
-listing incidents (`GET /api/v1/incidents`), it:
+asking questions of the *other* incident (every one distinct, so each is a full engine run, and
+logged like a real one unless `--draft`) and listing incidents (`GET /api/v1/incidents`), it:
 
 1. measures a quiet baseline;
 2. uploads a changed version of the FAQ (`--changed` of the answers edited) and keeps the load
@@ -19,7 +19,7 @@ Prints p50 / p99 / max in milliseconds per request kind and phase; the target is
 during both. Asserts nothing.
 
     .venv/bin/python bench/reimport.py [--entries 5000] [--changed 0.05] [--clients 2]
-                                       [--db sqlite|postgresql]
+                                       [--db sqlite|postgresql] [--draft]
 """
 
 from __future__ import annotations
