@@ -5,12 +5,12 @@ within a second. A parameter added tomorrow is fuzzed without being listed here.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hang_guard import returns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +21,6 @@ from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
 from breachdesk.web.app import create_app
-
-SECOND = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +84,7 @@ HOSTILE = st.one_of(
 
 @settings(
     max_examples=300,
-    deadline=None,  # timed below, per request, without Hypothesis' own overhead
+    deadline=None,  # a hang is told apart from a slow answer by `returns`, not by timing
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
@@ -101,8 +99,5 @@ def test_any_value_of_any_numeric_parameter_is_answered_quickly_without_a_5xx(
     query: dict[str, str] = {name: value}
     if path.endswith("/forecast"):
         query.setdefault("on", "2026-12-01")  # the one required parameter there
-    started = time.perf_counter()
-    response = client.request(method, url, params=query)
-    elapsed = time.perf_counter() - started
+    response = returns(lambda: client.request(method, url, params=query), (method, url, query))
     assert response.status_code < 500, (method, url, query, response.text[:300])
-    assert elapsed < SECOND, (method, url, query, f"{elapsed:.2f} s")

@@ -7,12 +7,12 @@ regulator draft were 500s (OverflowError)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 from console_session import PASSWORD, signed_in
 from fastapi.testclient import TestClient
+from hang_guard import returns
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,9 +24,6 @@ from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
 from breachdesk.web.security import _api_routes
 
-# Console pages render whole reports, and a full parallel test run on two cores is slow; what
-# this test is about is the 500s and the runaway loops (the API's numbers keep one second).
-SECONDS = 3.0
 HOSTILE = [
     "0001-01-01",
     "9999-12-31",
@@ -104,11 +101,10 @@ def test_any_value_of_any_query_parameter_is_answered_without_a_500(
     target = data.draw(st.sampled_from(found))
     value = data.draw(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30)))
     path, name = target.split("?")
-    start = time.monotonic()
-    response = client.get(path, params={name: value}, follow_redirects=False)
-    took = time.monotonic() - start
+    response = returns(
+        lambda: client.get(path, params={name: value}, follow_redirects=False), (target, value)
+    )
     assert response.status_code < 500, (target, value, response.text[:300])
-    assert took < SECONDS, (target, value, took)
 
 
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])

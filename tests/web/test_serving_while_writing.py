@@ -38,16 +38,15 @@ def test_a_logged_question_waiting_for_the_writer_does_not_hold_up_other_request
         )
         asking.start()
         time.sleep(0.3)  # the ask has been answered and now waits to be logged
-        start = time.monotonic()
         listed = client.get("/api/v1/incidents")
         draft = client.post(
             f"/api/v1/incidents/{DEMO_SLUG}/ask", json={"question": "手数料", "draft": True}
         )
-        took = time.monotonic() - start
-        assert not answered  # still waiting for the writer
+        # Both were served while the logged ask still waited for the writer: had the log write
+        # run on the event loop, it would have held them until the writer gave up or let go.
+        assert not answered
         writer.execute("COMMIT")
         asking.join(15)
     writer.close()
     assert listed.status_code == 200 and draft.status_code == 200
-    assert took < 2.0  # on the event loop, the log write held every request for seconds
     assert answered == [200]
