@@ -134,3 +134,10 @@ def page_detail(message: str | None) -> str | None:
     if not message or message in STOCK_DETAILS:
         return None
     return message
+
+
+def invalid_fields(fields: list[str]) -> str:
+    """An error page's detail for request fields that failed validation, in Japanese (the
+    fields keep their names as written in the address or the form)."""
+    named = "、".join(f"「{f}」" for f in dict.fromkeys(fields) if f) or "入力"
+    return f"{named}の値を確認してください（形式が正しくないか、範囲外です）。"

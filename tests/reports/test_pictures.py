@@ -110,7 +110,7 @@ def test_the_draft_quotes_published_text_and_leaves_blanks_visible() -> None:
     assert "> 決済画面が改ざんされていました。" in text
     assert "カード番号" in text and "パスワード" not in text
     assert "最大で3,210件" in text
-    assert "〔breachdesk集計〕窓口への不正利用の申告：5件" in text
+    assert "〔システム集計〕窓口への不正利用の申告：5件" in text
     assert BLANK.format(what="事業者名") in text
     assert BLANK.format(what="公表の日と方法") in text
     assert "2026年11月2日" in text  # 60 days for unauthorised access

@@ -127,3 +127,12 @@ def test_the_incident_overview_leads_with_its_desk_today(desk: Desk) -> None:
     assert calls is not None and calls.text(strip=True) == "1"
     line = tree.css_first(".desk-line")
     assert line is not None and "0120-000-111" in line.text()
+
+
+def test_a_malformed_address_value_is_explained_in_japanese(desk: Desk) -> None:
+    client, _ = signed_in(desk, "ada")
+    page = client.get("/console/audit", params={"day": "きのう"})
+    assert page.status_code == 422
+    detail = HTMLParser(page.text).text()
+    assert "「day」の値を確認してください" in detail
+    assert "invalid request" not in detail and "query." not in detail

@@ -51,7 +51,7 @@ class RegulatorInputs:
 class Item:
     title: str
     text: str
-    source: str  # 公表文 / breachdesk集計 / 未記入
+    source: str  # 公表文 / システム集計 / 未記入
     blank: bool
 
 
@@ -82,7 +82,7 @@ class Field:
 
     label: str
     value: str
-    source: str  # 入力 / 公表文 / breachdesk計算 / 未記入
+    source: str  # 入力 / 公表文 / システム計算 / 未記入
     blank: bool = False
     quote: str | None = None
 
@@ -114,7 +114,7 @@ def overview(inputs: RegulatorInputs) -> list[Field]:
     day = discovered_on(inputs)
     if day is not None:
         for label, due in due_dates(day, inputs.unauthorised_access).items():
-            fields.append(Field(label, _day(due), "breachdesk計算"))
+            fields.append(Field(label, _day(due), "システム計算"))
     return fields
 
 
@@ -165,9 +165,7 @@ def build_items(inputs: RegulatorInputs) -> list[Item]:
         if title == "本人の数" and (counts := _counts(inputs.facts)):
             extra.append("公表文から抽出した件数：" + "、".join(counts))
         if title.startswith("二次被害") and inputs.totals and inputs.totals.fraud_reports:
-            extra.append(
-                f"〔breachdesk集計〕窓口への不正利用の申告：{inputs.totals.fraud_reports}件"
-            )
+            extra.append(f"〔システム集計〕窓口への不正利用の申告：{inputs.totals.fraud_reports}件")
         if title.startswith("本人への対応"):
             if inputs.totals and inputs.totals.offered is not None:
                 t = inputs.totals
@@ -177,14 +175,14 @@ def build_items(inputs: RegulatorInputs) -> list[Item]:
                     else ""
                 )
                 extra.append(
-                    f"〔breachdesk集計〕問い合わせ窓口：{t.days}日間で入電{t.offered}件、"
+                    f"〔システム集計〕問い合わせ窓口：{t.days}日間で入電{t.offered}件、"
                     f"応答{t.answered if t.answered is not None else '-'}件{rate}"
                 )
             for e in inputs.campaigns:
                 extra.append(f"〔breachdesk記録〕{e.day:%Y年%-m月%-d日} {e.note}")
         parts = [p for p in (quoted, *extra) if p]
         if parts:
-            source = "公表文" if quoted else "breachdesk集計"
+            source = "公表文" if quoted else "システム集計"
             out.append(Item(title, "\n".join(parts), source, False))
         else:
             out.append(Item(title, BLANK.format(what=what), "未記入", True))

@@ -136,10 +136,12 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in exc.errors()[:5]
         ]
-        message = "invalid request: " + "; ".join(problems)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": message}, status_code=422)
-        return public.error_page(request, message, 422)
+            return JSONResponse(
+                {"error": "invalid request: " + "; ".join(problems)}, status_code=422
+            )
+        fields = [str(e.get("loc", ("",))[-1]) for e in exc.errors()[:5]]
+        return public.error_page(request, labels.invalid_fields(fields), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
