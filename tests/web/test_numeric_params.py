@@ -1,6 +1,7 @@
 """Every numeric query parameter of the API, from the app's own OpenAPI document, against any
 value a client can send (NaN, infinities, huge, negative, fractional, text): a 2xx or a 4xx,
-within a second. A parameter added tomorrow is fuzzed without being listed here."""
+and an answer at all (a runaway loop fails the hang guard; no timing is asserted). A parameter
+added tomorrow is fuzzed without being listed here."""
 
 from __future__ import annotations
 
@@ -88,7 +89,7 @@ HOSTILE = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_any_value_of_any_numeric_parameter_is_answered_quickly_without_a_5xx(
+def test_any_value_of_any_numeric_parameter_is_answered_without_a_5xx(
     api: tuple[TestClient, dict[str, str]], data: st.DataObject
 ) -> None:
     client, path_values = api

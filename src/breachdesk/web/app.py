@@ -132,15 +132,15 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
-            for e in exc.errors()[:5]
-        ]
+        errors = exc.errors()[:5]
         if request.url.path.startswith("/api/"):
+            problems = [
+                f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors
+            ]
             return JSONResponse(
                 {"error": "invalid request: " + "; ".join(problems)}, status_code=422
             )
-        fields = [str(e.get("loc", ("",))[-1]) for e in exc.errors()[:5]]
+        fields = [str((e.get("loc") or ("",))[-1]) for e in errors]
         return public.error_page(request, labels.invalid_fields(fields), 422)
 
     @app.exception_handler(StarletteHTTPException)
