@@ -1,0 +1,139 @@
+"""`breachdesk keys|register`: the affected-person register and its master key."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from breachdesk.cli.common import Incident, app, desk, dump, run
+
+keys_app = typer.Typer(help="The register's master key.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+register_app = typer.Typer(help="The affected-person register.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print a new random master key (save it; point BREACHDESK_MASTER_KEY_FILE at it)."""
+    from breachdesk.register.crypto import new_master_key
+
+    typer.echo(new_master_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_file: Annotated[
+        Path,
+        typer.Option("--new-key-file", help="File with the new master key.", dir_okay=False),
+    ],
+) -> None:
+    """Re-wrap every data key with a new master key; the old key then opens none of them."""
+    d = desk()
+    r = run(lambda: d.register.rotate(new_key_file))
+    typer.echo(
+        f"{r.rewrapped} registers re-wrapped by master key {r.new_key_id}"
+        + (f" ({r.already} already were)" if r.already else "")
+        + "; point BREACHDESK_MASTER_KEY_FILE at the new key"
+    )
+
+
+def _progress_printer() -> Callable[[Any], None]:
+    """Rows, rate and time left on standard error (one rewritten line on a terminal)."""
+    live = sys.stderr.isatty()
+
+    def show(p: Any) -> None:
+        left = f", about {p.remaining:.0f} s left" if p.remaining is not None else ""
+        line = f"{p.rows:,} rows, {p.rate:,.0f} rows/s{left}"
+        typer.echo(("\r" + line + "   ") if live else line, err=True, nl=not live)
+
+    return show
+
+
+@register_app.command("import")
+def register_import(
+    file: Annotated[Path, typer.Argument(help="The affected list, CSV (UTF-8/CP932) or XLSX.")],
+    incident: Incident,
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="列名=field (customer, name, kana, mail, phone, …); saved."),
+    ] = None,
+) -> None:
+    """Import the list of affected people; prints added / updated / unchanged."""
+    from breachdesk.register.importer import parse_mapping
+
+    d = desk()
+    r = run(
+        lambda: d.register.import_file(
+            incident,
+            file,
+            mapping=parse_mapping(mapping or []),
+            actor=f"cli:{_os_user()}",
+            progress=_progress_printer(),
+        )
+    )
+    if sys.stderr.isatty():
+        typer.echo("", err=True)
+    typer.echo(
+        f"{r.file_name}: {r.rows} rows: {r.added} added, {r.updated} updated, "
+        f"{r.unchanged} unchanged (people matched by {r.key})"
+    )
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@register_app.command("lookup")
+def register_lookup(
+    incident: Incident,
+    reason: Annotated[str, typer.Option("--reason", help="Why you look (audited).")],
+    mail: Annotated[str | None, typer.Option("--mail", help="Mail address.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="Phone number.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", help="Customer number.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per person.")] = False,
+) -> None:
+    """Find a caller by one identifier; prints masked values only (audited as the OS user)."""
+    given = [(k, v) for k, v in (("mail", mail), ("phone", phone), ("customer", customer)) if v]
+    if len(given) != 1:
+        typer.echo("error: give exactly one of --mail, --phone, --customer", err=True)
+        raise typer.Exit(2)
+    kind, value = given[0]
+    d = desk()
+    people = run(
+        lambda: d.register.lookup(incident, kind, value, reason=reason, actor=f"cli:{_os_user()}")
+    )
+    for p in people:
+        if as_json:
+            typer.echo(dump(p.as_json()))
+        else:
+            values = "  ".join(f"{k}={v}" for k, v in p.masked.items())
+            typer.echo(f"person {p.id}  {values}  leaked: {'・'.join(p.item_labels) or '-'}")
+    if not people and not as_json:
+        typer.echo("not on the register")
+
+
+@register_app.command("stats")
+def register_stats(
+    incident: Incident,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """People on the register, and people per leaked item."""
+    from breachdesk.register.items import item_label
+
+    st = run(lambda: desk().register.stats(incident))
+    if as_json:
+        typer.echo(dump({"people": st.people, "items": st.per_item, "imports": st.imports}))
+        return
+    typer.echo(f"{st.people} people ({st.imports} imports)")
+    for item, count in st.per_item.items():
+        typer.echo(f"{item_label(item)}\t{item}\t{count}")

@@ -1,0 +1,54 @@
+"""Serving the web app, and the settings it reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from breachdesk.cli.common import app, state
+from breachdesk.config import describe_settings
+
+
+@app.command("serve")
+def serve_(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the help pages, the console and the API (uvicorn)."""
+    import copy
+    import os
+
+    import uvicorn
+    import uvicorn.config
+
+    if state.db:
+        os.environ["BREACHDESK_DB"] = state.db
+    # uvicorn's own access log would print query strings (questions) in the clear; breachdesk's
+    # AccessLog middleware writes one redacted line per request instead.
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["breachdesk.access"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    uvicorn.run(
+        "breachdesk.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=config,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 by default; the app believes it only
+        # from the configured proxies (setting trusted_proxies).
+        proxy_headers=False,
+    )
+
+
+@app.command("settings")
+def settings_() -> None:
+    """List the settings, their environment variables and defaults."""
+    for env, default, description in describe_settings():
+        typer.echo(f"{env}\t{default}\t{description}")
