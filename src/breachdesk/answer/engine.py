@@ -259,6 +259,7 @@ class AnswerEngine:
         entries = loaded.index.entries
         if not entries:
             return Answer(slug, text, False, None, None, None, None, None, None, 0.0, [], desk)
+        intent = asked_intent(loaded.index, scored)
         ranked = self.calibration.rank(scored.features)
         order = [int(i) for i in ranked.order]
         best = entries[order[0]]
@@ -284,6 +285,7 @@ class AnswerEngine:
                 candidates=candidates,
                 contact=desk,
                 outcome=ANSWERED,
+                intent=intent,
             )
         suggestions: list[Suggestion] = []
         if score >= self.suggest_threshold:
@@ -308,11 +310,26 @@ class AnswerEngine:
             contact=desk,
             outcome=SUGGESTED if suggestions else ABSTAINED,
             suggestions=suggestions,
+            intent=intent,
         )
 
     def ask_many(self, items: Sequence[tuple[str, str]]) -> list[Answer]:
         """Answer (incident, question) pairs in order."""
         return [self.ask(slug, q) for slug, q in items]
+
+
+# The question's top intent is reported when the intent model gives it at least this share.
+MIN_ASKED_INTENT_P = 0.3
+
+
+def asked_intent(index: IncidentIndex, scored: Scored) -> str | None:
+    """The question's most likely breach intent, or None when the model is unsure or absent."""
+    if scored.intents is None or index.intent_model is None or not len(scored.intents):
+        return None
+    best = int(np.argmax(scored.intents))
+    if scored.intents[best] < MIN_ASKED_INTENT_P:
+        return None
+    return index.intent_model.intent_ids[best]
 
 
 _CLAUSE_END = re.compile(r"(?<=[。？！?!])|\n+")

@@ -57,6 +57,8 @@ class Scored:
 
     features: NDArray[np.float64]
     query_terms: list[str]
+    # The question's breach-intent distribution (columns: the intent model's ids), if any.
+    intents: NDArray[np.float64] | None = None
 
 
 def score_features(
@@ -104,6 +106,8 @@ def score_features(
     f[:, 12] = chars.max() - chars
     f[:, 13] = intent_scores(question, index.facts, [e.answer for e in index.entries])
     f[:, 14] = item_scores(question, index.facts)
+    asked = None
     if index.intent_model is not None and index.entry_intents is not None:
-        f[:, 15] = index.entry_intents @ question_intents(index, question, query_vectors)
-    return Scored(f, terms)
+        asked = question_intents(index, question, query_vectors)
+        f[:, 15] = index.entry_intents @ asked
+    return Scored(f, terms, asked)

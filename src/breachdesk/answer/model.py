@@ -59,6 +59,9 @@ class Answer:
     # `answered`, `suggested` (up to three approved entries to choose from) or `abstained`.
     outcome: str = ABSTAINED
     suggestions: list[Suggestion] = field(default_factory=list)
+    # The question's most likely breach intent (`breachdesk.intents` taxonomy id, e.g.
+    # `am_i_affected`), when the intent model is sure enough; None otherwise.
+    intent: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN.md's contract (`ask --json`, `ask --batch`, the API)."""

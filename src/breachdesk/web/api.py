@@ -106,7 +106,12 @@ class AnswerOut(BaseModel):
         description="answered; suggested (not sure enough: choose among `suggestions`); abstained."
     )
     suggestions: list[SuggestionOut] = Field(
-        description="Up to three approved entries to choose from when the outcome is suggested."
+        description="Up to five approved entries to choose from when the outcome is suggested."
+    )
+    intent: str | None = Field(
+        default=None,
+        description="The question's most likely breach intent (a taxonomy id from "
+        "GET /api/v1/intents, e.g. am_i_affected), or null when the engine is unsure.",
     )
     question_id: int | None = Field(description="Send feedback with this; null for a draft.")
     feedback_token: str | None = Field(
