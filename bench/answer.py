@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from breachdesk.answer.dense import UseEncoder
 from breachdesk.answer.evaluation import read_questions
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
+from breachdesk.text.encoders import UseEncoder
+from breachdesk.text.tokens import default_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

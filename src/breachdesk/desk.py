@@ -28,11 +28,11 @@ if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when s
     from sqlalchemy.orm import Session
 
     from breachdesk.answer.decide import Calibration
-    from breachdesk.answer.dense import Encoder
     from breachdesk.answer.engine import AnswerEngine
-    from breachdesk.answer.tokens import Tokenizer
     from breachdesk.db.tables import Incident
     from breachdesk.register.desk import RegisterDesk
+    from breachdesk.text.encoders import Encoder
+    from breachdesk.text.tokens import Tokenizer
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,10 @@ class Desk:
 
     @cached_property
     def engine(self) -> AnswerEngine:
-        from breachdesk.answer.dense import EmbeddingCache, UseEncoder
         from breachdesk.answer.engine import AnswerEngine
-        from breachdesk.answer.tokens import default_tokenizer
         from breachdesk.intents.classifier import shipped_intent_model
+        from breachdesk.text.encoders import EmbeddingCache, UseEncoder
+        from breachdesk.text.tokens import default_tokenizer
 
         encoder = self._encoder
         if encoder is None and self.settings.dense_model == "use":

@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from breachdesk.answer.dense import EmbeddingCache
 from breachdesk.answer.engine import JST, AnswerEngine, query_parts
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.db import Database
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.kb.service import import_documents, list_entries
+from breachdesk.text.encoders import EmbeddingCache
+from breachdesk.text.tokens import default_tokenizer
 
 FIXTURES = Path(__file__).parents[1] / "kb" / "fixtures"
 
@@ -243,8 +243,8 @@ def test_an_off_topic_question_below_the_suggestion_threshold_gets_no_suggestion
 def test_an_index_build_calls_the_encoder_a_few_texts_at_a_time(tmp_path: Path) -> None:
     # A question asked meanwhile waits for the encoder call in progress: 250 changed passages
     # encoded in one call kept every question on the server waiting over a second.
-    from breachdesk.answer.dense import ENCODE_BATCH
     from breachdesk.answer.index import IndexEntry, build_index
+    from breachdesk.text.encoders import ENCODE_BATCH
 
     class Recording(HashEncoder):
         def __init__(self) -> None:

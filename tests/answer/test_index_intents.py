@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from breachdesk.answer.engine import AnswerEngine
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.db import Database
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.intents.classifier import shipped_intent_model
 from breachdesk.kb import editing
 from breachdesk.kb.service import import_documents, list_entries
+from breachdesk.text.tokens import default_tokenizer
 
 CHOSEN = ["reissue_fee", "compensation"]
 

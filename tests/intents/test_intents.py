@@ -248,7 +248,7 @@ KANA_LOANWORD = {"まいなんばーまでもれてたらどうしよう"}
 def test_unseen_questions_get_their_intent_first_with_use_vectors(
     question: str, intent: str
 ) -> None:
-    from breachdesk.answer.dense import UseEncoder
+    from breachdesk.text.encoders import UseEncoder
 
     vector = UseEncoder().encode([question])[0]
     top = [i for i, _ in shipped_intent_model().classify(question, vector, k=2)]

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import event, select
 
 from breachdesk.answer.engine import AnswerEngine
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.db import Database
 from breachdesk.db.tables import Document
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
 from breachdesk.kb import service
 from breachdesk.kb.service import EntryView
+from breachdesk.text.tokens import default_tokenizer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from breachdesk.answer.engine import AnswerEngine
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.auth.service import digest
 from breachdesk.db import Database
 from breachdesk.db.tables import Feedback, PublicQuestion
 from breachdesk.errors import NotFoundError
 from breachdesk.kb.service import import_documents
 from breachdesk.review import service as review
+from breachdesk.text.tokens import default_tokenizer
 
 FIXTURES = Path(__file__).parents[1] / "kb" / "fixtures"
 SLUG = "midori"

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from breachdesk.answer.engine import AnswerEngine
-from breachdesk.answer.tokens import default_tokenizer
 from breachdesk.db import Database
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.kb import editing
 from breachdesk.kb.service import import_documents, list_entries
 from breachdesk.review import service as review
+from breachdesk.text.tokens import default_tokenizer
 
 FIXTURES = Path(__file__).parents[1] / "kb" / "fixtures"
 SLUG = "midori"

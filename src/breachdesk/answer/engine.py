@@ -21,7 +21,6 @@ import numpy as np
 
 from breachdesk import pacing
 from breachdesk.answer.decide import Calibration, shipped_calibration
-from breachdesk.answer.dense import EmbeddingCache, Encoder
 from breachdesk.answer.features import Scored, score_features
 from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index, top_intents
 from breachdesk.answer.model import (
@@ -33,12 +32,13 @@ from breachdesk.answer.model import (
     DeskCard,
     Suggestion,
 )
-from breachdesk.answer.tokens import Tokenizer
 from breachdesk.db import Database
 from breachdesk.errors import InvalidInputError
 from breachdesk.intents.classifier import IntentModel
 from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
+from breachdesk.text.encoders import EmbeddingCache, Encoder
+from breachdesk.text.tokens import Tokenizer
 
 JST = ZoneInfo("Asia/Tokyo")
 logger = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from breachdesk.answer.dates import date_scores
 from breachdesk.answer.index import IncidentIndex
 from breachdesk.answer.intent import intent_scores
 from breachdesk.answer.items import item_scores
-from breachdesk.answer.normalise import char_ngrams
-from breachdesk.answer.tokens import Tokenizer
 from breachdesk.intents.classifier import DENSE_DIM
+from breachdesk.text.normalise import char_ngrams
+from breachdesk.text.tokens import Tokenizer
 
 FEATURES = (
     "words_q",  # BM25 on Sudachi terms, question field, relative to the query's upper bound

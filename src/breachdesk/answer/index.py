@@ -16,11 +16,11 @@ from numpy.typing import NDArray
 
 from breachdesk import pacing
 from breachdesk.answer.bm25 import BM25
-from breachdesk.answer.dense import EmbeddingCache, Encoder, encode_in_batches
-from breachdesk.answer.normalise import char_ngrams
-from breachdesk.answer.tokens import Tokenizer
 from breachdesk.intents.classifier import DENSE_DIM, IntentModel
 from breachdesk.kb.facts import Facts
+from breachdesk.text.encoders import EmbeddingCache, Encoder, encode_in_batches
+from breachdesk.text.normalise import char_ngrams
+from breachdesk.text.tokens import Tokenizer
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
 MAX_CHUNKS = 40

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from breachdesk.answer.normalise import squeeze
 from breachdesk.kb.facts import Facts
+from breachdesk.text.normalise import squeeze
 
 _ASKS = {
     "when": re.compile(r"いつ|何日|何月|何年|日付|日にち|時期|期間|何時から|何時まで"),

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from breachdesk.answer.normalise import squeeze
 from breachdesk.kb.facts import Facts
 from breachdesk.kb.facts.items import ITEM_SYNONYMS
+from breachdesk.text.normalise import squeeze
 
 # What people call each item (CVV, 裏の3桁, メアド, PW …), searched in the squeezed question;
 # `kb.facts.ITEM_SYNONYMS` is the one list of those names, shared with the documents' side.

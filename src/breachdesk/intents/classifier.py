@@ -202,7 +202,7 @@ class IntentModel:
 
     def _tokenizer(self) -> Tokenizer:
         if self.tokenizer is None:
-            from breachdesk.answer.tokens import default_tokenizer
+            from breachdesk.text.tokens import default_tokenizer
 
             self.tokenizer = default_tokenizer()
         return self.tokenizer

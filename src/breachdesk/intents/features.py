@@ -2,7 +2,7 @@
 
 Two blocks, each binary and scaled to unit length so neither drowns the other by its size:
 
-- **terms**: the Sudachi content terms of `answer.tokens` (normalised forms, compound parts,
+- **terms**: the Sudachi content terms of `text.tokens` (normalised forms, compound parts,
   synonym groups, the breach vocabulary's folds), prefixed `t:`;
 - **chars**: character 2- and 3-grams of the normalised, space-free text, prefixed `c:` — they
   carry what the tokenizer loses on kana-only and mistyped questions (「せきゅりてぃこーど」).
@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from breachdesk.answer.normalise import char_ngrams
+from breachdesk.text.normalise import char_ngrams
 
 Tokenizer = Callable[[str], list[str]]
 CHAR_SIZES = (2, 3)

@@ -116,7 +116,7 @@ def train(
     skipped when `vectors` is None)."""
     config = config or TrainConfig()
     if tokenizer is None:
-        from breachdesk.answer.tokens import default_tokenizer
+        from breachdesk.text.tokens import default_tokenizer
 
         tokenizer = default_tokenizer()
     if features is None:
@@ -228,7 +228,7 @@ def cross_validate(
     scores only the first folds (a quicker check on the same split)."""
     config = config or TrainConfig()
     if tokenizer is None:
-        from breachdesk.answer.tokens import default_tokenizer
+        from breachdesk.text.tokens import default_tokenizer
 
         tokenizer = default_tokenizer()
     features = [text_features(t, tokenizer) for t in texts]
@@ -262,7 +262,7 @@ def cross_validate(
 
 def embed_phrasings(texts: Sequence[str], cache_dir: Path | None) -> NDArray[np.float32]:
     """USE embeddings of the phrasings, through the embedding cache."""
-    from breachdesk.answer.dense import EmbeddingCache, UseEncoder
+    from breachdesk.text.encoders import EmbeddingCache, UseEncoder
 
     return EmbeddingCache(cache_dir).embed(UseEncoder(), list(texts))
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from breachdesk.answer.normalise import char_ngrams, normalise, squeeze
-from breachdesk.answer.tokens import default_tokenizer, vocabulary_folds
+from breachdesk.text.normalise import char_ngrams, normalise, squeeze
+from breachdesk.text.tokens import default_tokenizer, vocabulary_folds
 
 
 def test_normalise_folds_width_case_and_waves() -> None:

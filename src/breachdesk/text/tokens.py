@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from breachdesk.answer.normalise import normalise
+from breachdesk.text.normalise import normalise
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -72,7 +72,7 @@ class Term:
 def vocabulary_folds() -> dict[str, str]:
     """The breach vocabulary as a map from each variant to its group's head word."""
     raw = json.loads(
-        resources.files("breachdesk.answer").joinpath("vocabulary.json").read_text("utf-8")
+        resources.files("breachdesk.text").joinpath("vocabulary.json").read_text("utf-8")
     )
     folds: dict[str, str] = {}
     for group in raw["groups"]:
