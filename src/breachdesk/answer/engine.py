@@ -21,7 +21,7 @@ import numpy as np
 
 from breachdesk import pacing
 from breachdesk.answer.decide import Calibration, shipped_calibration
-from breachdesk.answer.features import Scored, score_features
+from breachdesk.answer.features import Query, Scored, score_features
 from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index, top_intents
 from breachdesk.answer.model import (
     ABSTAINED,
@@ -37,7 +37,8 @@ from breachdesk.errors import InvalidInputError
 from breachdesk.intents.classifier import IntentModel
 from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
-from breachdesk.text.encoders import EmbeddingCache, Encoder
+from breachdesk.text.encoders import EmbeddingCache, Encoder, QueryPassageEncoders
+from breachdesk.text.readings import Readings, is_kana_typed, vocabulary_words
 from breachdesk.text.tokens import Tokenizer
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -87,6 +88,8 @@ class AnswerEngine:
         recent_size: int = 4096,
         rebuild_in_background: bool = False,
         intent_model: IntentModel | None = None,
+        readings: Readings | None = None,
+        e5: QueryPassageEncoders | None = None,
     ) -> None:
         self.db = db
         self.tokenizer = tokenizer
@@ -104,12 +107,15 @@ class AnswerEngine:
         self._checked: dict[str, float] = {}
         self.rebuild_in_background = rebuild_in_background
         self.intent_model = intent_model
+        self.readings = readings
+        self.e5 = e5
         self._rebuilding: dict[str, threading.Thread] = {}
         self._slug_locks: dict[str, threading.Lock] = {}
         # Answers to recently asked identical questions, keyed by knowledge-base version, so
         # a change invalidates them; the desk card is recomputed on every hit.
         self._recent: OrderedDict[tuple[str, int, str], Answer] = OrderedDict()
         self._recent_size = recent_size
+        self._kana_words: list[tuple[str, str]] | None = None
 
     def load(self, slug: str) -> _Loaded:
         """The incident's index, rebuilt if its knowledge base changed since it was built.
@@ -209,6 +215,9 @@ class AnswerEngine:
                 self.cache,
                 previous=loaded.index if loaded is not None else None,
                 intent_model=self.intent_model,
+                readings=self.readings,
+                kana_words=self.kana_words(),
+                e5=self.e5,
             )
             loaded = _Loaded(view.kb_version, index, [Contact.from_dict(c) for c in view.contacts])
             self._loaded[slug] = loaded
@@ -228,15 +237,38 @@ class AnswerEngine:
             )
         return text
 
+    def kana_words(self) -> list[tuple[str, str]]:
+        """Words every incident's kana converter knows besides its own: how askers write
+        (the intent taxonomy's phrasings), read once per engine."""
+        if self.readings is None:
+            return []
+        if self._kana_words is None:
+            from breachdesk.intents.taxonomy import load_phrasings
+
+            texts = [t for lines in load_phrasings().values() for t in lines]
+            self._kana_words = vocabulary_words(self.readings, texts)
+        return self._kana_words
+
+    def query(self, question: str, index: IncidentIndex) -> Query:
+        """The question as the scoring stage sees it: re-written in the incident's words when it
+        was typed in kana, embedded, and read."""
+        text = question
+        if index.converter is not None and is_kana_typed(question):
+            text = index.converter.convert(question)
+        vectors = self.encoder.encode(query_parts(text)) if self.encoder is not None else None
+        e5 = self.e5.query.encode([text])[0] if self.e5 is not None else None
+        reading: tuple[str, ...] = ()
+        if self.readings is not None:
+            reading = tuple(self.readings.ngrams(question))
+        return Query(text, question, vectors, e5, reading)
+
     def score(
         self, slug: str, question: str, loaded: _Loaded | None = None
     ) -> tuple[_Loaded, Scored]:
         """Feature matrix of a question against an incident (used by `ask` and by calibration)."""
         loaded = loaded or self.load(slug)
-        vectors = None
-        if self.encoder is not None:
-            vectors = self.encoder.encode(query_parts(question))
-        return loaded, score_features(question, loaded.index, self.tokenizer, vectors)
+        query = self.query(question, loaded.index)
+        return loaded, score_features(query, loaded.index, self.tokenizer)
 
     def ask(self, slug: str, question: str, *, now: datetime | None = None) -> Answer:
         """Answer one question with an approved entry verbatim, or abstain with the desk."""

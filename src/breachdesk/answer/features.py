@@ -36,6 +36,11 @@ FEATURES = (
     "intent",  # the entry holds the kind of fact asked for (a date, a count, a desk, a reason)
     "item",  # the entry settles (leaked or not) the data item a leak question names
     "intents",  # the question's breach-intent distribution against the entry's intent profile
+    "e5",  # multilingual-e5-small cosine: the question (query side) with the entry's passage
+    "e5_gap",  # how far this entry's e5 score is from the best one
+    "e5_phrasing",  # e5 cosine with the closest phrasing an editor attached to the entry
+    "readings_q",  # BM25 on reading bigrams, question field (kana-typed questions, typos)
+    "readings_a",  # the same on the answer
 )
 
 
@@ -52,6 +57,23 @@ def question_intents(
 
 
 @dataclass(frozen=True)
+class Query:
+    """A question as the scoring stage sees it.
+
+    `text` is what is matched: the question as asked, or — when it was typed in kana — as the
+    incident's kana converter re-wrote it (`original` keeps what was asked). `vectors` are USE's
+    rows (the whole text, then its sentences), `e5` e5's question-side vector, and `reading`
+    the character bigrams of the question's reading.
+    """
+
+    text: str
+    original: str
+    vectors: NDArray[np.float32] | None = None
+    e5: NDArray[np.float32] | None = None
+    reading: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scored:
     """The feature matrix of one question against one incident's index."""
 
@@ -61,13 +83,10 @@ class Scored:
     intents: NDArray[np.float64] | None = None
 
 
-def score_features(
-    question: str,
-    index: IncidentIndex,
-    tokenizer: Tokenizer,
-    query_vectors: NDArray[np.float32] | None,
-) -> Scored:
-    """Compute every feature of every entry for `question`."""
+def score_features(query: Query, index: IncidentIndex, tokenizer: Tokenizer) -> Scored:
+    """Compute every feature of every entry for `query`."""
+    question = query.text
+    query_vectors = query.vectors
     n = len(index.entries)
     terms = tokenizer(question)
     words = [t for t in terms if not t.startswith("~")]
@@ -110,4 +129,15 @@ def score_features(
     if index.intent_model is not None and index.entry_intents is not None:
         asked = question_intents(index, question, query_vectors)
         f[:, 15] = index.entry_intents @ asked
+    if query.e5 is not None and index.e5_passages is not None:
+        e5 = index.e5_passages @ query.e5
+        f[:, 16] = e5
+        f[:, 17] = e5.max() - e5
+        if index.e5_phrasings is not None and len(index.e5_phrasings):
+            best = np.zeros(n)
+            np.maximum.at(best, index.phrasing_owner, index.e5_phrasings @ query.e5)
+            f[:, 18] = best
+    if query.reading and index.readings_q is not None and index.readings_a is not None:
+        f[:, 19] = index.by_entry(index.readings_q.relative_scores(query.reading))
+        f[:, 20] = index.readings_a.relative_scores(query.reading)
     return Scored(f, terms, asked)

@@ -18,8 +18,14 @@ from breachdesk import pacing
 from breachdesk.answer.bm25 import BM25
 from breachdesk.intents.classifier import DENSE_DIM, IntentModel
 from breachdesk.kb.facts import Facts
-from breachdesk.text.encoders import EmbeddingCache, Encoder, encode_in_batches
+from breachdesk.text.encoders import (
+    EmbeddingCache,
+    Encoder,
+    QueryPassageEncoders,
+    encode_in_batches,
+)
 from breachdesk.text.normalise import char_ngrams
+from breachdesk.text.readings import KanaConverter, Readings, joined_reading, reading_ngrams
 from breachdesk.text.tokens import Tokenizer
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n+")
@@ -49,6 +55,12 @@ class IndexEntry:
         """The text a question is matched against: the section's last heading and the question."""
         last = self.section.split(" > ")[-1] if self.section else ""
         return self.question if not last or last in self.question else f"{last} {self.question}"
+
+    @property
+    def passage_text(self) -> str:
+        """What e5 embeds of the entry: its question field, then its answer (e5 reads the first
+        512 tokens, which holds the whole of nearly every entry)."""
+        return f"{self.question_field}\n{self.answer}"
 
 
 def answer_chunks(answer: str) -> list[str]:
@@ -85,6 +97,18 @@ class IncidentIndex:
     # Tokens and vectors by text, handed to the next build so that a changed knowledge base
     # only tokenizes and embeds the texts that changed.
     memo: TextMemo = field(default_factory=lambda: TextMemo({}, {}))
+    # Readings: character bigrams of each question row's and each answer's reading, so a
+    # question typed in kana meets the kanji of the documents (`text.readings`).
+    readings_q: BM25 | None = None
+    readings_a: BM25 | None = None
+    # Re-writes a kana-typed question in the incident's own words.
+    converter: KanaConverter | None = None
+    # e5 (question side for question rows, passage side for entries): a ranker of its own.
+    e5_passages: NDArray[np.float32] | None = None
+    # e5 vectors of the question rows beyond the entries' own (attached phrasings: the askers'
+    # own wording, so embedded on the question side), owned by phrasing_owner.
+    e5_phrasings: NDArray[np.float32] | None = None
+    phrasing_owner: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def by_entry(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-entry maximum of per-question-row scores (the best phrasing counts)."""
@@ -104,6 +128,9 @@ class TextMemo:
     vectors: dict[str, NDArray[np.float32]]
     intents: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     ngrams: dict[str, list[str]] = field(default_factory=dict)
+    # Per text: its (written form, reading) words; keyed by encoder name: text → vector.
+    words: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    encoded: dict[str, dict[str, NDArray[np.float32]]] = field(default_factory=dict)
 
 
 class _Builder:
@@ -161,25 +188,43 @@ class _Builder:
             self.memo.ngrams[text] = found
         return found
 
+    def words(self, readings: Readings, text: str) -> list[tuple[str, str]]:
+        found = self.memo.words.get(text)
+        if found is None:
+            found = self.old.words.get(text)
+            if found is None:
+                found = readings.words(text)
+            self.memo.words[text] = found
+        return found
+
     def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
         assert self.encoder is not None
-        missing = [
-            t
-            for t in dict.fromkeys(texts)
-            if t not in self.memo.vectors and t not in self.old.vectors
-        ]
+        return self.encoded(self.encoder, texts, self.memo.vectors, self.old.vectors)
+
+    def encoded(
+        self,
+        encoder: Encoder,
+        texts: Sequence[str],
+        memo: dict[str, NDArray[np.float32]] | None = None,
+        old: dict[str, NDArray[np.float32]] | None = None,
+    ) -> NDArray[np.float32]:
+        """`encoder`'s vectors of `texts`, from this build, the previous one or the cache."""
+        if memo is None:
+            memo = self.memo.encoded.setdefault(encoder.name, {})
+        if old is None:
+            old = self.old.encoded.get(encoder.name, {})
+        missing = [t for t in dict.fromkeys(texts) if t not in memo and t not in old]
         if missing:
-            encoder = self.encoder
             new = (
                 self.cache.embed(encoder, missing)
                 if self.cache is not None
                 else encode_in_batches(encoder, missing)
             )
-            self.memo.vectors.update(zip(missing, new, strict=True))
+            memo.update(zip(missing, new, strict=True))
         for t in texts:
-            if t not in self.memo.vectors:
-                self.memo.vectors[t] = self.old.vectors[t]
-        return np.vstack([self.memo.vectors[t] for t in texts]).astype(np.float32, copy=False)
+            if t not in memo:
+                memo[t] = old[t]
+        return np.vstack([memo[t] for t in texts]).astype(np.float32, copy=False)
 
 
 def build_index(
@@ -189,9 +234,17 @@ def build_index(
     cache: EmbeddingCache | None = None,
     previous: IncidentIndex | None = None,
     intent_model: IntentModel | None = None,
+    *,
+    readings: Readings | None = None,
+    kana_words: Sequence[tuple[str, str]] = (),
+    e5: QueryPassageEncoders | None = None,
 ) -> IncidentIndex:
     """Tokenize, count and embed the entries of one incident (reusing `previous`'s work for
-    texts that did not change)."""
+    texts that did not change).
+
+    With `readings`, the entries' readings are indexed too and a kana converter is built from
+    their words and `kana_words` (words every incident shares: how askers write); with `e5`,
+    each entry's passage and each attached phrasing are embedded by e5."""
     build = _Builder(tokenizer, encoder, cache, previous.memo if previous is not None else None)
     q_texts = [e.question_field for e in entries]
     q_owner = list(range(len(entries)))
@@ -230,6 +283,21 @@ def build_index(
         else {}
     )
     facts = [_facts(e, old_facts) for e in pacing.paced(entries)]
+    readings_q = readings_a = None
+    converter = None
+    if readings is not None:
+        q_words = [build.words(readings, t) for t in pacing.paced(q_texts)]
+        a_words = [build.words(readings, e.answer) for e in pacing.paced(entries)]
+        readings_q = BM25([_reading_grams(w) for w in q_words])
+        readings_a = BM25([_reading_grams(w) for w in a_words])
+        vocabulary_words = [pair for words in (*q_words, *a_words) for pair in words]
+        converter = KanaConverter([*vocabulary_words, *kana_words])
+    e5_passages = e5_phrasings = None
+    n = len(entries)
+    if e5 is not None and entries:
+        e5_passages = build.encoded(e5.passage, [e.passage_text for e in entries])
+        if len(q_texts) > n:
+            e5_phrasings = build.encoded(e5.query, q_texts[n:])
     return IncidentIndex(
         entries=list(entries),
         words_q=BM25(q_tokens),
@@ -246,7 +314,17 @@ def build_index(
         memo=build.memo,
         entry_intents=entry_intents,
         intent_model=intent_model,
+        readings_q=readings_q,
+        readings_a=readings_a,
+        converter=converter,
+        e5_passages=e5_passages,
+        e5_phrasings=e5_phrasings,
+        phrasing_owner=np.array(q_owner[n:], dtype=np.int64),
     )
+
+
+def _reading_grams(words: Sequence[tuple[str, str]]) -> list[str]:
+    return reading_ngrams(joined_reading(words))
 
 
 def _version_key(entry: IndexEntry) -> tuple[str, int, str, str]:

