@@ -160,3 +160,17 @@ def test_the_header_list_of_the_sample_is_recognised_whole() -> None:
     from breachdesk.register.importer import columns_of
 
     assert len(columns_of(list(HEADER), {})) == len(HEADER)
+
+
+def test_an_unclosed_quote_is_refused_with_its_line_and_nothing_is_imported(
+    db: Database, shop: str, keyring: Keyring, tmp_path: Path
+) -> None:
+    # Read leniently, the quote made lines 52–101 one cell: "51 rows", and 49 people missing.
+    lines = write_csv(list(people(100, seed=4))).decode().split("\r\n")
+    lines[51] = lines[51].replace(",", ',"', 1)  # line 52 of the file: a quote never closed
+    path = tmp_path / "quote.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    with pytest.raises(DocumentFormatError) as caught:
+        import_register(db, keyring, shop, path)
+    assert caught.value.line == 52 and "閉じられていません" in caught.value.reason
+    assert count(db, RegisterPerson) == 0
