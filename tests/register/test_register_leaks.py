@@ -126,6 +126,7 @@ def test_no_personal_value_reaches_the_database_the_log_or_an_export(
     desk.register.outbox.join()
     key_file = tmp_path / "new.key"
     key_file.write_text(rotated)
+    key_file.chmod(0o600)
     desk.register.rotate(key_file)
     assert len(exports[0]) > 1000
 

@@ -18,11 +18,33 @@ app.add_typer(register_app, name="register")
 
 
 @keys_app.command("new")
-def keys_new() -> None:
-    """Print a new random master key (save it; point BREACHDESK_MASTER_KEY_FILE at it)."""
-    from breachdesk.register.crypto import new_master_key
+def keys_new(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the key to this new file, readable by you only (0600).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Make a new random master key: into --out FILE (0600), or printed (then chmod 600 it)."""
+    from breachdesk.register.crypto import new_master_key, write_key_file
 
-    typer.echo(new_master_key())
+    key = new_master_key()
+    if out is not None:
+        run(lambda: write_key_file(out, key))
+        typer.echo(
+            f"{out}: new master key written (mode 0600); point BREACHDESK_MASTER_KEY_FILE at it"
+        )
+        return
+    typer.echo(key)
+    typer.echo(
+        "注意: 鍵を保存したファイルは所有者だけが読めるように `chmod 600 FILE` してください"
+        "（ほかの人も読めるファイルは使われません）。 "
+        "Warning: chmod 600 the file you saved the key in; a key file others can read is refused.",
+        err=True,
+    )
 
 
 @keys_app.command("rotate")
