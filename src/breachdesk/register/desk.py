@@ -12,6 +12,7 @@ from pathlib import Path
 
 from breachdesk.config import Settings
 from breachdesk.db import Database
+from breachdesk.privacy.redact import redact
 from breachdesk.register import keys, service
 from breachdesk.register.crypto import MasterKey, load_master_key
 from breachdesk.register.importer import ProgressCallback, RegisterImportResult, import_register
@@ -84,7 +85,7 @@ class RegisterDesk:
                 data=data,
             )
 
-        return self.jobs.start(slug, file_name, actor, run)
+        return self.jobs.start(slug, redact(file_name), actor, run)
 
     def lookup(
         self,

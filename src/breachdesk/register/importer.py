@@ -31,6 +31,7 @@ from breachdesk.db import Database
 from breachdesk.db.tables import RegisterImport, RegisterPerson, RegisterPersonVersion, utcnow
 from breachdesk.errors import DocumentFormatError, InvalidInputError
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
+from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS, MAIL, fold, normalise
 from breachdesk.register.bulk import BackgroundWrites, insert_people, refresh_statistics
 from breachdesk.register.crypto import DataKey
@@ -282,8 +283,9 @@ def import_register(
     """Import an affected list into the incident's register, all or nothing.
 
     `data` is the file's content when it is already in memory (an upload; `path` then only
-    names its format), so that no copy of the list is left on disk."""
-    name = file_name or path.name
+    names its format), so that no copy of the list is left on disk. The file's name is free
+    text (``山田様_090-1234-5678.csv``) and is kept, shown and audited redacted."""
+    name = redact(file_name or path.name)
     if data is None:
         try:
             data = path.read_bytes()
@@ -383,7 +385,7 @@ def import_register(
         refresh_statistics(s, counts["added"] + counts["updated"])
         known_items = list((register.mapping or {}).get("items", []))
         register.mapping = {
-            "columns": {**saved, **given},
+            "columns": {**saved, **{redact(k): v for k, v in given.items()}},
             "items": list(dict.fromkeys(known_items + sorted(universe))),
         }
         register.updated_at = now

@@ -294,7 +294,7 @@ def export(
     first line names who exported it, for whom and why, and the audit row says the same.
     """
     why = _reason(reason)
-    asked = " ".join(requested_by.split())
+    asked = redact(" ".join(requested_by.split()))  # free text: "佐藤 090-…" keeps no number
     if not asked:
         raise InvalidInputError("name who asked for the export", where="requested_by")
     out = io.StringIO()
