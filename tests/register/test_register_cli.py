@@ -111,3 +111,17 @@ def test_a_key_file_others_can_read_is_refused_with_the_fix(cli: Cli, crowd_csv:
     assert refused.exit_code == 2 and "chmod 600" in refused.stderr
     cli.key.chmod(0o600)
     assert cli("register", "import", str(crowd_csv), "--incident", "shop").exit_code == 0
+
+
+def test_a_lookup_without_a_reason_prints_nothing_of_the_person_and_audits_nothing(
+    cli: Cli, crowd_csv: Path, crowd: list[Person]
+) -> None:
+    cli("register", "import", str(crowd_csv), "--incident", "shop")
+    who = crowd[12]
+    for reason in ("", "  "):
+        refused = cli(
+            "register", "lookup", "--incident", "shop", "--mail", who.mail, "--reason", reason
+        )
+        assert refused.exit_code == 2 and "reason" in refused.stderr
+        assert "person" not in refused.stdout and who.mail[1:] not in refused.output
+    assert auth.list_audit(open_database(str(cli.db)), action="register.lookup")[1] == 0

@@ -139,3 +139,44 @@ def test_the_export_is_admin_only_masked_and_names_who_asked(
     assert not any(p.mail in response.text or p.phone in response.text for p in crowd)
     [row], _ = auth.list_audit(register_desk.db, action="register.export")
     assert (row.actor, row.detail["requested_by"]) == ("ada", "カード会社")
+
+
+def test_a_reveal_without_a_reason_shows_nothing_of_the_person_and_is_refused(
+    register_desk: Desk, crowd: list[Person]
+) -> None:
+    # The 422 page showed the person's masked record, with no audit row behind it.
+    client, csrf = signed_in(register_desk, "ola")
+    who = crowd[3]
+    [person] = register_desk.register.lookup(
+        SLUG, "customer", who.customer, reason="setup", actor="setup"
+    )
+    before = auth.list_audit(register_desk.db)[1]
+    for reason in ("", "   "):
+        page = client.post(
+            f"{BASE}/reveal",
+            data={"person": person.id, "field": "mail", "reason": reason, "csrf_token": csrf},
+        )
+        assert page.status_code == 422 and "理由" in page.text
+        tree = HTMLParser(page.text)
+        assert cells(page.text) == {} and tree.css_first("#found") is None
+        for value in person.masked.values():
+            assert value not in page.text
+        assert who.mail not in page.text
+    assert auth.list_audit(register_desk.db)[1] == before  # nothing shown, nothing recorded
+
+
+def test_a_reveal_shows_the_person_as_read_in_its_own_audited_transaction(
+    register_desk: Desk, crowd: list[Person]
+) -> None:
+    client, csrf = signed_in(register_desk, "ola")
+    who = crowd[4]
+    [person] = register_desk.register.lookup(
+        SLUG, "customer", who.customer, reason="setup", actor="setup"
+    )
+    page = client.post(
+        f"{BASE}/reveal",
+        data={"person": person.id, "field": "phone", "reason": "折り返し", "csrf_token": csrf},
+    )
+    assert cells(page.text)["phone"] == who.phone
+    rows, _ = auth.list_audit(register_desk.db, target=f"register/{SLUG}/{person.id}")
+    assert [r.action for r in rows] == ["register.reveal", "register.lookup"]

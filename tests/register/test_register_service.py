@@ -83,8 +83,8 @@ def test_reveal_shows_one_value_and_writes_a_second_audit_row(
     import_register(db, keyring, shop, crowd_csv)
     who = crowd[8]
     [found] = service.lookup(db, keyring, shop, "phone", who.phone, reason="callback", actor="ola")
-    value = service.reveal(db, keyring, shop, found.id, "mail", reason="送付先確認", actor="ola")
-    assert value == who.mail
+    shown = service.reveal(db, keyring, shop, found.id, "mail", reason="送付先確認", actor="ola")
+    assert shown.value == who.mail and shown.person == found
     [row] = audit(db, "register.reveal")
     assert row.detail == {"field": "mail", "reason": "送付先確認"}
     assert row.target == service.person_target(shop, found.id)

@@ -111,8 +111,8 @@ class RegisterDesk:
         reason: str,
         actor: str,
         address: str | None = None,
-    ) -> str:
-        """One value in clear, audited."""
+    ) -> service.Revealed:
+        """One value in clear (and the person's masked view), audited."""
         return service.reveal(
             self.db,
             self.keyring,
@@ -123,9 +123,6 @@ class RegisterDesk:
             actor=actor,
             address=address,
         )
-
-    def person(self, slug: str, person: int) -> service.PersonView:
-        return service.person_view(self.db, self.keyring, slug, person)
 
     def exists(self, slug: str) -> bool:
         """Whether the incident has a register (no key needed, nothing personal read)."""

@@ -209,6 +209,15 @@ def _person(s: Session, register: Register, person_id: int) -> RegisterPerson:
     return person
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """One value in clear and the person's masked view, read in the reveal's audited
+    transaction: nothing about the person leaves before its audit row is committed."""
+
+    value: str
+    person: PersonView
+
+
 def reveal(
     db: Database,
     keyring: Keyring,
@@ -219,7 +228,7 @@ def reveal(
     reason: str,
     actor: str,
     address: str | None = None,
-) -> str:
+) -> Revealed:
     """One value of one person in clear, audited (a second row after the look-up's)."""
     why = _reason(reason)
     if field not in SHOWN:
@@ -227,7 +236,8 @@ def reveal(
     with db.transaction() as s:
         register = get_register(s, slug)
         key = keyring.data_key(register)
-        record = decrypt_record(key, register.id, _person(s, register, person_id))
+        person = _person(s, register, person_id)
+        record = decrypt_record(key, register.id, person)
         auth.record(
             s,
             actor,
@@ -236,14 +246,8 @@ def reveal(
             {"field": field, "reason": why},
             address=address,
         )
-        return str(record.get(field, ""))
-
-
-def person_view(db: Database, keyring: Keyring, slug: str, person_id: int) -> PersonView:
-    """A person's masked view by reference (no audit: the caller audits why it shows it)."""
-    with db.read() as s:
-        register = get_register(s, slug)
-        return _view(keyring.data_key(register), register.id, _person(s, register, person_id))
+        revealed = Revealed(str(record.get(field, "")), _view(key, register.id, person))
+    return revealed
 
 
 def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:

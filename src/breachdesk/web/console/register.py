@@ -126,9 +126,9 @@ def reveal(
     reason: Reason = "",
 ) -> Response:
     """Show one value of one person in clear: a second audit row, with its reason."""
-    form = {"kind": "phone", "value": "", "reason": reason}
+    form = {"kind": "phone", "value": "", "reason": ""}
     try:
-        value = desk.register.reveal(
+        revealed = desk.register.reveal(
             slug,
             person,
             field,
@@ -137,18 +137,17 @@ def reveal(
             address=client_address(request.scope),
         )
     except InvalidInputError:
-        view = desk.register.person(slug, person)
-        error = "表示する理由を入力してください。"
-        return _page(request, desk, me, slug, form=form, people=[view], error=error, status=422)
-    view = desk.register.person(slug, person)
+        # Nothing about the person: no audit row records this request, so nothing is shown.
+        error = "表示する理由を入力してください。もう一度検索してから表示してください。"
+        return _page(request, desk, me, slug, form=form, error=error, status=422)
     return _page(
         request,
         desk,
         me,
         slug,
         form=form,
-        people=[view],
-        revealed={(person, field): value},
+        people=[revealed.person],
+        revealed={(person, field): revealed.value},
         stats=False,
     )
 
