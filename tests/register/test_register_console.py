@@ -118,8 +118,8 @@ def test_a_bad_upload_names_its_lines_and_imports_nothing(
     register_desk.register.jobs.wait(job)
     page = HTMLParser(client.get(started.headers["location"]).text)
     assert [li.text() for li in page.css("#result li")] == [
-        "2行目：mail: not a mail address",
-        "4行目：mail: not a mail address",
+        "2行目：メールアドレスの列（2列目）：メールアドレスの形ではありません",
+        "4行目：メールアドレスの列（2列目）：メールアドレスの形ではありません",
     ]
     assert register_desk.register.stats(SLUG).people == 60
 

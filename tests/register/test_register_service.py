@@ -130,7 +130,7 @@ def test_the_export_cannot_carry_a_formula_into_a_spreadsheet(
     rows = [
         ",".join(HEADER_ROW),
         "C0001,=cmd|' /C calc'!A0,ヤマダ,=x@example.jp,090-1234-5678,123-4567,1980-01-02,"
-        '"=HYPERLINK(""http://evil.example"",""click"")",+VISA,1234,@SUM(1+1),氏名',
+        '"=HYPERLINK(""http://evil.example"",""click"")",+VISA,1234,2024年4月,氏名',
         "-C0002,@山田,ヤマダ,taro@example.jp,090-1234-0000,123-4567,1980-01-02,"
         "クレジットカード,VISA,5678,2024年4月,氏名",
     ]

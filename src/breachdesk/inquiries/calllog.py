@@ -147,7 +147,7 @@ def csv_rows(path: Path, text: str, *, dialect: str = "excel") -> Iterator[tuple
             raise DocumentFormatError(
                 str(path),
                 opened,
-                "この行で「\"」から始まるセルが閉じられていません（以降の行がすべてこのセルに"
+                'この行で「"」から始まるセルが閉じられていません（以降の行がすべてこのセルに'
                 "読み込まれてしまいます）。引用符を閉じてから取り込み直してください",
             ) from None
         raise DocumentFormatError(

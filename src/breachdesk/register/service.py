@@ -24,26 +24,14 @@ from breachdesk.db.tables import Register, RegisterImport, RegisterPerson, utcno
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS, mask, normalise
+from breachdesk.register.columns import FIELD_LABELS, FIELDS
 from breachdesk.register.crypto import DataKey
-from breachdesk.register.importer import FIELDS, record_context
+from breachdesk.register.importer import record_context
 from breachdesk.register.items import item_label
 from breachdesk.register.keys import Keyring, get_register
 from breachdesk.spreadsheet import SafeCsvWriter
 
 MAX_REASON = 500
-FIELD_LABELS = {
-    "customer": "顧客番号",
-    "name": "氏名",
-    "kana": "フリガナ",
-    "mail": "メールアドレス",
-    "phone": "電話番号",
-    "postal": "郵便番号",
-    "birth": "生年月日",
-    "payment": "決済方法",
-    "card_brand": "カードブランド",
-    "card_last4": "カード下4桁",
-    "period": "対象期間",
-}
 SHOWN = tuple(f for f in FIELDS if f != "items")
 
 
@@ -274,12 +262,6 @@ def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
         return RegisterStats(
             people, dict(per_item.most_common()), int(imports), last, register.key_id
         )
-
-
-def register_items(db: Database, slug: str) -> list[str]:
-    """Every item the register names for anyone (what could have leaked), in order."""
-    with db.read() as s:
-        return list((get_register(s, slug).mapping or {}).get("items", []))
 
 
 def export(
