@@ -125,3 +125,15 @@ def test_a_lookup_without_a_reason_prints_nothing_of_the_person_and_audits_nothi
         assert refused.exit_code == 2 and "reason" in refused.stderr
         assert "person" not in refused.stdout and who.mail[1:] not in refused.output
     assert auth.list_audit(open_database(str(cli.db)), action="register.lookup")[1] == 0
+
+
+def test_lookup_and_import_name_columns_in_japanese(
+    cli: Cli, crowd_csv: Path, crowd: list[Person]
+) -> None:
+    imported = cli("register", "import", str(crowd_csv), "--incident", "shop")
+    assert "people matched by 顧客番号" in imported.stdout
+    found = cli(
+        "register", "lookup", "--incident", "shop", "--mail", crowd[1].mail, "--reason", "電話"
+    )
+    assert "顧客番号=" in found.stdout and "メールアドレス=" in found.stdout
+    assert "customer=" not in found.stdout and "mail=" not in found.stdout

@@ -180,3 +180,47 @@ def test_a_reveal_shows_the_person_as_read_in_its_own_audited_transaction(
     assert cells(page.text)["phone"] == who.phone
     rows, _ = auth.list_audit(register_desk.db, target=f"register/{SLUG}/{person.id}")
     assert [r.action for r in rows] == ["register.reveal", "register.lookup"]
+
+
+ENGLISH_KEYS = ("customer", "card_brand", "card_last4", "payment", "period", "kana", "items")
+
+
+def test_operators_read_japanese_names_of_columns_and_items_everywhere(
+    register_desk: Desk,
+) -> None:
+    admin, csrf = signed_in(register_desk, "ada")
+    tree = HTMLParser(admin.get(BASE).text)
+    for where in (
+        "#mapping-fields",
+        "#item-vocabulary",
+        "table[aria-label='漏えい項目ごとの人数']",
+    ):
+        node = tree.css_first(where)
+        assert node is not None, where
+        shown = node.text()
+        assert "顧客番号" in shown or "氏名" in shown or "メールアドレス" in shown, where
+        assert not any(key in shown for key in ENGLISH_KEYS), (where, shown)
+    bad = "会員コード,メール,漏えい項目\nX1,a@example.jp,氏名・購入履歴\n".encode()
+    started = admin.post(
+        f"{BASE}/upload",
+        data={"csrf_token": csrf, "mapping": "会員コード=顧客番号"},
+        files={"file": ("bad.csv", bad, "text/csv")},
+        follow_redirects=False,
+    )
+    job = register_desk.register.jobs.get(SLUG, started.headers["location"].rsplit("/", 1)[1])
+    register_desk.register.jobs.wait(job)
+    [problem] = [
+        li.text()
+        for li in HTMLParser(admin.get(started.headers["location"]).text).css("#result li")
+    ]
+    assert problem.startswith("2行目：漏えい項目の列（3列目）：2番目の項目")
+    assert "購入履歴" not in problem and not any(key in problem for key in ENGLISH_KEYS)
+    mapped = admin.post(
+        f"{BASE}/upload",
+        data={"csrf_token": csrf, "mapping": "会員コード=顧客番号", "items": "購入履歴=-"},
+        files={"file": ("mapped.csv", bad, "text/csv")},
+        follow_redirects=False,
+    )
+    job = register_desk.register.jobs.get(SLUG, mapped.headers["location"].rsplit("/", 1)[1])
+    register_desk.register.jobs.wait(job)
+    assert job.result is not None and job.result.added == 1

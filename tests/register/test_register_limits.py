@@ -398,3 +398,24 @@ def test_a_check_does_the_same_work_for_a_listed_match_and_for_a_stranger(
     listed = statements(db, check(who.mail, who.postal))
     stranger = statements(db, check("nobody@example.jp", who.postal))
     assert listed == stranger
+
+
+def test_the_console_shows_how_many_requests_were_refused(
+    make_desk: Any, crowd: list[Person]
+) -> None:
+    from console_session import signed_in
+
+    desk: Desk = make_desk()
+    for n in range(25):
+        desk.register.selfcheck.check(
+            SLUG,
+            kind="mail",
+            identifier=f"g{n}@example.jp",
+            fact_kind="postal",
+            fact="1",
+            address="203.0.113.7",
+        )
+    assert desk.register.stats(SLUG).refused_last_day == 25 - 4 * LIMIT
+    client, _ = signed_in(desk, "ola")
+    shown = HTMLParser(client.get(f"/console/i/{SLUG}/register").text).css_first("#refused-count")
+    assert shown is not None and f"{25 - 4 * LIMIT} 件" in shown.text()

@@ -12,7 +12,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Select, Text, bindparam, cast, func, select
@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
 from breachdesk.db import Database
-from breachdesk.db.tables import Register, RegisterImport, RegisterPerson, utcnow
+from breachdesk.db.tables import (
+    Register,
+    RegisterCounter,
+    RegisterImport,
+    RegisterPerson,
+    utcnow,
+)
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS, mask, normalise
@@ -29,6 +35,7 @@ from breachdesk.register.crypto import DataKey
 from breachdesk.register.importer import record_context
 from breachdesk.register.items import item_label
 from breachdesk.register.keys import Keyring, get_register
+from breachdesk.register.limits import REFUSED
 from breachdesk.spreadsheet import SafeCsvWriter
 
 MAX_REASON = 500
@@ -71,6 +78,8 @@ class RegisterStats:
     imports: int
     last_import_at: datetime | None
     key_id: str
+    refused_last_day: int = 0
+    """Self-check requests refused under the limits in the last 24 hours (their aggregate)."""
 
 
 def _reason(reason: str) -> str:
@@ -259,8 +268,20 @@ def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
                 RegisterImport.register_id == register.id
             )
         ).one()
+        refused = s.scalar(
+            select(func.coalesce(func.sum(RegisterCounter.count), 0)).where(
+                RegisterCounter.register_id == register.id,
+                RegisterCounter.kind == REFUSED,
+                RegisterCounter.hour >= utcnow() - timedelta(days=1),
+            )
+        )
         return RegisterStats(
-            people, dict(per_item.most_common()), int(imports), last, register.key_id
+            people,
+            dict(per_item.most_common()),
+            int(imports),
+            last,
+            register.key_id,
+            int(refused or 0),
         )
 
 
