@@ -6,6 +6,7 @@ a mail scanner's prefetch does not use up, CSRF on the public forms."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -311,8 +312,9 @@ def test_concurrent_web_requests_hold_the_limits_and_single_use(
 
 
 def test_a_mail_scanners_prefetch_uses_up_nothing_and_the_post_needs_the_form_token(
-    make_desk: Any, crowd: list[Person]
+    make_desk: Any, crowd: list[Person], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="breachdesk.access")
     desk: Desk = make_desk()
     token = sent_link(desk.register.selfcheck, crowd[31])
     path = f"/i/{SLUG}/check/v?k={token}"
@@ -326,6 +328,7 @@ def test_a_mail_scanners_prefetch_uses_up_nothing_and_the_post_needs_the_form_to
     assert shown.status_code == 200 and HTMLParser(shown.text).css("#leaked li")
     assert open_link(person, path).status_code == 404
     assert rows(desk.db, AuditEvent, action="register.view") == 1
+    assert token not in caplog.text and "/check/v?<unknown:1>" in caplog.text
 
 
 def test_the_self_check_forms_refuse_a_post_without_their_token(
