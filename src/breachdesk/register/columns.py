@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from breachdesk.errors import InvalidInputError
 from breachdesk.privacy.redact import find_personal_data
@@ -151,6 +152,13 @@ def _numeric_repair(field: str, value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)  # a list has a handful of payment methods, brands and periods
+def is_short_text(value: str) -> bool:
+    """Whether a payment method or card brand is a few words with no contact or card number."""
+    return len(value) <= MAX_SHORT_TEXT and "@" not in value and not find_personal_data(value)
+
+
+@lru_cache(maxsize=4096)
 def is_period(value: str) -> bool:
     """Whether a period cell is dates and range words only (2024-04-01〜2024-09-30, 2024年4月)."""
     text = unicodedata.normalize("NFKC", value)
@@ -199,7 +207,7 @@ def parse_row(
         raise bad("card_last4", "4桁の数字ではありません")
     for field in _SHORT_TEXT:
         value = record.get(field, "")
-        if value and (len(value) > MAX_SHORT_TEXT or "@" in value or find_personal_data(value)):
+        if value and not is_short_text(value):
             raise bad(
                 field,
                 "連絡先やカード番号のような値、または長すぎる文があります（値は表示しません）",
