@@ -149,3 +149,18 @@ def test_the_callers_step_runs_in_the_import_transaction(
     result = import_call_log(incident, SLUG, path, also=lambda _s, r: seen.append(r.calls))
     assert seen == [result.calls] == [4]
     assert list_inquiries(incident, SLUG, limit=1)[1] == 4
+
+
+def test_an_unclosed_quote_is_refused_with_the_line_it_opened_on(
+    incident: Database, tmp_path: Path
+) -> None:
+    # The csv module's lenient reading made every line after the quote one note: the import
+    # "succeeded" with 1 call instead of 4.
+    lines = GOOD.splitlines()
+    lines[2] = lines[2].replace("話中,", '話中,"', 1)
+    path = tmp_path / "calls-quote.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DocumentFormatError) as err:
+        import_call_log(incident, SLUG, path)
+    assert err.value.line == 3 and "閉じられていません" in err.value.reason
+    assert list_inquiries(incident, SLUG)[1] == 0

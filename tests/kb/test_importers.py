@@ -214,6 +214,16 @@ def test_table_reads_csv_with_quoted_newlines_and_commas() -> None:
     assert (entries[0].line_start, entries[0].line_end) == (2, 3)
 
 
+def test_table_refuses_a_csv_whose_quote_is_never_closed() -> None:
+    # Read leniently, the quote made every later line one answer: 1 entry instead of 3.
+    data = (
+        'No,問合せ,回答\n1,カードは使えますか,"はい\n2,住所は,いいえ\n3,返品は,できます\n'.encode()
+    )
+    with pytest.raises(DocumentFormatError) as caught:
+        parse_document("faq.csv", data)
+    assert "line 2 is never closed" in caught.value.reason
+
+
 def test_import_rejects_cp932_file_with_broken_table() -> None:
     data = "ミドリ雑貨 問合せ集計\n日付\t件数\t担当\n5月20日\t120\t窓口\n".encode("cp932")
     with pytest.raises(DocumentFormatError) as caught:

@@ -56,3 +56,57 @@ class Provider:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
     authorisations: list[str] = field(default_factory=list)
+
+
+class FormClient(Protocol):
+    """The part of a TestClient (or httpx.Client) the self-check helpers use."""
+
+    def get(self, url: str, **kwargs: Any) -> Any: ...
+    def post(self, url: str, **kwargs: Any) -> Any: ...
+
+
+def form_token(client: FormClient, page: str = f"/i/{SLUG}/check") -> str:
+    """The CSRF token of a self-check form (its cookie stays in the client)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    field = LexborHTMLParser(client.get(page).text).css_first('input[name="csrf_token"]')
+    assert field is not None, page
+    return str(field.attributes["value"])
+
+
+def open_link(client: FormClient, path: str) -> Any:
+    """Open a mailed link as a person does: its page (a button), then the button's POST."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    page = client.get(path)
+    assert page.status_code == 200
+    tree = LexborHTMLParser(page.text)
+    form = {
+        str(field.attributes["name"]): str(field.attributes["value"])
+        for field in tree.css("form#open-form input[type=hidden]")
+    }
+    return client.post(path.split("?", 1)[0], data=form)
+
+
+NOTICE = (
+    "お客様の氏名、住所、電話番号、メールアドレスが流出した可能性があります。"
+    "また、クレジットカード番号、有効期限、セキュリティコードが漏えいした可能性があります。"
+    "なお、パスワードは流出しておりません。"
+)
+"""A notice's sentence of leaked items: what the incident publishes (`publish`)."""
+
+
+def publish(db: Database, slug: str = SLUG, text: str = NOTICE) -> list[str]:
+    """Give the incident the facts a published notice would (its leaked items); returns the
+    item keys it asserts leaked, in the register vocabulary's order."""
+    from sqlalchemy import select
+
+    from breachdesk.kb.facts import extract_facts
+    from breachdesk.register.items import ITEM_LABELS
+
+    facts = extract_facts(text)
+    with db.transaction() as s:
+        incident = s.scalar(select(Incident).where(Incident.slug == slug))
+        assert incident is not None
+        incident.facts = facts.to_dict()
+    return [k for k in ITEM_LABELS if k in facts.leaked_keys()]

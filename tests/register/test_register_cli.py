@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner, Result
 from breachdesk.auth import service as auth
 from breachdesk.cli import app
 from breachdesk.db import open_database
+from breachdesk.register.crypto import MasterKey
 from breachdesk.register.sample import Person
 
 
@@ -21,9 +23,8 @@ class Cli:
         self.key = tmp_path / "master.key"
         self.runner = CliRunner()
         add_incident(open_database(str(self.db)), "shop")
-        made = self.runner.invoke(app, ["keys", "new"])
-        assert made.exit_code == 0
-        self.key.write_text(made.stdout)
+        made = self.runner.invoke(app, ["keys", "new", "--out", str(self.key)])
+        assert made.exit_code == 0, made.output
 
     def __call__(self, *args: str, key: Path | None = None) -> Result:
         env = {"BREACHDESK_MASTER_KEY_FILE": str(key or self.key), "BREACHDESK_MASTER_KEY": ""}
@@ -81,6 +82,7 @@ def test_rotation_then_the_old_key_is_refused_with_a_clear_error(
     cli("register", "import", str(crowd_csv), "--incident", "shop")
     new = tmp_path / "new.key"
     new.write_text(cli.runner.invoke(app, ["keys", "new"]).stdout)
+    new.chmod(0o600)
     rotated = cli("keys", "rotate", "--new-key-file", str(new))
     assert rotated.exit_code == 0, rotated.output
     assert "1 registers re-wrapped" in rotated.stdout
@@ -89,3 +91,49 @@ def test_rotation_then_the_old_key_is_refused_with_a_clear_error(
     assert cli("register", "stats", "--incident", "shop", key=new).exit_code == 0
     none = cli("register", "stats", "--incident", "shop", key=tmp_path / "missing.key")
     assert none.exit_code == 2 and "cannot read the master key file" in none.stderr
+
+
+def test_keys_new_writes_an_owner_only_file_or_prints_with_a_chmod_warning(
+    cli: Cli, tmp_path: Path
+) -> None:
+    assert stat.S_IMODE(cli.key.stat().st_mode) == 0o600
+    assert MasterKey.from_file(cli.key)
+    again = cli.runner.invoke(app, ["keys", "new", "--out", str(cli.key)])
+    assert again.exit_code == 2 and "上書き" in again.stderr
+    printed = cli.runner.invoke(app, ["keys", "new"])
+    assert printed.exit_code == 0 and MasterKey.parse(printed.stdout)
+    assert "chmod 600" in printed.stderr and "chmod" not in printed.stdout
+
+
+def test_a_key_file_others_can_read_is_refused_with_the_fix(cli: Cli, crowd_csv: Path) -> None:
+    cli.key.chmod(0o644)
+    refused = cli("register", "import", str(crowd_csv), "--incident", "shop")
+    assert refused.exit_code == 2 and "chmod 600" in refused.stderr
+    cli.key.chmod(0o600)
+    assert cli("register", "import", str(crowd_csv), "--incident", "shop").exit_code == 0
+
+
+def test_a_lookup_without_a_reason_prints_nothing_of_the_person_and_audits_nothing(
+    cli: Cli, crowd_csv: Path, crowd: list[Person]
+) -> None:
+    cli("register", "import", str(crowd_csv), "--incident", "shop")
+    who = crowd[12]
+    for reason in ("", "  "):
+        refused = cli(
+            "register", "lookup", "--incident", "shop", "--mail", who.mail, "--reason", reason
+        )
+        assert refused.exit_code == 2 and "reason" in refused.stderr
+        assert "person" not in refused.stdout and who.mail[1:] not in refused.output
+    assert auth.list_audit(open_database(str(cli.db)), action="register.lookup")[1] == 0
+
+
+def test_lookup_and_import_name_columns_in_japanese(
+    cli: Cli, crowd_csv: Path, crowd: list[Person]
+) -> None:
+    imported = cli("register", "import", str(crowd_csv), "--incident", "shop")
+    assert "people matched by 顧客番号" in imported.stdout
+    found = cli(
+        "register", "lookup", "--incident", "shop", "--mail", crowd[1].mail, "--reason", "電話"
+    )
+    assert "顧客番号=" in found.stdout and "メールアドレス=" in found.stdout
+    assert "customer=" not in found.stdout and "mail=" not in found.stdout

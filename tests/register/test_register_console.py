@@ -118,8 +118,8 @@ def test_a_bad_upload_names_its_lines_and_imports_nothing(
     register_desk.register.jobs.wait(job)
     page = HTMLParser(client.get(started.headers["location"]).text)
     assert [li.text() for li in page.css("#result li")] == [
-        "2行目：mail: not a mail address",
-        "4行目：mail: not a mail address",
+        "2行目：メールアドレスの列（2列目）：メールアドレスの形ではありません",
+        "4行目：メールアドレスの列（2列目）：メールアドレスの形ではありません",
     ]
     assert register_desk.register.stats(SLUG).people == 60
 
@@ -139,3 +139,88 @@ def test_the_export_is_admin_only_masked_and_names_who_asked(
     assert not any(p.mail in response.text or p.phone in response.text for p in crowd)
     [row], _ = auth.list_audit(register_desk.db, action="register.export")
     assert (row.actor, row.detail["requested_by"]) == ("ada", "カード会社")
+
+
+def test_a_reveal_without_a_reason_shows_nothing_of_the_person_and_is_refused(
+    register_desk: Desk, crowd: list[Person]
+) -> None:
+    # The 422 page showed the person's masked record, with no audit row behind it.
+    client, csrf = signed_in(register_desk, "ola")
+    who = crowd[3]
+    [person] = register_desk.register.lookup(
+        SLUG, "customer", who.customer, reason="setup", actor="setup"
+    )
+    before = auth.list_audit(register_desk.db)[1]
+    for reason in ("", "   "):
+        page = client.post(
+            f"{BASE}/reveal",
+            data={"person": person.id, "field": "mail", "reason": reason, "csrf_token": csrf},
+        )
+        assert page.status_code == 422 and "理由" in page.text
+        tree = HTMLParser(page.text)
+        assert cells(page.text) == {} and tree.css_first("#found") is None
+        for value in person.masked.values():
+            assert value not in page.text
+        assert who.mail not in page.text
+    assert auth.list_audit(register_desk.db)[1] == before  # nothing shown, nothing recorded
+
+
+def test_a_reveal_shows_the_person_as_read_in_its_own_audited_transaction(
+    register_desk: Desk, crowd: list[Person]
+) -> None:
+    client, csrf = signed_in(register_desk, "ola")
+    who = crowd[4]
+    [person] = register_desk.register.lookup(
+        SLUG, "customer", who.customer, reason="setup", actor="setup"
+    )
+    page = client.post(
+        f"{BASE}/reveal",
+        data={"person": person.id, "field": "phone", "reason": "折り返し", "csrf_token": csrf},
+    )
+    assert cells(page.text)["phone"] == who.phone
+    rows, _ = auth.list_audit(register_desk.db, target=f"register/{SLUG}/{person.id}")
+    assert [r.action for r in rows] == ["register.reveal", "register.lookup"]
+
+
+ENGLISH_KEYS = ("customer", "card_brand", "card_last4", "payment", "period", "kana", "items")
+
+
+def test_operators_read_japanese_names_of_columns_and_items_everywhere(
+    register_desk: Desk,
+) -> None:
+    admin, csrf = signed_in(register_desk, "ada")
+    tree = HTMLParser(admin.get(BASE).text)
+    for where in (
+        "#mapping-fields",
+        "#item-vocabulary",
+        "table[aria-label='漏えい項目ごとの人数']",
+    ):
+        node = tree.css_first(where)
+        assert node is not None, where
+        shown = node.text()
+        assert "顧客番号" in shown or "氏名" in shown or "メールアドレス" in shown, where
+        assert not any(key in shown for key in ENGLISH_KEYS), (where, shown)
+    bad = "会員コード,メール,漏えい項目\nX1,a@example.jp,氏名・購入履歴\n".encode()
+    started = admin.post(
+        f"{BASE}/upload",
+        data={"csrf_token": csrf, "mapping": "会員コード=顧客番号"},
+        files={"file": ("bad.csv", bad, "text/csv")},
+        follow_redirects=False,
+    )
+    job = register_desk.register.jobs.get(SLUG, started.headers["location"].rsplit("/", 1)[1])
+    register_desk.register.jobs.wait(job)
+    [problem] = [
+        li.text()
+        for li in HTMLParser(admin.get(started.headers["location"]).text).css("#result li")
+    ]
+    assert problem.startswith("2行目：漏えい項目の列（3列目）：2番目の項目")
+    assert "購入履歴" not in problem and not any(key in problem for key in ENGLISH_KEYS)
+    mapped = admin.post(
+        f"{BASE}/upload",
+        data={"csrf_token": csrf, "mapping": "会員コード=顧客番号", "items": "購入履歴=-"},
+        files={"file": ("mapped.csv", bad, "text/csv")},
+        follow_redirects=False,
+    )
+    job = register_desk.register.jobs.get(SLUG, mapped.headers["location"].rsplit("/", 1)[1])
+    register_desk.register.jobs.wait(job)
+    assert job.result is not None and job.result.added == 1

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from register_support import SLUG, DeskMaker, Inbox
+from register_support import SLUG, DeskMaker, Inbox, form_token
 
 from breachdesk.register.sample import Person, people, write_csv
 from breachdesk.web.app import create_app
@@ -74,9 +74,16 @@ def test_listed_and_unlisted_get_identical_bytes_in_indistinguishable_time(
     client = TestClient(create_app(desk.settings, desk=desk), base_url="https://testserver")
 
     desk.register.outbox.delay = (0.0, 0.05)  # production spreads sends over up to a second
+    token = form_token(client)
 
     def form(p: Person, fact: str) -> dict[str, str]:
-        return {"kind": "mail", "identifier": p.mail, "fact_kind": "postal", "fact": fact}
+        return {
+            "kind": "mail",
+            "identifier": p.mail,
+            "fact_kind": "postal",
+            "fact": fact,
+            "csrf_token": token,
+        }
 
     for p in unlisted[:20]:  # warm-up: templates, statement caches
         client.post(f"/i/{SLUG}/check", data=form(p, p.postal))
@@ -86,15 +93,59 @@ def test_listed_and_unlisted_get_identical_bytes_in_indistinguishable_time(
     random.Random(5).shuffle(requests)
     times: dict[str, list[float]] = {"listed": [], "unlisted": []}
     bodies: dict[str, set[bytes]] = {"listed": set(), "unlisted": set()}
+    headers: dict[str, set[tuple[tuple[str, str], ...]]] = {"listed": set(), "unlisted": set()}
     for group, data in requests:
         started = time.perf_counter()
         response = client.post(f"/i/{SLUG}/check", data=data)
         times[group].append(time.perf_counter() - started)
         bodies[group].add(response.content)
+        headers[group].add(tuple(sorted(response.headers.items())))
     assert bodies["listed"] == bodies["unlisted"] and len(bodies["listed"]) == 1
+    assert headers["listed"] == headers["unlisted"] and len(headers["listed"]) == 1
     p = mann_whitney_p(times["listed"], times["unlisted"])
     median = {g: sorted(t)[len(t) // 2] * 1000 for g, t in times.items()}
     print(f"self-check median ms {median}, Mann–Whitney p = {p:.3f}")
     assert p > ALPHA, (p, median)
     desk.register.outbox.join()
     assert len(smtp_server.mails) == N  # every listed person was sent a mail, nobody else
+
+
+def test_a_wrong_code_takes_as_long_for_a_listed_person_with_a_code_as_for_anyone_else(
+    make_desk: DeskMaker, tmp_path: Path
+) -> None:
+    """The code page told a listed person with an unused code apart by ~0.3 ms (p < 0.01): a
+    wrong try updated their code's row and nobody else's. Both paths now do the same work."""
+    desk = make_desk(register_check_limit=100_000)
+    listed = list(people(N, seed=13, start=200_000))
+    extra = tmp_path / "coded.csv"
+    extra.write_bytes(write_csv(listed))
+    desk.register.import_file(SLUG, extra)
+    for p in listed:  # each has an SMS code waiting (the message itself is not sent here)
+        sent = desk.register.selfcheck.check(
+            SLUG, kind="phone", identifier=p.phone, fact_kind="postal", fact=p.postal, address="s"
+        )
+        assert sent is not None and sent.channel == "sms"
+    unlisted = list(people(N, seed=14, start=800_000))
+    client = TestClient(create_app(desk.settings, desk=desk), base_url="https://testserver")
+    token = form_token(client, f"/i/{SLUG}/check/code")
+
+    def form(p: Person) -> dict[str, str]:
+        return {"kind": "phone", "identifier": p.phone, "code": "00000000", "csrf_token": token}
+
+    for p in people(20, seed=15, start=900_000):  # warm-up
+        client.post(f"/i/{SLUG}/check/code", data=form(p))
+    requests = [("listed", form(p)) for p in listed] + [("unlisted", form(p)) for p in unlisted]
+    random.Random(6).shuffle(requests)
+    times: dict[str, list[float]] = {"listed": [], "unlisted": []}
+    bodies: dict[str, set[bytes]] = {"listed": set(), "unlisted": set()}
+    for group, data in requests:
+        started = time.perf_counter()
+        response = client.post(f"/i/{SLUG}/check/code", data=data)
+        times[group].append(time.perf_counter() - started)
+        bodies[group].add(response.content)
+        assert response.status_code == 404
+    assert bodies["listed"] == bodies["unlisted"] and len(bodies["listed"]) == 1
+    p = mann_whitney_p(times["listed"], times["unlisted"])
+    median = {g: sorted(t)[len(t) // 2] * 1000 for g, t in times.items()}
+    print(f"code page median ms {median}, Mann–Whitney p = {p:.3f}")
+    assert p > ALPHA, (p, median)

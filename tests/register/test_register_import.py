@@ -12,12 +12,8 @@ from breachdesk.db import Database
 from breachdesk.db.tables import AuditEvent, RegisterPerson, RegisterPersonVersion
 from breachdesk.errors import DocumentFormatError, InvalidInputError
 from breachdesk.register import service
-from breachdesk.register.importer import (
-    Progress,
-    RegisterFormatError,
-    import_register,
-    parse_mapping,
-)
+from breachdesk.register.columns import parse_mapping
+from breachdesk.register.importer import Progress, RegisterFormatError, import_register
 from breachdesk.register.keys import Keyring
 from breachdesk.register.sample import HEADER, Person, people, write_csv
 
@@ -79,7 +75,8 @@ def test_one_bad_row_means_nothing_is_written_and_every_bad_row_is_named(
     with pytest.raises(RegisterFormatError) as caught:
         import_register(db, keyring, shop, path)
     assert [line for line, _ in caught.value.problems] == [4, 8, 10]
-    assert "mail" in caught.value.problems[0][1] and "line 3" in caught.value.problems[2][1]
+    assert caught.value.problems[0][1].startswith("メールアドレスの列（4列目）")
+    assert "3行目と同じ方" in caught.value.problems[2][1]
     assert "not-a-mail" not in str(caught.value)  # the value may be personal; the column is named
     assert count(db, RegisterPerson) == 0
 
@@ -127,7 +124,7 @@ def test_a_list_without_an_identifier_column_is_refused(
 ) -> None:
     path = tmp_path / "names.csv"
     path.write_text("氏名,漏えい項目\n山田,氏名\n", encoding="utf-8")
-    with pytest.raises(DocumentFormatError, match="no identifier column"):
+    with pytest.raises(DocumentFormatError, match="見分ける列がありません"):
         import_register(db, keyring, shop, path)
     with pytest.raises(InvalidInputError):
         parse_mapping(["氏名=nickname"])
@@ -157,6 +154,20 @@ def test_stats_count_people_per_item_and_the_import_is_audited(
 
 
 def test_the_header_list_of_the_sample_is_recognised_whole() -> None:
-    from breachdesk.register.importer import columns_of
+    from breachdesk.register.columns import columns_of
 
     assert len(columns_of(list(HEADER), {})) == len(HEADER)
+
+
+def test_an_unclosed_quote_is_refused_with_its_line_and_nothing_is_imported(
+    db: Database, shop: str, keyring: Keyring, tmp_path: Path
+) -> None:
+    # Read leniently, the quote made lines 52–101 one cell: "51 rows", and 49 people missing.
+    lines = write_csv(list(people(100, seed=4))).decode().split("\r\n")
+    lines[51] = lines[51].replace(",", ',"', 1)  # line 52 of the file: a quote never closed
+    path = tmp_path / "quote.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8")
+    with pytest.raises(DocumentFormatError) as caught:
+        import_register(db, keyring, shop, path)
+    assert caught.value.line == 52 and "閉じられていません" in caught.value.reason
+    assert count(db, RegisterPerson) == 0

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import stat
 from pathlib import Path
 
 import pytest
-from register_support import add_incident
+from register_support import DeskMaker, add_incident
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from sqlalchemy import select
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Register
+from breachdesk.desk import Desk
 from breachdesk.errors import KeyUnavailableError
 from breachdesk.register import keys, service
-from breachdesk.register.crypto import DataKey, MasterKey, load_master_key, new_master_key
+from breachdesk.register.crypto import (
+    DataKey,
+    MasterKey,
+    load_master_key,
+    new_master_key,
+    write_key_file,
+)
 from breachdesk.register.importer import import_register
 from breachdesk.register.keys import Keyring
 from breachdesk.register.sample import Person
@@ -44,7 +54,36 @@ def test_a_missing_master_key_names_both_settings(tmp_path: Path) -> None:
         load_master_key(None, tmp_path / "absent.key")
     key_file = tmp_path / "m.key"
     key_file.write_text(new_master_key())
+    key_file.chmod(0o600)
     assert load_master_key("", key_file).id == MasterKey.from_file(key_file).id
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o666])
+def test_a_key_file_that_group_or_others_may_read_is_refused_naming_the_fix(
+    tmp_path: Path, mode: int
+) -> None:
+    key_file = tmp_path / "m.key"
+    key_file.write_text(new_master_key())
+    key_file.chmod(mode)
+    with pytest.raises(KeyUnavailableError, match="chmod 600") as caught:
+        load_master_key(None, key_file)
+    assert f"{mode:04o}" in str(caught.value) and key_file.read_text().strip() not in str(
+        caught.value
+    )
+    key_file.chmod(0o600)
+    assert load_master_key(None, key_file).id == MasterKey.parse(key_file.read_text()).id
+
+
+def test_a_new_key_file_is_written_owner_only_and_never_over_an_existing_one(
+    tmp_path: Path,
+) -> None:
+    key_file = tmp_path / "new.key"
+    write_key_file(key_file, new_master_key())
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first = key_file.read_text()
+    with pytest.raises(KeyUnavailableError, match="上書き"):
+        write_key_file(key_file, new_master_key())
+    assert key_file.read_text() == first and MasterKey.from_file(key_file)
 
 
 def test_records_are_bound_to_their_context_and_indexes_to_their_kind() -> None:
@@ -138,3 +177,35 @@ def test_a_wrong_key_serves_nothing_and_writes_no_new_register(
         import_register(db, stranger, "shop-b", crowd_csv)
     with db.read() as s:
         assert len(list(s.scalars(select(Register)))) == 1
+
+
+def test_the_503_page_names_neither_the_key_file_nor_the_key_ids_but_the_log_does(
+    make_desk: DeskMaker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from console_session import signed_in
+
+    register_desk = make_desk()  # the register, made under the fixture's master key
+    secret_dir = tmp_path / "secret-keys-dir"
+    secret_dir.mkdir()
+    wrong = secret_dir / "wrong.key"
+    write_key_file(wrong, new_master_key())
+    open_to_all = secret_dir / "open.key"
+    open_to_all.write_text(new_master_key())
+    open_to_all.chmod(0o644)
+    for key_file, said in ((wrong, MasterKey.from_file(wrong).id), (open_to_all, str(open_to_all))):
+        settings = register_desk.settings.model_copy(
+            update={"master_key": None, "master_key_file": key_file}
+        )
+        desk = Desk(settings, db=register_desk.db)
+        client, _ = signed_in(desk, "ola")
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="breachdesk.web"):
+            page = client.get("/console/i/shop/register")
+        assert page.status_code == 503
+        shown = HTMLParser(page.text).body
+        assert shown is not None
+        text = shown.text()
+        assert "鍵" in text
+        for secret in (str(secret_dir), key_file.name, said, MasterKey.from_file(wrong).id):
+            assert secret not in page.text, secret
+        assert said in caplog.text  # the server log keeps what the operator needs

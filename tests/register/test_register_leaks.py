@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from console_session import PASSWORD, signed_in
 from pydantic import SecretStr
-from register_support import add_incident
+from register_support import add_incident, form_token
 from sqlalchemy import inspect, text
 
 from breachdesk.auth import service as auth
@@ -100,6 +100,7 @@ def test_no_personal_value_reaches_the_database_the_log_or_an_export(
     admin, acsrf = signed_in(desk, "ada")
     public = TestClient(create_app(settings, desk=desk), base_url="https://testserver")
     desk.register.outbox.delay = (0.0, 0.0)
+    token = form_token(public)
     for p in crowd[:10]:
         found = operator.post(
             f"/console/i/{SLUG}/register/lookup",
@@ -108,14 +109,27 @@ def test_no_personal_value_reaches_the_database_the_log_or_an_export(
         assert found.status_code == 200
         public.post(
             f"/i/{SLUG}/check",
-            data={"kind": "mail", "identifier": p.mail, "fact_kind": "postal", "fact": p.postal},
+            data={
+                "kind": "mail",
+                "identifier": p.mail,
+                "fact_kind": "postal",
+                "fact": p.postal,
+                "csrf_token": token,
+            },
         )
         public.post(
             f"/i/{SLUG}/check",
-            data={"kind": "phone", "identifier": p.phone, "fact_kind": "birth", "fact": "x"},
+            data={
+                "kind": "phone",
+                "identifier": p.phone,
+                "fact_kind": "birth",
+                "fact": "x",
+                "csrf_token": token,
+            },
         )
     [first] = desk.register.lookup(SLUG, "mail", crowd[0].mail, reason="test", actor="ola")
-    assert desk.register.reveal(SLUG, first.id, "mail", reason="test", actor="ola") == crowd[0].mail
+    shown = desk.register.reveal(SLUG, first.id, "mail", reason="test", actor="ola")
+    assert shown.value == crowd[0].mail
     exports.append(
         admin.post(
             f"/console/i/{SLUG}/register/export",
@@ -126,6 +140,7 @@ def test_no_personal_value_reaches_the_database_the_log_or_an_export(
     desk.register.outbox.join()
     key_file = tmp_path / "new.key"
     key_file.write_text(rotated)
+    key_file.chmod(0o600)
     desk.register.rotate(key_file)
     assert len(exports[0]) > 1000
 

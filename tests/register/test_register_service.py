@@ -83,8 +83,8 @@ def test_reveal_shows_one_value_and_writes_a_second_audit_row(
     import_register(db, keyring, shop, crowd_csv)
     who = crowd[8]
     [found] = service.lookup(db, keyring, shop, "phone", who.phone, reason="callback", actor="ola")
-    value = service.reveal(db, keyring, shop, found.id, "mail", reason="送付先確認", actor="ola")
-    assert value == who.mail
+    shown = service.reveal(db, keyring, shop, found.id, "mail", reason="送付先確認", actor="ola")
+    assert shown.value == who.mail and shown.person == found
     [row] = audit(db, "register.reveal")
     assert row.detail == {"field": "mail", "reason": "送付先確認"}
     assert row.target == service.person_target(shop, found.id)
@@ -130,7 +130,7 @@ def test_the_export_cannot_carry_a_formula_into_a_spreadsheet(
     rows = [
         ",".join(HEADER_ROW),
         "C0001,=cmd|' /C calc'!A0,ヤマダ,=x@example.jp,090-1234-5678,123-4567,1980-01-02,"
-        '"=HYPERLINK(""http://evil.example"",""click"")",+VISA,1234,@SUM(1+1),氏名',
+        '"=HYPERLINK(""http://evil.example"",""click"")",+VISA,1234,2024年4月,氏名',
         "-C0002,@山田,ヤマダ,taro@example.jp,090-1234-0000,123-4567,1980-01-02,"
         "クレジットカード,VISA,5678,2024年4月,氏名",
     ]

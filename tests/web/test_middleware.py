@@ -207,12 +207,11 @@ def test_each_web_worker_runs_the_configured_number_of_blas_threads(tmp_path: Pa
 
 
 # Unauthenticated POST routes throttled elsewhere: login by name and address in the database,
-# the register's self-check per identifier and address (register_check_limit), logout harmless.
+# logout harmless. (The register's self-check is limited per address here too, then by its own
+# counts.)
 THROTTLED_ELSEWHERE = {
     "/console/login",
     "/console/logout",
-    "/i/{slug}/check",
-    "/i/{slug}/check/code",
 }
 
 

@@ -18,11 +18,33 @@ app.add_typer(register_app, name="register")
 
 
 @keys_app.command("new")
-def keys_new() -> None:
-    """Print a new random master key (save it; point BREACHDESK_MASTER_KEY_FILE at it)."""
-    from breachdesk.register.crypto import new_master_key
+def keys_new(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the key to this new file, readable by you only (0600).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Make a new random master key: into --out FILE (0600), or printed (then chmod 600 it)."""
+    from breachdesk.register.crypto import new_master_key, write_key_file
 
-    typer.echo(new_master_key())
+    key = new_master_key()
+    if out is not None:
+        run(lambda: write_key_file(out, key))
+        typer.echo(
+            f"{out}: new master key written (mode 0600); point BREACHDESK_MASTER_KEY_FILE at it"
+        )
+        return
+    typer.echo(key)
+    typer.echo(
+        "注意: 鍵を保存したファイルは所有者だけが読めるように `chmod 600 FILE` してください"
+        "（ほかの人も読めるファイルは使われません）。 "
+        "Warning: chmod 600 the file you saved the key in; a key file others can read is refused.",
+        err=True,
+    )
 
 
 @keys_app.command("rotate")
@@ -60,11 +82,21 @@ def register_import(
     incident: Incident,
     mapping: Annotated[
         list[str] | None,
-        typer.Option("--map", help="列名=field (customer, name, kana, mail, phone, …); saved."),
+        typer.Option(
+            "--map", help="列名=項目 (顧客番号, 氏名, メールアドレス, … or customer, …); saved."
+        ),
+    ] = None,
+    items: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--item",
+            help="漏えい項目のラベル=項目 (購入履歴=- drops it, カード=クレジットカード情報); saved.",
+        ),
     ] = None,
 ) -> None:
     """Import the list of affected people; prints added / updated / unchanged."""
-    from breachdesk.register.importer import parse_mapping
+    from breachdesk.register.columns import FIELD_LABELS, parse_mapping
+    from breachdesk.register.items import item_mapping
 
     d = desk()
     r = run(
@@ -72,6 +104,7 @@ def register_import(
             incident,
             file,
             mapping=parse_mapping(mapping or []),
+            items=item_mapping(items or []),
             actor=f"cli:{_os_user()}",
             progress=_progress_printer(),
         )
@@ -80,7 +113,7 @@ def register_import(
         typer.echo("", err=True)
     typer.echo(
         f"{r.file_name}: {r.rows} rows: {r.added} added, {r.updated} updated, "
-        f"{r.unchanged} unchanged (people matched by {r.key})"
+        f"{r.unchanged} unchanged (people matched by {FIELD_LABELS[r.key]})"
     )
 
 
@@ -108,6 +141,8 @@ def register_lookup(
         typer.echo("error: give exactly one of --mail, --phone, --customer", err=True)
         raise typer.Exit(2)
     kind, value = given[0]
+    from breachdesk.register.columns import FIELD_LABELS
+
     d = desk()
     people = run(
         lambda: d.register.lookup(incident, kind, value, reason=reason, actor=f"cli:{_os_user()}")
@@ -116,7 +151,7 @@ def register_lookup(
         if as_json:
             typer.echo(dump(p.as_json()))
         else:
-            values = "  ".join(f"{k}={v}" for k, v in p.masked.items())
+            values = "  ".join(f"{FIELD_LABELS.get(k, k)}={v}" for k, v in p.masked.items())
             typer.echo(f"person {p.id}  {values}  leaked: {'・'.join(p.item_labels) or '-'}")
     if not people and not as_json:
         typer.echo("not on the register")

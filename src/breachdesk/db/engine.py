@@ -47,7 +47,9 @@ class Database:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         self.url = normalise_url(url)
         self.schema = schema
-        kwargs: dict[str, Any] = {"future": True}
+        # A failed statement's error never carries its values: they are person keys, ciphertexts
+        # and blind indexes, and an error ends up in a log or on a page.
+        kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if ":memory:" in self.url or self.url == "sqlite://":

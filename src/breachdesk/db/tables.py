@@ -508,3 +508,23 @@ class RegisterCheck(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegisterCounter(Base):
+    """A count per register, kind, subject and clock hour: the self-check's limits (checks per
+    identifier, per client address, code tries per identifier; `subject` a keyed hash) and the
+    aggregated record of the requests refused under them (`subject` a label such as
+    ``check/limited``). Each use is one atomic upsert (`register.limits.bump`)."""
+
+    __tablename__ = "register_counters"
+    __table_args__ = (
+        UniqueConstraint("register_id", "kind", "subject", "hour"),
+        Index("ix_register_counters_hour", "register_id", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=0)

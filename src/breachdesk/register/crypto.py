@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,9 @@ class MasterKey:
 
     @classmethod
     def from_file(cls, path: Path) -> MasterKey:
+        """The key in a file only its owner can read (refused otherwise, as ssh refuses a
+        private key file that group or others may read)."""
+        check_key_file_mode(path)
         try:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
@@ -92,6 +96,42 @@ class MasterKey:
                 f"the master key {self.id} does not open this data key (damaged, or wrapped "
                 "by another key)"
             ) from exc
+
+
+def check_key_file_mode(path: Path) -> None:
+    """Refuse a key file that its group or others may read or write (mode & 0o077)."""
+    if os.name != "posix":
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # reading it then fails with its own clear error
+    if mode & 0o077:
+        raise KeyUnavailableError(
+            f"マスターキーのファイル {path} はグループやほかのユーザーも読める権限"
+            f"（{stat.S_IMODE(mode):04o}）になっているため、使いません。"
+            f"`chmod 600 {path}` で所有者だけが読めるようにしてください "
+            f"(the master key file is readable by group or others; run chmod 600 on it)"
+        )
+
+
+def write_key_file(path: Path, key: str) -> None:
+    """Write a new key file readable by its owner only (0600); never over an existing file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyUnavailableError(
+            f"{path} はすでにあります。マスターキーを上書きすると、その鍵で守られた名簿を"
+            "開けなくなるため、書き込みません (the file exists; a key is never overwritten)"
+        ) from None
+    except OSError as exc:
+        raise KeyUnavailableError(
+            f"{path} を作れません: {exc.strerror} (cannot create the key file)"
+        ) from exc
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        if os.name == "posix":
+            os.fchmod(out.fileno(), 0o600)  # whatever the umask
+        out.write(key + "\n")
 
 
 def load_master_key(key: str | None, key_file: Path | None) -> MasterKey:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from breachdesk.config import Settings
 from breachdesk.db import Database
+from breachdesk.privacy.redact import redact
 from breachdesk.register import keys, service
 from breachdesk.register.crypto import MasterKey, load_master_key
 from breachdesk.register.importer import ProgressCallback, RegisterImportResult, import_register
@@ -39,6 +40,7 @@ class RegisterDesk:
         path: Path,
         *,
         mapping: Mapping[str, str] | None = None,
+        items: Mapping[str, str] | None = None,
         actor: str = "cli",
         address: str | None = None,
         file_name: str | None = None,
@@ -52,6 +54,7 @@ class RegisterDesk:
             slug,
             path,
             mapping=mapping,
+            items=items,
             actor=actor,
             address=address,
             file_name=file_name,
@@ -66,6 +69,7 @@ class RegisterDesk:
         data: bytes,
         *,
         mapping: Mapping[str, str] | None = None,
+        items: Mapping[str, str] | None = None,
         actor: str,
         address: str | None = None,
     ) -> ImportJob:
@@ -77,6 +81,7 @@ class RegisterDesk:
                 slug,
                 Path(file_name),
                 mapping=mapping,
+                items=items,
                 actor=actor,
                 address=address,
                 file_name=file_name,
@@ -84,7 +89,7 @@ class RegisterDesk:
                 data=data,
             )
 
-        return self.jobs.start(slug, file_name, actor, run)
+        return self.jobs.start(slug, redact(file_name), actor, run)
 
     def lookup(
         self,
@@ -110,8 +115,8 @@ class RegisterDesk:
         reason: str,
         actor: str,
         address: str | None = None,
-    ) -> str:
-        """One value in clear, audited."""
+    ) -> service.Revealed:
+        """One value in clear (and the person's masked view), audited."""
         return service.reveal(
             self.db,
             self.keyring,
@@ -122,9 +127,6 @@ class RegisterDesk:
             actor=actor,
             address=address,
         )
-
-    def person(self, slug: str, person: int) -> service.PersonView:
-        return service.person_view(self.db, self.keyring, slug, person)
 
     def exists(self, slug: str) -> bool:
         """Whether the incident has a register (no key needed, nothing personal read)."""

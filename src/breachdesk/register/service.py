@@ -12,7 +12,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Select, Text, bindparam, cast, func, select
@@ -20,30 +20,25 @@ from sqlalchemy.orm import Session
 
 from breachdesk.auth import service as auth
 from breachdesk.db import Database
-from breachdesk.db.tables import Register, RegisterImport, RegisterPerson, utcnow
+from breachdesk.db.tables import (
+    Register,
+    RegisterCounter,
+    RegisterImport,
+    RegisterPerson,
+    utcnow,
+)
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS, mask, normalise
+from breachdesk.register.columns import FIELD_LABELS, FIELDS
 from breachdesk.register.crypto import DataKey
-from breachdesk.register.importer import FIELDS, record_context
+from breachdesk.register.importer import record_context
 from breachdesk.register.items import item_label
 from breachdesk.register.keys import Keyring, get_register
+from breachdesk.register.limits import REFUSED
 from breachdesk.spreadsheet import SafeCsvWriter
 
 MAX_REASON = 500
-FIELD_LABELS = {
-    "customer": "顧客番号",
-    "name": "氏名",
-    "kana": "フリガナ",
-    "mail": "メールアドレス",
-    "phone": "電話番号",
-    "postal": "郵便番号",
-    "birth": "生年月日",
-    "payment": "決済方法",
-    "card_brand": "カードブランド",
-    "card_last4": "カード下4桁",
-    "period": "対象期間",
-}
 SHOWN = tuple(f for f in FIELDS if f != "items")
 
 
@@ -83,6 +78,8 @@ class RegisterStats:
     imports: int
     last_import_at: datetime | None
     key_id: str
+    refused_last_day: int = 0
+    """Self-check requests refused under the limits in the last 24 hours (their aggregate)."""
 
 
 def _reason(reason: str) -> str:
@@ -209,6 +206,15 @@ def _person(s: Session, register: Register, person_id: int) -> RegisterPerson:
     return person
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """One value in clear and the person's masked view, read in the reveal's audited
+    transaction: nothing about the person leaves before its audit row is committed."""
+
+    value: str
+    person: PersonView
+
+
 def reveal(
     db: Database,
     keyring: Keyring,
@@ -219,7 +225,7 @@ def reveal(
     reason: str,
     actor: str,
     address: str | None = None,
-) -> str:
+) -> Revealed:
     """One value of one person in clear, audited (a second row after the look-up's)."""
     why = _reason(reason)
     if field not in SHOWN:
@@ -227,7 +233,8 @@ def reveal(
     with db.transaction() as s:
         register = get_register(s, slug)
         key = keyring.data_key(register)
-        record = decrypt_record(key, register.id, _person(s, register, person_id))
+        person = _person(s, register, person_id)
+        record = decrypt_record(key, register.id, person)
         auth.record(
             s,
             actor,
@@ -236,14 +243,8 @@ def reveal(
             {"field": field, "reason": why},
             address=address,
         )
-        return str(record.get(field, ""))
-
-
-def person_view(db: Database, keyring: Keyring, slug: str, person_id: int) -> PersonView:
-    """A person's masked view by reference (no audit: the caller audits why it shows it)."""
-    with db.read() as s:
-        register = get_register(s, slug)
-        return _view(keyring.data_key(register), register.id, _person(s, register, person_id))
+        revealed = Revealed(str(record.get(field, "")), _view(key, register.id, person))
+    return revealed
 
 
 def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
@@ -267,15 +268,21 @@ def stats(db: Database, keyring: Keyring, slug: str) -> RegisterStats:
                 RegisterImport.register_id == register.id
             )
         ).one()
-        return RegisterStats(
-            people, dict(per_item.most_common()), int(imports), last, register.key_id
+        refused = s.scalar(
+            select(func.coalesce(func.sum(RegisterCounter.count), 0)).where(
+                RegisterCounter.register_id == register.id,
+                RegisterCounter.kind == REFUSED,
+                RegisterCounter.hour >= utcnow() - timedelta(days=1),
+            )
         )
-
-
-def register_items(db: Database, slug: str) -> list[str]:
-    """Every item the register names for anyone (what could have leaked), in order."""
-    with db.read() as s:
-        return list((get_register(s, slug).mapping or {}).get("items", []))
+        return RegisterStats(
+            people,
+            dict(per_item.most_common()),
+            int(imports),
+            last,
+            register.key_id,
+            int(refused or 0),
+        )
 
 
 def export(
@@ -294,7 +301,7 @@ def export(
     first line names who exported it, for whom and why, and the audit row says the same.
     """
     why = _reason(reason)
-    asked = " ".join(requested_by.split())
+    asked = redact(" ".join(requested_by.split()))  # free text: "佐藤 090-…" keeps no number
     if not asked:
         raise InvalidInputError("name who asked for the export", where="requested_by")
     out = io.StringIO()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,10 @@ from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
 from breachdesk.web.security import query_parameter_names
 
 HERE = Path(__file__).parent
+log = logging.getLogger("breachdesk.web")
+KEY_UNAVAILABLE = "対象者名簿の鍵を開けないため、いまは名簿を使えません。お手数ですが、時間をおいてお試しください。"
+"""What a page or an API caller is told when the register's key is unavailable: the key file's
+path and the key ids are for the server log only."""
 
 
 def error_status(exc: BreachdeskError) -> tuple[int, dict[str, str]]:
@@ -117,6 +122,11 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     async def domain_error(request: Request, exc: BreachdeskError) -> Response:
         status, headers = error_status(exc)
         api_call = request.url.path.startswith("/api/")
+        if isinstance(exc, KeyUnavailableError):
+            log.error("affected register unavailable: %s", exc)
+            if api_call:
+                return JSONResponse({"error": KEY_UNAVAILABLE}, status_code=status)
+            return public.error_page(request, KEY_UNAVAILABLE, status)
         if isinstance(exc, AuthenticationError) and not api_call and request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(

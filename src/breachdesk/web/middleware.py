@@ -31,9 +31,11 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 log = logging.getLogger("breachdesk.access")
 
 # Public routes: reachable without login, so limited per client address (a test walks the
-# app's unauthenticated routes and requires each to be here or throttled in its own way).
+# app's unauthenticated routes and requires each to be here or throttled in its own way). The
+# register's self-check (/i/{slug}/check, /check/code, /check/v, /check/scope) is limited here
+# first, then by its own per-address and per-identifier counts in the database.
 PUBLIC_LIMITED = re.compile(
-    r"^/(i/[^/]+(/feedback|/choose)?|api/v1/incidents/[^/]+/ask"
+    r"^/(i/[^/]+(/feedback|/choose|/check(/code|/v|/scope)?)?|api/v1/incidents/[^/]+/ask"
     r"|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")

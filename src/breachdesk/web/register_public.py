@@ -1,15 +1,23 @@
 """The public self-check and scope check under `/i/{slug}/check`.
 
-`POST /i/{slug}/check` answers every request with the same bytes (`register/sent.html` carries
-no input, time or token), whatever the register holds; the work behind it is the same either way
-(`register.selfcheck`). The link a listed person receives carries its secret in the query
-parameter `k`, which no route declares, so the access log writes it as ``<unknown:1>`` — never
-the value. Identifiers travel only in POST bodies.
+`POST /i/{slug}/check` answers every request with the same bytes and headers
+(`register/sent.html` carries no input, time or token, and no cookie is set), whatever the
+register holds; the work behind it is the same either way (`register.selfcheck`). The link a
+listed person receives carries its secret in the query parameter `k`, which no route declares,
+so the access log writes it as ``<unknown:1>`` — never the value. Its GET only shows a button
+(a mail scanner that fetches links uses up nothing); the button POSTs the secret in the body.
+Identifiers travel only in POST bodies.
+
+The forms are CSRF-protected as the login form is: a double-submit token, set as a cookie on
+the form's page and sent back as a field. Every route here is rate-limited per client address
+(`web.middleware.PUBLIC_LIMITED`) before the self-check's own limits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,7 +25,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from breachdesk.errors import NotFoundError
+from breachdesk.errors import CsrfError, NotFoundError
 from breachdesk.register.messages import CONFIRMATION
 from breachdesk.register.scope import CHANNELS, PAYMENTS, check_scope, read_scope
 from breachdesk.register.selfcheck import SelfView
@@ -34,9 +42,21 @@ Channel = Literal["web", "phone", "marketplace", "store"]
 Payment = Literal["card", "other"]
 KIND_LABELS = {"mail": "メールアドレス", "phone": "電話番号", "customer": "お客様番号"}
 FACT_LABELS = {"postal": "郵便番号", "birth": "生年月日"}
+CHECK_CSRF = "bd_check_csrf"
+CsrfToken = Annotated[str, Form(max_length=100)]
 
 
-def _page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
+def _page(
+    request: Request,
+    name: str,
+    context: dict[str, object],
+    status: int = 200,
+    *,
+    form: str | None = None,
+) -> Response:
+    """A self-check page; `form` (the incident's slug) gives it a CSRF token, as a cookie for
+    the /check pages and as the `csrf` of its template."""
+    token = secrets.token_urlsafe(24) if form is not None else ""
     response = templates.TemplateResponse(
         request,
         f"register/{name}",
@@ -45,11 +65,28 @@ def _page(request: Request, name: str, context: dict[str, object], status: int =
             "facts": FACT_LABELS,
             "channels": CHANNELS,
             "payments": PAYMENTS,
+            "csrf": token,
             **context,
         },
         status_code=status,
     )
+    if form is not None:
+        response.set_cookie(
+            CHECK_CSRF,
+            token,
+            max_age=3600,
+            path=f"/i/{form}/check",
+            httponly=True,
+            samesite="strict",
+            secure=request.app.state.desk.settings.cookie_secure,
+        )
     return secured(response, private=True)
+
+
+def _check_csrf(request: Request, sent: str) -> None:
+    expected = request.cookies.get(CHECK_CSRF, "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfError()
 
 
 @router.get("/i/{slug}/check", response_class=HTMLResponse)
@@ -57,7 +94,10 @@ def check_form(request: Request, slug: str, desk: DeskDep) -> Response:
     """「対象かどうか確認する」: the self-check form and the scope check."""
     incident = desk.incident(slug)
     return _page(
-        request, "check.html", {"incident": incident, "register": desk.register.exists(slug)}
+        request,
+        "check.html",
+        {"incident": incident, "register": desk.register.exists(slug)},
+        form=incident.slug,
     )
 
 
@@ -70,8 +110,10 @@ def check(
     identifier: Annotated[str, Form(max_length=320)],
     fact_kind: Annotated[FactKind, Form()],
     fact: Annotated[str, Form(max_length=40)],
+    csrf_token: CsrfToken = "",
 ) -> Response:
     """Always the same answer; a listed person with a matching fact is sent a link or code."""
+    _check_csrf(request, csrf_token)
     incident = desk.incident(slug)
     desk.register.self_check(
         slug,
@@ -85,12 +127,27 @@ def check(
 
 
 @router.get("/i/{slug}/check/v", response_class=HTMLResponse)
-def open_link(request: Request, slug: str, desk: DeskDep) -> Response:
-    """The page a mailed link opens (once, within its minutes): the person's own items."""
+def link_page(request: Request, slug: str, desk: DeskDep) -> Response:
+    """The page a mailed link opens: a button that shows the person's items. Nothing is used
+    up by this GET (mail scanners fetch links before the person reads the mail)."""
     incident = desk.incident(slug)
     token = request.query_params.get("k", "")[:100]
+    return _page(request, "open.html", {"incident": incident, "token": token}, form=incident.slug)
+
+
+@router.post("/i/{slug}/check/v", response_class=HTMLResponse)
+def open_link(
+    request: Request,
+    slug: str,
+    desk: DeskDep,
+    k: Annotated[str, Form(max_length=100)],
+    csrf_token: CsrfToken = "",
+) -> Response:
+    """The person's own items, once, within the link's minutes: the link is used up here."""
+    _check_csrf(request, csrf_token)
+    incident = desk.incident(slug)
     try:
-        view = desk.register.open_link(slug, token, address=client_address(request.scope))
+        view = desk.register.open_link(slug, k, address=client_address(request.scope))
     except NotFoundError:
         return _page(request, "invalid.html", {"incident": incident}, status=404)
     return _view(request, incident, view)
@@ -99,7 +156,8 @@ def open_link(request: Request, slug: str, desk: DeskDep) -> Response:
 @router.get("/i/{slug}/check/code", response_class=HTMLResponse)
 def code_form(request: Request, slug: str, desk: DeskDep) -> Response:
     """Where a person types the code that came by SMS."""
-    return _page(request, "code.html", {"incident": desk.incident(slug)})
+    incident = desk.incident(slug)
+    return _page(request, "code.html", {"incident": incident}, form=incident.slug)
 
 
 @router.post("/i/{slug}/check/code", response_class=HTMLResponse)
@@ -110,8 +168,10 @@ def redeem_code(
     kind: Annotated[IdentifierKind, Form()],
     identifier: Annotated[str, Form(max_length=320)],
     code: Annotated[str, Form(max_length=20)],
+    csrf_token: CsrfToken = "",
 ) -> Response:
     """The person's own items for a right code (once, within its minutes)."""
+    _check_csrf(request, csrf_token)
     incident = desk.incident(slug)
     try:
         view = desk.register.redeem_code(

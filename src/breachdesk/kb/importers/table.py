@@ -25,22 +25,31 @@ def _tsv_rows(text: str) -> Iterator[Row]:
         yield Row(number, number, line.split("\t"))
 
 
-def _csv_rows(text: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text))
+def _csv_rows(text: str, *, strict: bool = False) -> Iterator[Row]:
+    # Strict when importing: read leniently, a quote never closed makes every later line one
+    # answer and the rest of the table is silently lost.
+    reader = csv.reader(io.StringIO(text), strict=strict)
     last = 0
-    for cells in reader:
-        yield Row(last + 1, reader.line_num, cells)
-        last = reader.line_num
+    try:
+        for cells in reader:
+            yield Row(last + 1, reader.line_num, cells)
+            last = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            raise
+        raise csv.Error(
+            f"a quoted cell of the row starting on line {last + 1} is never closed"
+        ) from None
 
 
-def _rows(path: str, text: str) -> list[Row]:
+def _rows(path: str, text: str, *, strict: bool = False) -> list[Row]:
     lower = path.lower()
     if lower.endswith(".csv"):
-        return list(_csv_rows(text))
+        return list(_csv_rows(text, strict=strict))
     tsv = list(_tsv_rows(text))
     if lower.endswith(".tsv") or find_header(tsv) is not None:
         return tsv
-    csv_rows = list(_csv_rows(text))
+    csv_rows = list(_csv_rows(text, strict=strict))
     return csv_rows if find_header(csv_rows) is not None else tsv
 
 
@@ -58,7 +67,7 @@ def parse(source: Source) -> list[ParsedEntry]:
     """Entries of a question–answer table; a trailing `※` line becomes a note."""
     text = source_text(source)
     try:
-        rows = _rows(source.path, text)
+        rows = _rows(source.path, text, strict=True)
     except csv.Error as exc:
         raise DocumentFormatError(source.path, None, f"malformed CSV: {exc}") from exc
     header = find_header(rows)

@@ -17,9 +17,10 @@ from fastapi.responses import Response
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import BreachdeskError, InvalidInputError, NotFoundError
-from breachdesk.register.importer import FIELDS, RegisterFormatError, parse_mapping
-from breachdesk.register.items import item_label
-from breachdesk.register.service import FIELD_LABELS, SHOWN, PersonView, person_target
+from breachdesk.register.columns import FIELD_LABELS, FIELDS, parse_mapping
+from breachdesk.register.importer import RegisterFormatError
+from breachdesk.register.items import ITEM_LABELS, item_label, item_mapping
+from breachdesk.register.service import SHOWN, PersonView, person_target
 from breachdesk.web.console.pages import (
     Admin,
     Reviewer,
@@ -70,6 +71,7 @@ def _page(
         "field_labels": FIELD_LABELS,
         "shown": SHOWN,
         "fields": FIELDS,
+        "item_labels": ITEM_LABELS,
         "item_label": item_label,
         "person_target": person_target,
         "people": None,
@@ -126,9 +128,9 @@ def reveal(
     reason: Reason = "",
 ) -> Response:
     """Show one value of one person in clear: a second audit row, with its reason."""
-    form = {"kind": "phone", "value": "", "reason": reason}
+    form = {"kind": "phone", "value": "", "reason": ""}
     try:
-        value = desk.register.reveal(
+        revealed = desk.register.reveal(
             slug,
             person,
             field,
@@ -137,18 +139,17 @@ def reveal(
             address=client_address(request.scope),
         )
     except InvalidInputError:
-        view = desk.register.person(slug, person)
-        error = "表示する理由を入力してください。"
-        return _page(request, desk, me, slug, form=form, people=[view], error=error, status=422)
-    view = desk.register.person(slug, person)
+        # Nothing about the person: no audit row records this request, so nothing is shown.
+        error = "表示する理由を入力してください。もう一度検索してから表示してください。"
+        return _page(request, desk, me, slug, form=form, error=error, status=422)
     return _page(
         request,
         desk,
         me,
         slug,
         form=form,
-        people=[view],
-        revealed={(person, field): value},
+        people=[revealed.person],
+        revealed={(person, field): revealed.value},
         stats=False,
     )
 
@@ -161,11 +162,13 @@ def upload(
     me: Admin,
     file: Annotated[UploadFile, File()],
     mapping: Annotated[str, Form(max_length=2000)] = "",
+    items: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Import the organisation's list (CSV or XLSX) in the background; shows its progress."""
     desk.incident(slug)
     try:
-        pairs = parse_mapping([p for p in mapping.replace("、", ",").split(",") if p.strip()])
+        pairs = parse_mapping(_pairs(mapping))
+        labels = item_mapping(_pairs(items))
         with saved_upload(file, desk.settings.max_table_upload_bytes, where="file") as saved:
             data = saved.path.read_bytes()
         job = desk.register.start_import(
@@ -173,6 +176,7 @@ def upload(
             saved.name,
             data,
             mapping=pairs,
+            items=labels,
             actor=me.name,
             address=client_address(request.scope),
         )
@@ -183,6 +187,11 @@ def upload(
             request, slug_url(slug, "register"), f"取り込みませんでした：{exc}", kind="error"
         )
     return redirect(request, slug_url(slug, "register", "imports", job.id))
+
+
+def _pairs(text: str) -> list[str]:
+    """`a=b, c=d` (or 、 or new lines) as a list of pairs."""
+    return [p.strip() for p in text.replace("、", ",").replace("\n", ",").split(",") if p.strip()]
 
 
 @router.get("/i/{slug}/register/imports/{job_id}")
