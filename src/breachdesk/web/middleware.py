@@ -33,7 +33,7 @@ log = logging.getLogger("breachdesk.access")
 # Public routes: reachable without login, so limited per client address (a test walks the
 # app's unauthenticated routes and requires each to be here or throttled in its own way).
 PUBLIC_LIMITED = re.compile(
-    r"^/(i/[^/]+(/feedback|/choose)?|api/v1/incidents/[^/]+/ask"
+    r"^/(i/[^/]+(/feedback|/choose)?|api/v1/incidents/[^/]+/(ask|scope)"
     r"|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
