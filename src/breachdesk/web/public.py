@@ -220,6 +220,11 @@ def _source(entry: EntryView) -> Source:
     return Source(entry.id, entry.section.replace(SECTION_SEP, " › "))
 
 
+def source_labels(entries: Iterable[EntryView]) -> dict[str, str]:
+    """Each entry's name for a link to it (its question, or a passage's section path)."""
+    return {e.id: _source(e).label for e in entries}
+
+
 def _period_text(found: DateRange) -> str | None:
     if found.kind != "between" or found.first is None or found.last is None:
         return None
@@ -561,6 +566,7 @@ def _help_page(
         scope_periods=desk.published_scope(slug).periods(),
         scope_intents=SCOPE_INTENTS,
         channel_names=CHANNEL_NAMES,
+        source_labels=source_labels(entries),
     )
     response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
     return secured(response, private=bool(asked))

@@ -24,7 +24,7 @@ from breachdesk.register.messages import CONFIRMATION
 from breachdesk.register.selfcheck import SelfView
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.middleware import client_address
-from breachdesk.web.public import Now, desk_views, secured
+from breachdesk.web.public import Now, desk_views, secured, source_labels
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -148,6 +148,7 @@ def scope(
     context: dict[str, object] = {
         "incident": incident,
         "periods": desk.published_scope(slug).periods(),
+        "source_labels": source_labels(desk.entries(slug)),
         "channel_names": CHANNEL_NAMES,
         "desks": desk_views(incident.contacts, now),
         "now_label": now.astimezone(JST).strftime("%H:%M"),
