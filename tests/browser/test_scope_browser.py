@@ -111,8 +111,8 @@ def test_a_worried_question_offers_the_scope_check_and_the_published_period(
     expect(box).not_to_have_class(re.compile(r"\banswer-found\b"))
     assert_offer(box.locator(".scope-offer"), demo_server)
     expect(box.locator(".desk-card a.tel")).to_be_visible()  # the desk is still there
-    box.scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "scope-offer.png"), full_page=True)
+    box.locator(".scope-offer").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "scope-offer.png"))
     page.locator(".scope-offer a.button").click()
     expect(page).to_have_url(re.compile(re.escape(SCOPE) + "$"))
     assert console_errors == []
