@@ -197,7 +197,8 @@ class Desk:
             cached = self._scopes.get(slug)
         if cached is not None and cached[0] == version:
             return cached[1]
-        scope = read_scope(service.list_entries(self.db, slug))
+        with pacing.long_work():  # seconds for a large FAQ: requests are served meanwhile
+            scope = read_scope(service.list_entries(self.db, slug))
         with self._scopes_lock:
             self._scopes[slug] = (version, scope)
         return scope

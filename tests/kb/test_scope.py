@@ -339,3 +339,47 @@ def test_dates_are_shown_in_japanese() -> None:
         "2026年9月以降",
         "2020年4月8日より後",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "2023年3月1日以降に当サイトでご購入のお客様の情報の流出は確認されておりません。",
+        "2023年3月1日以降に当サイトでご購入のお客様の流出の有無は調査中です。",
+    ],
+)
+def test_a_sentence_that_only_hedges_is_neither_inside_nor_outside(sentence: str) -> None:
+    scope = read_scope([entry(sentence, "対象期間はいつですか。")])
+    assert verdict(scope, "2023-05-05") == "unknown"
+    assert verdict(scope, "2023-01-05") == "unknown"
+
+
+def test_an_apology_in_a_period_sentence_denies_nothing() -> None:
+    apology = entry(
+        "2023年3月1日～2023年9月30日に当サイトでご購入のお客様の情報が流出し、"
+        "ご迷惑をおかけし申し訳ございません。",
+        kind="passage",
+    )
+    assert verdict(read_scope([apology]), "2023-05-05") == "inside"
+
+
+def test_a_denial_about_one_kind_of_information_excludes_no_purchase() -> None:
+    info = entry("当サイトでの決済情報は流出しておりません。", "当サイトで購入しました。")
+    assert verdict(read_scope([WEB_SHOP, info]), "2023-05-05") == "inside"
+
+
+def test_full_width_text_is_read_like_half_width() -> None:
+    wide = entry(
+        "２０２３年３月１日～２０２３年９月３０日にＷＥＢショップでご購入のお客様が対象です。\n"
+        "Ｙａｈｏｏ！ショッピング店でのご購入は対象外です。"
+    )
+    scope = read_scope([wide])
+    assert verdict(scope, "2023-05-05", "web") == "inside"
+    assert verdict(scope, "2023-05-05", "marketplace") == "outside"
+
+
+def test_a_shopping_mall_is_a_place_with_shops_not_a_marketplace() -> None:
+    mall = entry("ショッピングモール内の店舗でのご購入は対象外です。")
+    scope = read_scope([WEB_SHOP, mall])
+    assert verdict(scope, "2023-05-05", "store") == "outside"
+    assert verdict(scope, "2023-05-05", "marketplace") == "unknown"

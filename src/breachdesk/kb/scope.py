@@ -12,7 +12,8 @@ the desk. The judgement calls, each stated once:
 
 - **Sentences.** Only an entry's answer (a passage's body) is read for what is stated, never a
   question or a heading; it splits at 。！？ and at a line break before a blank line or a list
-  mark (a wrapped line joins the next). A verdict cites one such sentence, verbatim.
+  mark (a wrapped line joins the next). A verdict cites one such sentence, verbatim. Matching
+  runs on the facts' folded copy (ＷＥＢ reads as WEB), citing the original.
 - **Scope periods** (inside). A date range in a sentence that names a purchase (購入, 注文, 決済,
   利用, 寄付, 入力 …; not 利用明細, 決済代行, 決済情報 …), speaks of the leak or of who is
   affected (対象, 流出, 漏えい … — in the sentence, the lead line of its list, a passage's heading
@@ -25,14 +26,17 @@ the desk. The judgement calls, each stated once:
   affirms) denies and names no date or channel of its own, the question's date or channel is the
   one meant (「2026年9月以降に買い物をしたのですが大丈夫ですか?」 → outside from 2026年9月1日,
   citing the answer's sentence); a question's date the answer affirms is a scope period the same
-  way. A denial that names a data item (パスワードは流出しておりません) is about the item, not
-  the purchase: it is no exclusion.
-- **Channels.** web (ウェブ, WEB, サイト, ネットショップ, 通販, a URL), phone (電話…注文, FAX,
-  メール注文, 定期コース), marketplace (楽天, Yahoo, Amazon, モール — alone when named: a
-  marketplace's 「公式ショップ」 is not the own web shop), store (店舗, 店頭). A scope period whose
-  sentence names no channel holds for the channels the incident's other scope sentences name
-  (jrc's periods hold for its 寄付サイト), or for every channel but marketplace stores when none
-  names one. An exclusion naming no channel holds for every channel.
+  way. A denial that names a data item (パスワードは流出しておりません, 決済情報は…) is about
+  the item, not the purchase: it is no exclusion. A sentence that only hedges (流出は確認されて
+  おりません, 調査中) is neither a scope period nor an exclusion; an apology (申し訳ございません)
+  denies nothing.
+- **Channels.** web (ウェブ, WEB, 当サイト, 通販サイト, 寄付サイト, ネットショップ, 通販, a URL;
+  not サイト alone: 外部ポータルサイト is someone else's), phone (電話…注文, FAX, メール注文,
+  定期コース), marketplace (楽天, Yahoo, Amazon … — alone when named: a marketplace's
+  「公式ショップ」 is not the own web shop; not モール alone, a mall has shops), store (店舗,
+  店頭). A scope period whose sentence names no channel holds for the channels the incident's
+  other scope sentences name (jrc's periods hold for its 寄付サイト), or for every channel but
+  marketplace stores when none names one. An exclusion naming no channel holds for every channel.
 - **Payments.** A scope period whose sentence speaks of cards (クレジットカード, カード決済) holds
   card payments only. When every leaked item (`Facts.leaked_keys`: named in a leak sentence, not
   denied, not asked) is a card item, other payments (代引き, 銀行振込, コンビニ払い …) are outside,
@@ -54,7 +58,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from breachdesk import pacing
 from breachdesk.kb.facts import DateFact, DateRange, Facts, extract_facts
+from breachdesk.kb.facts.text import fold
 
 Verdict = Literal["inside", "outside", "unknown"]
 Channel = Literal["web", "phone", "marketplace", "store"]
@@ -86,10 +92,13 @@ _WEB = re.compile(
     r"|https?://"
 )
 _PHONE = re.compile(
-    r"FAX|ファックス|ファクス|定期(?:コース|便|購入|お届け)|カタログ|はがき|ハガキ"
-    r"|電話[^。\n]{0,12}?(?:注文|申し?込|購入)|メール(?:での)?(?:ご)?注文"
+    r"FAX|ファックス|ファクス|定期(?:コース|便|購入|お届け)|カタログ"
+    r"|(?:電話|はがき|ハガキ)[^。\n]{0,12}?(?:注文|申し?込|購入)|メール(?:での)?(?:ご)?注文"
 )
-_MARKETPLACE = re.compile(r"楽天|Yahoo|ヤフー|Amazon|amazon|アマゾン|モール|Qoo10|auPAY")
+# Not モール alone: a shopping mall is a place with shops.
+_MARKETPLACE = re.compile(
+    r"楽天|Yahoo|ヤフー|Amazon|amazon|アマゾン|Qoo10|au ?PAY ?マーケット|PayPayモール|ポンパレモール"
+)
 _STORE = re.compile(r"店舗|店頭|直営店|売店")
 
 _ACT = re.compile(
@@ -98,16 +107,33 @@ _ACT = re.compile(
     r"|データ|方法|手段|環境|再開)"
 )
 _SCOPE_WORD = re.compile(r"対象|流出|漏え?い|漏洩|漏れ|盗まれ|窃取|不正取得|影響")
+# A denial that excludes (流出はございません, 対象ではございません, 対象外, 含まれておりません,
+# ご安心ください) …
 _DENY = re.compile(
     r"""
-    (?:流出|漏え?い|漏洩|漏れ|対象|影響|被害|心配)[^。\n]{0,15}?
-      (?:ございません|ありません|ておりません|ていません|いたしません|しません|ではない|でない|なし)
+    (?:流出|漏え?い|漏洩|漏れ|影響|被害)(?:の(?:事実|可能性|心配|おそれ|恐れ))?(?:は|が|も)?[ \t]*
+      (?:一切|全く)?(?:して|いたして|し)?(?:おりません|いません|ございません|ありません|ない|なし)
+    | 対象(?:では|で|に|と)は?(?:ございません|ありません|ない|なりません)
     | 対象外
     | 含まれ(?:ておりません|ていません|ません|ない|ず)
     | ご安心(?:ください|下さい)
     """,
     re.VERBOSE,
 )
+# … and one that only hedges (確認されておりません, 特定できておりません, 調査中): a sentence with
+# either is never a scope period; only a denial is an exclusion. An apology (申し訳ございません)
+# and 間違い/変わりありません negate nothing.
+_HEDGE = re.compile(
+    r"""
+    (?:流出|漏え?い|漏洩|漏れ|対象|影響|被害)[^。\n]{0,15}?
+      (?<!申し訳)(?<!間違い)(?<!変わり)
+      (?:ございません|ありません|ておりません|ていません|いたしません|しません|ではない|でない|なし)
+    | 調査中|確認中|特定中|未定|未確定
+    """,
+    re.VERBOSE,
+)
+# A denial whose subject is one kind of information (決済情報は, 個人情報が) is about that item.
+_INFO_SUBJECT = re.compile(r"[^\s、。「」]情報(?:は|が|も|について)")
 # はい/いいえ are not read: whether はい affirms a leak depends on how the question was put.
 _AFFIRM = re.compile(
     r"""
@@ -130,6 +156,9 @@ _NOT_PURCHASE = re.compile(
     r"案内|送付|発送|お知らせ|連絡|通知|受付|配信|送信|不正|攻撃|侵入|アクセス"
 )
 _CLAUSE_END = re.compile(r"[、。\n]")
+_RELEVANT = re.compile(
+    r"対象|流出|漏|影響|被害|安心|含まれ|盗まれ|窃取|不正取得|調査中|確認中|特定中|未定|未確定"
+)
 _SENTENCE_MARK = re.compile(r"[。!?！？]|\n")
 _LIST_MARK = re.compile(
     r"[ \t\u3000]*(?:[・\-*•●○◦■□◆◇※]|[①-⑳]|[(（]\d{1,2}[)）]|\d{1,2}[.:：、)）](?!\d))"
@@ -278,12 +307,19 @@ def period_text(period: DateRange) -> str:
 def sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
     """The sentences of `text[start:]` as (start, end) offsets, trimmed of white space.
 
-    A sentence ends at 。！？ or at a line break before a blank line or a list mark; a line that
-    merely wraps joins the next.
+    A sentence ends at 。！？ (not at the ! of a name such as Yahoo!) or at a line break before a
+    blank line or a list mark; a line that merely wraps joins the next.
     """
     spans: list[tuple[int, int]] = []
     begin = start
     for m in _SENTENCE_MARK.finditer(text, start):
+        if (
+            m.group() in "!！"
+            and m.start() > 0
+            and text[m.start() - 1].isascii()
+            and text[m.start() - 1].isalpha()
+        ):
+            continue  # a name (Yahoo!), not the end of a sentence
         if m.group() == "\n":
             line_end = text.find("\n", m.end())
             rest = text[m.end() : line_end if line_end >= 0 else len(text)]
@@ -354,9 +390,38 @@ def _question_ranges(facts: Facts, question_end: int) -> list[DateRange]:
     return ranges
 
 
-def _facts_of(entry: PublishedEntry, text: str) -> Facts:
-    stored = entry.facts
-    return Facts.from_dict(stored) if stored and "ranges" in stored else extract_facts(text)
+@dataclass(frozen=True)
+class _Text:
+    """An entry's text (question + "\\n" + answer, as its facts were read), its folded copy of
+    the same length (regexes run on it), its facts, and where the answer starts."""
+
+    entry: PublishedEntry
+    text: str
+    folded: str
+    facts: Facts
+    answer_start: int
+
+    @classmethod
+    def of(cls, entry: PublishedEntry) -> _Text:
+        text = entry.question + "\n" + entry.answer
+        stored = entry.facts
+        facts = Facts.from_dict(stored) if stored and "ranges" in stored else extract_facts(text)
+        return cls(entry, text, fold(text), facts, len(entry.question) + 1)
+
+    def cite(self, start: int, end: int) -> Citation:
+        return Citation(self.entry.id, self.text[start:end])
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a FAQ question names: read with the answer sentence that decides it."""
+
+    ranges: tuple[DateRange, ...] = ()
+    channels: frozenset[str] = frozenset()
+    act: bool = False
+    other: bool = False
+    general: bool = False
+    card: bool = False
 
 
 @dataclass
@@ -365,76 +430,86 @@ class _Reading:
     named: set[str]
     payment_exclusions: list[Citation]
     other_included: bool = False
-    card_sentences: list[Citation] | None = None
 
     def add(self, statement: Statement) -> None:
         self.statements.append(statement)
 
 
-def _read_entry(entry: PublishedEntry, reading: _Reading) -> None:
-    is_qa = entry.kind == "qa"
-    text = entry.question + "\n" + entry.answer
-    answer_start = len(entry.question) + 1
-    facts = _facts_of(entry, text)
-    question = entry.question if is_qa else ""
-    context = entry.question if is_qa else entry.question + "\n" + entry.section
-    q_ranges = _question_ranges(facts, len(entry.question)) if is_qa else []
-    q_channels = channels_named(question)
-    q_act = bool(_ACT.search(question))
-    q_other = bool(_OTHER_PAY.search(question))
-    decided = False
-    for s_start, s_end in sentences(text, answer_start):
-        sentence = text[s_start:s_end]
-        cite = Citation(entry.id, sentence)
-        deny, affirm = _DENY.search(sentence), _AFFIRM.search(sentence)
-        if deny and affirm:
-            decided = True  # says both: nothing read from it, nor from the question after it
-            continue
-        deciding = is_qa and not decided and bool(deny or affirm)
-        decided = decided or bool(deny or affirm)
-        ranges = _purchase_ranges(facts, text, s_start, s_end)
-        channels = channels_named(sentence)
-        act = bool(_ACT.search(sentence))
-        other = bool(_OTHER_PAY.search(sentence))
-        named_item = any(s_start <= i.start < s_end for i in facts.items)
+def _question(t: _Text) -> _Context:
+    if t.entry.kind != "qa":
+        return _Context()
+    q = t.folded[: len(t.entry.question)]
+    other = bool(_OTHER_PAY.search(q))
+    return _Context(
+        tuple(_question_ranges(t.facts, len(t.entry.question))),
+        channels_named(q),
+        bool(_ACT.search(q)),
+        other,
+        bool(_OTHER_GENERAL.search(q)),
+        bool(_CARD_PAY.search(q)) and not other,
+    )
+
+
+def _read_entry(t: _Text, reading: _Reading) -> None:
+    asked = _question(t)
+    heading = t.folded[: len(t.entry.question)] + "\n" + fold(t.entry.section)
+    decided = False  # a FAQ answer's first sentence that denies or affirms decides its question
+    for start, end in sentences(t.folded, t.answer_start):
+        f = t.folded[start:end]
+        deny, hedge, affirm = _DENY.search(f), _HEDGE.search(f), _AFFIRM.search(f)
+        deciding = t.entry.kind == "qa" and not decided and bool(deny or hedge or affirm)
+        decided = decided or bool(deny or hedge or affirm)
+        if (deny or hedge) and affirm:
+            continue  # says both: nothing is read from it
+        ranges = _purchase_ranges(t.facts, t.folded, start, end)
+        channels = channels_named(f)
+        act = bool(_ACT.search(f))
+        other = bool(_OTHER_PAY.search(f))
+        context = asked if deciding else _Context()
         if deny:
-            if named_item:
-                continue
-            _read_denial(
-                reading,
-                cite,
-                sentence,
-                ranges,
-                channels,
-                act,
-                other,
-                q_ranges if deciding else [],
-                q_channels if deciding else frozenset(),
-                q_act and deciding,
-                (q_other and deciding),
-                question,
-            )
+            if not _about_an_item(t, f, start, end):
+                _read_denial(reading, t.cite(start, end), f, ranges, channels, act, other, context)
             continue
-        lead = _lead(text, s_start, answer_start)
-        speaks = _SCOPE_WORD.search(sentence + "\n" + lead + "\n" + context)
-        card = bool(_CARD_PAY.search(sentence)) and not other
+        if hedge:
+            continue  # 確認されておりません, 調査中 …: neither inside nor outside
+        card = bool(_CARD_PAY.search(f)) and not other
+        speaks = _SCOPE_WORD.search(f + "\n" + _lead(t.folded, start, t.answer_start) + heading)
         if ranges and act and speaks:
             for r in ranges:
                 reading.add(
-                    Statement("inside", (cite,), r, channels or None, "card" if card else None)
+                    Statement(
+                        "inside",
+                        (t.cite(start, end),),
+                        r,
+                        channels or None,
+                        "card" if card else None,
+                    )
                 )
             reading.named.update(channels)
-        elif act and _SCOPE_WORD.search(sentence) and channels and not ranges:
+        elif act and channels and _SCOPE_WORD.search(f):
             reading.named.update(channels)
-            reading.add(Statement("inside", (cite,), None, channels, "card" if card else None))
-        if affirm and (other or (deciding and q_other)):
+            reading.add(
+                Statement("inside", (t.cite(start, end),), None, channels, "card" if card else None)
+            )
+        if affirm and (other or context.other):
             reading.other_included = True
-        if affirm and deciding and not ranges and q_ranges and q_act:
-            q_card = bool(_CARD_PAY.search(question)) and not q_other
-            for r in q_ranges:
+        if affirm and not ranges and context.ranges and context.act:
+            for r in context.ranges:
                 reading.add(
-                    Statement("inside", (cite,), r, q_channels or None, "card" if q_card else None)
+                    Statement(
+                        "inside",
+                        (t.cite(start, end),),
+                        r,
+                        context.channels or None,
+                        "card" if context.card else None,
+                    )
                 )
+
+
+def _about_an_item(t: _Text, folded: str, start: int, end: int) -> bool:
+    """Whether a denial is about a data item (パスワードは流出しておりません, 決済情報は…), not
+    about purchases."""
+    return any(start <= i.start < end for i in t.facts.items) or bool(_INFO_SUBJECT.search(folded))
 
 
 def _read_denial(
@@ -445,58 +520,57 @@ def _read_denial(
     channels: frozenset[str],
     act: bool,
     other: bool,
-    q_ranges: list[DateRange],
-    q_channels: frozenset[str],
-    q_act: bool,
-    q_other: bool,
-    question: str,
+    asked: _Context,
 ) -> None:
-    """An exclusion, when a denying sentence (with its question, when it decides) names one."""
-    if other or (q_other and not ranges and not channels):
-        general = bool(_OTHER_GENERAL.search(sentence if other else question))
+    """The exclusion a denying sentence (with its question, when it decides one) states."""
+    if other or (asked.other and not ranges and not channels):
+        general = bool(_OTHER_GENERAL.search(sentence)) if other else asked.general
         reading.payment_exclusions.append(cite)
         reading.add(
             Statement("outside", (cite,), None, channels or None, "other", partial=not general)
         )
-        return
-    if ranges and (act or q_act):
+    elif ranges and (act or asked.act):
         for r in ranges:
-            reading.add(Statement("outside", (cite,), r, channels or q_channels or None))
-    elif channels and (act or q_act):
+            reading.add(Statement("outside", (cite,), r, channels or asked.channels or None))
+    elif channels and (act or asked.act):
         reading.add(Statement("outside", (cite,), None, channels))
-    elif not channels and q_act and q_ranges:
-        for r in q_ranges:
-            reading.add(Statement("outside", (cite,), r, q_channels or None))
-    elif not channels and q_act and q_channels:
-        reading.add(Statement("outside", (cite,), None, q_channels))
+    elif asked.act and asked.ranges:
+        for r in asked.ranges:
+            reading.add(Statement("outside", (cite,), r, asked.channels or None))
+    elif asked.act and asked.channels:
+        reading.add(Statement("outside", (cite,), None, asked.channels))
 
 
-def _items_sentence(entries: Sequence[PublishedEntry]) -> tuple[frozenset[str], Citation | None]:
-    """Every leaked item key, and the sentence naming the most card items as leaked."""
+def _card_items(texts: Sequence[_Text]) -> tuple[bool, Citation | None]:
+    """Whether every item named as leaked is a card item, and the sentence naming the most."""
     keys: set[str] = set()
     best: tuple[int, Citation] | None = None
-    for entry in entries:
-        text = entry.question + "\n" + entry.answer
-        facts = _facts_of(entry, text)
-        leaked = [i for i in facts.items if i.leak_context and not i.negated and not i.in_question]
+    for t in texts:
+        leaked = [
+            i for i in t.facts.items if i.leak_context and not i.negated and not i.in_question
+        ]
         keys.update(i.key for i in leaked)
-        answer_start = len(entry.question) + 1
-        for s_start, s_end in sentences(text, answer_start):
-            card = {i.key for i in leaked if s_start <= i.start < s_end and i.key in CARD_ITEMS}
+        for start, end in sentences(t.folded, t.answer_start):
+            card = {i.key for i in leaked if start <= i.start < end and i.key in CARD_ITEMS}
             if card and (best is None or len(card) > best[0]):
-                best = (len(card), Citation(entry.id, text[s_start:s_end]))
-    return frozenset(keys), best[1] if best else None
+                best = (len(card), t.cite(start, end))
+    return bool(keys) and keys <= CARD_ITEMS, best[1] if best else None
 
 
 def read_scope(entries: Iterable[PublishedEntry]) -> PublishedScope:
     """The scope an incident's published entries state (see the module docstring)."""
-    entries = list(entries)
+    # Only an entry with one of these words can state a scope, exclusion or leaked item; a whole
+    # incident's facts are decoded only for them, giving way to requests (pacing) between.
+    texts = [
+        _Text.of(e)
+        for e in pacing.paced(entries)
+        if e.kind != "contact" and _RELEVANT.search(e.question + e.section + e.answer)
+    ]
     reading = _Reading([], set(), [])
-    for entry in entries:
-        if entry.kind != "contact":
-            _read_entry(entry, reading)
-    leaked, items_sentence = _items_sentence(entries)
-    if leaked and leaked <= CARD_ITEMS and not reading.other_included:
+    for t in pacing.paced(texts):
+        _read_entry(t, reading)
+    card_only, items_sentence = _card_items(texts)
+    if card_only and not reading.other_included:
         if reading.payment_exclusions:
             sources = tuple(reading.payment_exclusions[:2])
         else:
