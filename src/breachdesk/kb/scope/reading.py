@@ -1,89 +1,18 @@
-"""The published scope of an incident: which purchases its text says are affected.
-
-`read_scope(entries)` reads an incident's published entries (never the register) into a
-`PublishedScope`; `check_scope(scope, day=, channel=, payment=)` places one purchase (when,
-where, how paid) against it and answers ``inside``, ``outside`` or ``unknown``, citing the
-sentences it rests on (entry id and the sentence verbatim). Dates, periods and leaked items come
-from the knowledge base's facts (`kb.facts`: 西暦 and 和暦, ``~``/から, 以降/より後/まで/以前).
-
-The rule above all: **a verdict never contradicts the publisher's text.** When the text does not
-settle a purchase, or settles it both ways, the verdict is ``unknown`` and the person is sent to
-the desk. The judgement calls, each stated once:
-
-- **Sentences.** Only an entry's answer (a passage's body) is read for what is stated, never a
-  question or a heading; it splits at 。！？ and at a line break before a blank line or a list
-  mark (a wrapped line joins the next). A verdict cites one such sentence, verbatim. Matching
-  runs on the facts' folded copy (ＷＥＢ reads as WEB), citing the original.
-- **Scope periods** (inside). A date range in a sentence that names a purchase (購入, 注文, 決済,
-  利用, 寄付, 入力 …; not 利用明細, 決済代行, 決済情報 …), speaks of the leak or of who is
-  affected (対象, 流出, 漏えい … — in the sentence, the lead line of its list, a passage's heading
-  or a FAQ question) and denies nothing. A range followed by a notice (ご案内, 送付, お知らせ …)
-  or by an attack (不正アクセス …) is not a purchase period: jrc's 令和3年8月2日から令和4年1月25日
-  is when its processor was attacked, not when donors paid.
-- **Exclusions** (outside). A sentence that denies (流出はございません, 対象外, 対象ではございません,
-  含まれておりません, ご安心ください …) for a purchase on a date range or through a channel, or
-  for a payment method. In a FAQ, when the answer's first sentence that decides (denies or
-  affirms) denies and names no date or channel of its own, the question's date or channel is the
-  one meant (「2026年9月以降に買い物をしたのですが大丈夫ですか?」 → outside from 2026年9月1日,
-  citing the answer's sentence); a question's date the answer affirms is a scope period the same
-  way. A denial that names a data item (パスワードは流出しておりません, 決済情報は…) is about
-  the item, not the purchase: it is no exclusion. A sentence that only hedges (流出は確認されて
-  おりません, 調査中) is neither a scope period nor an exclusion; an apology (申し訳ございません)
-  denies nothing.
-- **Channels.** web (ウェブ, WEB, 当サイト, 通販サイト, 寄付サイト, ネットショップ, 通販, a URL;
-  not サイト alone: 外部ポータルサイト is someone else's), phone (電話…注文, FAX, メール注文,
-  定期コース), marketplace (楽天, Yahoo, Amazon … — alone when named: a marketplace's
-  「公式ショップ」 is not the own web shop; not モール alone, a mall has shops), store (店舗,
-  店頭). A scope period whose sentence names no channel holds for the channels the incident's
-  other scope sentences name (jrc's periods hold for its 寄付サイト), or for every channel but
-  marketplace stores when none names one. An exclusion naming no channel holds for every channel.
-- **Payments.** A scope period whose sentence speaks of cards (クレジットカード, カード決済) holds
-  card payments only. When every leaked item (`Facts.leaked_keys`: named in a leak sentence, not
-  denied, not asked) is a card item, other payments (代引き, 銀行振込, コンビニ払い …) are outside,
-  citing the sentence that excludes them if there is one, else the card-only scope sentence and
-  the list of items; a sentence that includes other payments (「銀行振込の方も対象となります」)
-  cancels that. A denial naming only some methods (代金引換、銀行振込は対象外) decides nothing
-  on its own for "other" (which may be a method it does not name).
-- **Verdict.** Evidence both ways (an exclusion or the card-only rule holds, and a scope period for
-  the channel and payment holds the day) is ``unknown``; either alone decides. With neither, the
-  purchase is outside when the channel and payment have scope periods and none holds the day,
-  else unknown (a bound whose year the text does not give holds nothing either way).
-"""
+"""Reading a scope off the published sentences: `read_scope`. The rules are in the package
+docstring; the vocabulary is here."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from breachdesk import pacing
-from breachdesk.kb.facts import DateFact, DateRange, Facts, extract_facts
+from breachdesk.kb.facts import DateRange, Facts, extract_facts
 from breachdesk.kb.facts.text import fold
 
-Verdict = Literal["inside", "outside", "unknown"]
-Channel = Literal["web", "phone", "marketplace", "store"]
-Payment = Literal["card", "other"]
-Effect = Literal["inside", "outside"]
-
-CHANNELS: Mapping[str, str] = {
-    "web": "公式のウェブサイト・ネットショップ",
-    "phone": "電話・FAX・メール・定期コースでのご注文",
-    "marketplace": "楽天・Yahoo!・Amazon などのモール内のお店",
-    "store": "店舗・店頭",
-}
-CHANNEL_NAMES: Mapping[str, str] = {
-    "web": "ウェブサイト",
-    "phone": "電話・FAX・メール・定期コースのご注文",
-    "marketplace": "モール内のお店",
-    "store": "店舗",
-}
-"""Short names, for a period's channels in running text."""
-PAYMENTS: Mapping[str, str] = {"card": "クレジットカード", "other": "クレジットカード以外"}
-CARD_ITEMS = frozenset({"card_info", "card_number", "expiry", "security_code", "cardholder_name"})
-ALL_CHANNELS = frozenset(CHANNELS)
-_UNNAMED_CHANNELS = frozenset({"web", "phone", "store"})
+from .model import CARD_ITEMS, Citation, PublishedScope, Statement
 
 # サイト alone is not the own shop (外部ポータルサイト, ふるさと納税サイト): only as 当サイト etc.
 _WEB = re.compile(
@@ -180,123 +109,6 @@ class PublishedEntry(Protocol):
     def answer(self) -> str: ...
     @property
     def facts(self) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A published sentence a verdict rests on: its entry id and the sentence, verbatim."""
-
-    entry: str
-    text: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"entry": self.entry, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One thing the text says about a kind of purchase.
-
-    `effect` inside (a scope period, or with no `period` a scope sentence naming channels) or
-    outside (an exclusion). `channels` None: the sentence names none (see the module docstring);
-    `payment` None: any payment. `partial`: a payment exclusion naming only some methods.
-    """
-
-    effect: Effect
-    sources: tuple[Citation, ...]
-    period: DateRange | None = None
-    channels: frozenset[str] | None = None
-    payment: Payment | None = None
-    partial: bool = False
-
-    def holds_on(self, day: dt.date) -> bool | None:
-        """Whether the statement holds on `day` (None: a bound's year is not published)."""
-        return True if self.period is None else self.period.contains(day)
-
-
-@dataclass(frozen=True)
-class PeriodView:
-    """A published scope period as shown to people: dates as 2026年9月10日, its channels."""
-
-    shown: str
-    channels: tuple[str, ...]
-    card_only: bool
-    source: Citation
-
-
-@dataclass(frozen=True)
-class PublishedScope:
-    """An incident's published scope: what its text states, sentence by sentence."""
-
-    statements: tuple[Statement, ...] = ()
-    named_channels: frozenset[str] = frozenset()
-
-    def channels_of(self, statement: Statement) -> frozenset[str]:
-        """The channels a statement holds for (see Channels in the module docstring)."""
-        if statement.channels is not None:
-            return statement.channels
-        if statement.effect == "outside":
-            return ALL_CHANNELS
-        return self.named_channels or _UNNAMED_CHANNELS
-
-    def periods(self) -> list[PeriodView]:
-        """The scope periods, one per distinct period and channels, in document order."""
-        seen: set[tuple[str, tuple[str, ...], bool]] = set()
-        views = []
-        for s in self.statements:
-            if s.effect != "inside" or s.period is None:
-                continue
-            channels = tuple(c for c in CHANNELS if c in self.channels_of(s))
-            view = PeriodView(period_text(s.period), channels, s.payment == "card", s.sources[0])
-            key = (view.shown, view.channels, view.card_only)
-            if key not in seen:
-                seen.add(key)
-                views.append(view)
-        return views
-
-
-@dataclass(frozen=True)
-class ScopeAnswer:
-    """A verdict and the published sentences it rests on."""
-
-    verdict: Verdict
-    because: tuple[Citation, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of `breachdesk scope --json` and the API."""
-        return {"verdict": self.verdict, "because": [c.to_dict() for c in self.because]}
-
-
-# ---------------------------------------------------------------------------------------------
-# Dates as people read them
-# ---------------------------------------------------------------------------------------------
-
-
-def japanese_date(day: dt.date) -> str:
-    """2026年9月10日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _bound(fact: DateFact) -> str:
-    if fact.year is None:
-        return re.sub(r"\s+", "", fact.raw)
-    if fact.day is None:
-        return f"{fact.year}年{fact.month}月"
-    return f"{fact.year}年{fact.month}月{fact.day}日"
-
-
-def period_text(period: DateRange) -> str:
-    """A period in 西暦 (2021年10月14日〜2022年1月25日, 2026年9月1日以降, 2020年4月8日より後)."""
-    first = _bound(period.first) if period.first else ""
-    last = _bound(period.last) if period.last else ""
-    if period.kind == "between":
-        return f"{first}〜{last}"
-    return {
-        "since": f"{first}以降",
-        "after": f"{first}より後",
-        "until": f"{last}まで",
-        "before": f"{last}より前",
-    }[period.kind]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -583,43 +395,3 @@ def read_scope(entries: Iterable[PublishedEntry]) -> PublishedScope:
         if sources:
             reading.add(Statement("outside", sources, None, None, "other"))
     return PublishedScope(tuple(reading.statements), frozenset(reading.named))
-
-
-# ---------------------------------------------------------------------------------------------
-# Placing a purchase
-# ---------------------------------------------------------------------------------------------
-
-
-def _cited(statements: Iterable[Statement], limit: int = 3) -> tuple[Citation, ...]:
-    found: dict[Citation, None] = {}
-    for s in statements:
-        for c in s.sources:
-            found.setdefault(c, None)
-    return tuple(found)[:limit]
-
-
-def check_scope(scope: PublishedScope, *, day: dt.date, channel: str, payment: str) -> ScopeAnswer:
-    """Whether a purchase on `day`, through `channel`, paid by `payment` is inside the published
-    scope, with the sentences the verdict rests on (see Verdict in the module docstring)."""
-
-    def applies(s: Statement) -> bool:
-        return channel in scope.channels_of(s) and s.payment in (None, payment)
-
-    outside = [
-        s
-        for s in scope.statements
-        if s.effect == "outside" and not s.partial and applies(s) and s.holds_on(day) is True
-    ]
-    periods = [
-        s for s in scope.statements if s.effect == "inside" and s.period is not None and applies(s)
-    ]
-    inside = [s for s in periods if s.holds_on(day) is True]
-    if outside and inside:
-        return ScopeAnswer("unknown", _cited(outside, 2) + _cited(inside, 2))
-    if outside:
-        return ScopeAnswer("outside", _cited(outside))
-    if inside:
-        return ScopeAnswer("inside", _cited(inside))
-    if periods and all(s.holds_on(day) is False for s in periods):
-        return ScopeAnswer("outside", _cited(periods))
-    return ScopeAnswer("unknown", _cited(s for s in periods if s.holds_on(day) is None))
