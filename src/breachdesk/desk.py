@@ -6,6 +6,8 @@ answer engine. Faces parse input, call a `Desk` method, and format what comes ba
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +24,14 @@ from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import service as inquiries
 from breachdesk.kb import editing, service
+from breachdesk.kb.scope import (
+    CHANNELS,
+    PAYMENTS,
+    PublishedScope,
+    ScopeAnswer,
+    check_scope,
+    read_scope,
+)
 from breachdesk.review import service as review
 
 if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when something is asked
@@ -60,6 +70,9 @@ class Desk:
         self.db = db or open_database(settings.db)
         self._tokenizer = tokenizer
         self._encoder = encoder
+        # Each incident's published scope, read once per knowledge-base version.
+        self._scopes: dict[str, tuple[int, PublishedScope]] = {}
+        self._scopes_lock = threading.Lock()
 
     @cached_property
     def engine(self) -> AnswerEngine:
@@ -181,6 +194,30 @@ class Desk:
 
     def entries(self, slug: str) -> list[service.EntryView]:
         return service.list_entries(self.db, slug)
+
+    def published_scope(self, slug: str) -> PublishedScope:
+        """What the incident's published entries say is affected (`kb.scope`), read once per
+        knowledge-base version of the incident."""
+        version = service.kb_version(self.db, slug)
+        with self._scopes_lock:
+            cached = self._scopes.get(slug)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with pacing.long_work():  # seconds for a large FAQ: requests are served meanwhile
+            scope = read_scope(service.list_entries(self.db, slug))
+        with self._scopes_lock:
+            self._scopes[slug] = (version, scope)
+        return scope
+
+    def scope(self, slug: str, *, day: dt.date, channel: str, payment: str) -> ScopeAnswer:
+        """Whether a purchase on `day`, through `channel` (web, phone, marketplace, store), paid
+        by `payment` (card, other) is inside the incident's published scope: ``inside``,
+        ``outside`` or ``unknown``, with the published sentences the verdict rests on."""
+        if channel not in CHANNELS:
+            raise InvalidInputError(f"unknown channel {channel!r}", where="channel")
+        if payment not in PAYMENTS:
+            raise InvalidInputError(f"unknown payment {payment!r}", where="payment")
+        return check_scope(self.published_scope(slug), day=day, channel=channel, payment=payment)
 
     def ask(self, slug: str, question: str) -> Answer:
         return self.engine.ask(slug, question)

@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/api/v1/incidents"),
     ("GET", "/api/v1/incidents/{slug}/entries"),
     ("POST", "/api/v1/incidents/{slug}/ask"),
+    ("GET", "/api/v1/incidents/{slug}/scope"),
     ("POST", "/api/v1/questions/{question_id}/feedback"),
     ("POST", "/api/v1/questions/{question_id}/choice"),
     ("GET", "/console/login"),

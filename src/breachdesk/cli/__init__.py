@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from breachdesk.cli import inquiries, kb, register, reports, serve, users
+from breachdesk.cli import inquiries, kb, register, reports, scope, serve, users
 from breachdesk.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (kb, serve, reports, inquiries, users, register)  # importing registers them
+_COMMANDS = (kb, scope, serve, reports, inquiries, users, register)  # importing registers them
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from breachdesk import pacing
+from breachdesk.inquiries.day_input import parse_day
 from breachdesk.web.deps import DeskDep
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
@@ -218,6 +219,44 @@ async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
             "feedback_token": shown.feedback_token,
         }
     )
+
+
+class CitationOut(BaseModel):
+    entry: str = Field(description="The entry the sentence is published in.")
+    text: str = Field(description="The published sentence, verbatim.")
+
+
+class ScopeOut(BaseModel):
+    """The answer of `breachdesk scope --json`."""
+
+    verdict: Literal["inside", "outside", "unknown"] = Field(
+        description="inside or outside the published scope; unknown when the published text "
+        "does not settle it (ask the desk)."
+    )
+    because: list[CitationOut] = Field(description="The published sentences it rests on.")
+
+
+@router.get("/incidents/{slug}/scope", responses=ERRORS)
+def scope(
+    slug: Slug,
+    desk: DeskDep,
+    day: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=40,
+            description="The purchase day: 2026-09-10, 2026/9/10 or 2026年9月10日.",
+        ),
+    ],
+    channel: Annotated[
+        Literal["web", "phone", "marketplace", "store"],
+        Query(description="Own web shop; phone/FAX/mail/subscription order; marketplace; store."),
+    ],
+    payment: Annotated[Literal["card", "other"], Query(description="How it was paid.")],
+) -> ScopeOut:
+    """Whether a purchase is inside the incident's published scope, citing the sentences."""
+    answer = desk.scope(slug, day=parse_day(day, where="day"), channel=channel, payment=payment)
+    return ScopeOut.model_validate(answer.to_dict())
 
 
 @router.post("/questions/{question_id}/feedback", status_code=204, responses=ERRORS)

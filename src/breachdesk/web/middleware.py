@@ -35,7 +35,7 @@ log = logging.getLogger("breachdesk.access")
 # register's self-check (/i/{slug}/check, /check/code, /check/v, /check/scope) is limited here
 # first, then by its own per-address and per-identifier counts in the database.
 PUBLIC_LIMITED = re.compile(
-    r"^/(i/[^/]+(/feedback|/choose|/check(/code|/v|/scope)?)?|api/v1/incidents/[^/]+/ask"
+    r"^/(i/[^/]+(/feedback|/choose|/check(/code|/v|/scope)?)?|api/v1/incidents/[^/]+/(ask|scope)"
     r"|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")

@@ -33,6 +33,7 @@ from breachdesk.answer.model import ANSWERED, SUGGESTED, Answer
 from breachdesk.errors import InvalidInputError
 from breachdesk.kb.contacts import JST, Contact
 from breachdesk.kb.facts import DateRange, Facts
+from breachdesk.kb.scope import CHANNEL_NAMES
 from breachdesk.kb.service import SECTION_SEP, EntryView, IncidentView
 from breachdesk.web.deps import DeskDep
 
@@ -54,6 +55,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 MIN_LIVE_CHARS = 6
 """help.js asks as the person types once the question has this many characters."""
+SCOPE_INTENTS = (
+    "am_i_affected",
+    "incident_period",
+    "other_payment_methods",
+    "other_store_purchases",
+    "how_to_check",
+    "family_affected",
+)
+"""Questions about being affected: not answered, they are offered the scope check and the
+published periods (`wants_scope_offer`)."""
 
 _R = TypeVar("_R", bound=Response)
 
@@ -207,6 +218,11 @@ def _source(entry: EntryView) -> Source:
     if entry.kind == "qa" or not entry.section:
         return Source(entry.id, entry.question.strip())
     return Source(entry.id, entry.section.replace(SECTION_SEP, " › "))
+
+
+def source_labels(entries: Iterable[EntryView]) -> dict[str, str]:
+    """Each entry's name for a link to it (its question, or a passage's section path)."""
+    return {e.id: _source(e).label for e in entries}
 
 
 def _period_text(found: DateRange) -> str | None:
@@ -441,6 +457,12 @@ def outcome_of(answer: Answer) -> str:
     return SUGGESTED if suggestion_views(answer) else "abstained"
 
 
+def wants_scope_offer(answer: Answer) -> bool:
+    """Whether the page offers the scope check with this answer: a question about being
+    affected (its intent) that the engine did not answer."""
+    return not answer.answered and answer.intent in SCOPE_INTENTS
+
+
 def question_problem(question: str, limit: int) -> str:
     """The message for a question the engine refused."""
     if len(question) > limit:
@@ -518,6 +540,7 @@ def _help_page(
         "feedback_token": None,
         "thanks": thanks,
         "problem": None,
+        "scope_offer": False,
     }
     status = 200
     if asked:
@@ -532,12 +555,19 @@ def _help_page(
             context["suggestions"] = suggestion_views(public.answer)
             context["question_id"] = public.question_id
             context["feedback_token"] = public.feedback_token
+            context["scope_offer"] = wants_scope_offer(public.answer)
     elif (thanks and shown) or chosen:
         entry = next((e for e in entries if e.id == (chosen or shown)), None)
         if entry is not None:
             context["card"] = entry_card(entry)
             context["outcome"] = "chosen" if chosen else ANSWERED
     context.update(page_context(incident, entries, now, limit))
+    context.update(
+        scope_periods=desk.published_scope(slug).periods(),
+        scope_intents=SCOPE_INTENTS,
+        channel_names=CHANNEL_NAMES,
+        source_labels=source_labels(entries),
+    )
     response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
     return secured(response, private=bool(asked))
 

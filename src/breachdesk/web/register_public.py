@@ -15,7 +15,6 @@ the form's page and sent back as a field. Every route here is rate-limited per c
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import secrets
 from pathlib import Path
@@ -25,13 +24,15 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from breachdesk.errors import CsrfError, NotFoundError
+from breachdesk.errors import CsrfError, InvalidInputError, NotFoundError
+from breachdesk.inquiries.day_input import parse_day
+from breachdesk.kb.contacts import JST
+from breachdesk.kb.scope import CHANNEL_NAMES, CHANNELS, PAYMENTS, japanese_date
 from breachdesk.register.messages import CONFIRMATION
-from breachdesk.register.scope import CHANNELS, PAYMENTS, check_scope, read_scope
 from breachdesk.register.selfcheck import SelfView
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.middleware import client_address
-from breachdesk.web.public import secured
+from breachdesk.web.public import Now, desk_views, secured, source_labels
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -44,6 +45,7 @@ KIND_LABELS = {"mail": "メールアドレス", "phone": "電話番号", "custom
 FACT_LABELS = {"postal": "郵便番号", "birth": "生年月日"}
 CHECK_CSRF = "bd_check_csrf"
 CsrfToken = Annotated[str, Form(max_length=100)]
+DAY_PROBLEM = "ご購入日を 2026-09-10、2026/9/10、2026年9月10日 のように入力してください。"
 
 
 def _page(
@@ -195,26 +197,38 @@ def scope(
     request: Request,
     slug: str,
     desk: DeskDep,
-    day: Annotated[dt.date, Query()],
-    channel: Annotated[Channel, Query()],
-    payment: Annotated[Payment, Query()],
+    now: Now,
+    day: Annotated[str | None, Query(max_length=40)] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    payment: Annotated[Payment | None, Query()] = None,
 ) -> Response:
-    """Whether a purchase (when, where, how paid) is inside the published scope; no register."""
+    """「いつ・どこで・どう支払いましたか」: the form, and whether a purchase is inside the
+    published scope (from the published entries only; no register)."""
     incident = desk.incident(slug)
-    entries = desk.entries(slug)
-    items = [
-        i["key"] for i in incident.facts.get("items", []) if not i.get("negated") and i.get("key")
-    ]
-    published = read_scope((e.question + "\n" + e.answer for e in entries), items)
-    answer = check_scope(published, day=day, channel=channel, payment=payment)
-    return _page(
-        request,
-        "scope.html",
-        {
-            "incident": incident,
-            "answer": answer,
-            "day": day,
-            "channel": channel,
-            "payment": payment,
-        },
-    )
+    context: dict[str, object] = {
+        "incident": incident,
+        "periods": desk.published_scope(slug).periods(),
+        "source_labels": source_labels(desk.entries(slug)),
+        "channel_names": CHANNEL_NAMES,
+        "desks": desk_views(incident.contacts, now),
+        "now_label": now.astimezone(JST).strftime("%H:%M"),
+        "day_value": "",
+        "channel": channel or "web",
+        "payment": payment or "card",
+        "answer": None,
+        "problem": None,
+        "register": desk.register.exists(slug),
+    }
+    status = 200
+    if day and day.strip():
+        try:
+            on = parse_day(day, where="day")
+        except InvalidInputError:
+            context["problem"] = DAY_PROBLEM
+            status = 422
+        else:
+            context["day_value"] = on.isoformat()
+            if channel and payment:
+                answer = desk.scope(slug, day=on, channel=channel, payment=payment)
+                context.update(answer=answer, shown_day=japanese_date(on))
+    return _page(request, "scope.html", context, status=status)

@@ -26,6 +26,8 @@
   const region = byId("answer");
   const feedbackUrl = form ? form.dataset.feedbackUrl : "/api/v1/questions/";
   const choiceUrl = form ? form.dataset.choiceUrl : "/api/v1/questions/";
+  // Questions about being affected that get no answer are offered the scope check.
+  const scopeIntents = new Set(((form && form.dataset.scopeIntents) || "").split(" ").filter(Boolean));
 
   // A question answered while typing is not logged (no id, no token): log it before feedback or
   // a choice. Both go back with the vote: the token proves the answer was this person's.
@@ -114,6 +116,11 @@
       } else {
         fillStatus(node, data.contact);
         if (suggested) fillSuggestions(node, data.suggestions);
+        const offer = slot(node, "scope-offer");
+        if (offer && scopeIntents.has(data.intent)) {
+          const shown = clone("tpl-scope-offer");
+          if (shown) offer.append(shown);
+        }
       }
       setText(node, "asked", data.question);
       slot(node, "asked-line").hidden = false;
