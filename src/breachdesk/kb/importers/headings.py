@@ -23,13 +23,16 @@ _ANGLE = re.compile(r"^(?:[<＜〈](.+)[>＞〉])$")
 _LABEL = re.compile(r"^(?:【[^】]{1,20}】|［[^］]{1,20}］|〔[^〕]{1,20}〕)(?=[\s\u3000]*\S)")
 _BOLD = re.compile(r"^\*\*(.+?)\*\*$")
 _UNITS = "年月日時分秒件名人枚円回歳%％万億個号"
+_AFTER_UNIT = "間目末分後前以未超程余頃半"
+"""What follows a unit in a count or a date (`1 日間`, `3 月末`): `2 名前` is a heading, `2 名の`
+is not."""
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chapter", re.compile(r"^第[0-9０-９一二三四五六七八九十]+[章節部項条]?(?:[\s\u3000]|$)")),
     (
         "number",
         re.compile(
             rf"^[0-9０-９]{{1,2}}(?:[.．、](?![0-9０-９])[\s\u3000]*(?=\S)"
-            rf"|[\s\u3000]+(?=[^\s{_UNITS}]|[{_UNITS}][^\s0-9０-９、。,，)）]))"
+            rf"|[\s\u3000]+(?=[^\s{_UNITS}]|[{_UNITS}](?![\s0-9０-９、。,，)）ぁ-ん{_AFTER_UNIT}])))"
         ),
     ),
     ("half_paren", re.compile(r"^[0-9０-９]{1,2}[)）][\s\u3000]*(?=[^\s)）])")),

@@ -67,6 +67,12 @@ _COURTESY = re.compile(
     r"(?:お詫び|おわび)(?:申し上げ|いたし)|よろしくお願い(?:申し上げ|いたし)|ご愛顧|ご容赦"
     r"|ご理解(?:と|を)?(?:ご協力)?(?:を)?賜"
 )
+_SENDER = re.compile(
+    r"株式会社|有限会社|合同会社|法人|協会|組合|生協|病院|クリニック|医院|学校|大学|[都道府県市区町村]役?所?$"
+    r"|[都道府県市区町村][\s\u3000]|(?:部|課|局|室|係)$|代表|社長|理事長|院長|校長|市長|https?://|©|Copyright",
+    re.MULTILINE,
+)
+"""What names a sender: a kind of body, a role, a URL or a copyright."""
 _PHONE_DIGITS = re.compile(r"[0-9０-９]{2,4}[-－‐ー−][0-9０-９]{2,4}")
 _FIELD = re.compile(r"[：@＠]|(?<!https)(?<!http):")
 _SENTENCE = re.compile(r"[^。．！？]+[。．！？]?")
@@ -188,10 +194,12 @@ def unit_kind(answer: str, *, under_heading: bool, opening: bool) -> EntryKind:
 
 def is_signature(answer: str) -> bool:
     """A sender's name, title, address or URL: a few short lines without a sentence, a phone
-    number or a `：` field."""
+    number or a `：` field, one of them naming a body or a role (株式会社, 市, 代表 …), a URL
+    or a copyright."""
     lines = [line.strip() for line in answer.split("\n") if line.strip()]
     return (
         0 < len(lines) <= _SIGNATURE_MAX_LINES
+        and bool(_SENDER.search(answer))
         and not _PHONE_DIGITS.search(answer)
         and not is_note(answer)
         and "\t" not in answer

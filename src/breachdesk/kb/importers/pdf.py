@@ -45,7 +45,7 @@ _SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
-class _Place:
+class Place:
     """Where a printed line sits: after a vertical gap or not, and its indent from the margin."""
 
     gap: bool
@@ -57,16 +57,16 @@ def _width(line: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line.strip())
 
 
-def _places(plain: str, layout: str) -> list[_Place | None]:
+def _places(plain: str, layout: str) -> list[Place | None]:
     """The place of each line of a page's text, read off pypdf's layout extraction of the same
     page; all None when the two extractions do not hold the same lines."""
     lines = plain.split("\n")
     printed = [(i, line) for i, line in enumerate(layout.split("\n")) if line.strip()]
-    unknown: list[_Place | None] = [None] * len(lines)
+    unknown: list[Place | None] = [None] * len(lines)
     if not printed:
         return unknown
     margin = min(len(line) - len(line.lstrip()) for _, line in printed)
-    places: list[_Place | None] = []
+    places: list[Place | None] = []
     cursor = 0
     for line in lines:
         if not line.strip():
@@ -76,12 +76,12 @@ def _places(plain: str, layout: str) -> list[_Place | None]:
             return unknown
         row, shown = printed[cursor]
         gap = cursor > 0 and row - printed[cursor - 1][0] > 1
-        places.append(_Place(gap, len(shown) - len(shown.lstrip()) - margin))
+        places.append(Place(gap, len(shown) - len(shown.lstrip()) - margin))
         cursor += 1
     return places if cursor == len(printed) else unknown
 
 
-def join_wrapped_lines(text: str, places: Sequence[_Place | None] | None = None) -> str:
+def join_wrapped_lines(text: str, places: Sequence[Place | None] | None = None) -> str:
     """`text` with the page's hard breaks inside sentences removed (see the module docstring).
 
     `places` (one per line) tell where each line was printed: a line after a vertical gap starts
@@ -145,7 +145,7 @@ def _text_layer(data: bytes) -> str:
         raise _Unreadable("the PDF has no text layer (image-only or scanned); run OCR first")
     if _needs_breaks(text):
         return restore_all_breaks(text)
-    places: list[_Place | None] = []
+    places: list[Place | None] = []
     for page, plain in zip(reader.pages, pages, strict=True):
         try:
             layout = _newlines(page.extract_text(extraction_mode="layout") or "")

@@ -60,10 +60,10 @@ _SENTENCE_END = re.compile(
     r"(?:(?<![0-9０-９])[。．！？!?.])[」』）)】\]]*(?:[（(][^（）()]{0,60}[）)])?[\s\u3000]*$"
 )
 _SENTENCE_BREAK = re.compile(
-    r"(?:(?<![0-9０-９])[。．！？])[」』）)】]*(?:[（(][^（）()]{0,60}[）)](?=[\s\u3000]*$))?"
+    r"(?:(?<![0-9０-９])[。．！？])[」』）)】]*(?:[（(][^（）()]{0,60}[）)])?"
 )
-"""The end of a sentence inside a line; a `（…）` remark right after it belongs to it only at the
-end of the line (「…配布。（6 月 30 日～7 月 8 日）」)."""
+"""The end of a sentence inside a line; a `（…）` remark right after it belongs to it
+(「…配布。（6 月 30 日～7 月 8 日）」)."""
 _POINTS_BACK = re.compile(
     r"^[\s\u3000]*(?:こちら|これ(?!まで)|それ|その|この(?!たび|度)|当該|上記|前記|右記"
     r"|同(?:日|時|社|様|年|月|期間|機関|システム|サイト|センター|窓口)|以上の|そのため|このため"
