@@ -213,12 +213,13 @@ def test_html_terms_that_ask_nothing_head_their_descriptions() -> None:
     assert document.entries[0].kind == "note"  # the page's date under its title
 
 
-def test_html_text_between_line_breaks_in_a_div_reads_as_paragraphs_under_bold_lines() -> None:
+@pytest.mark.parametrize("wrapper", ["div", "p"])
+def test_html_text_between_line_breaks_reads_as_paragraphs_under_bold_lines(wrapper: str) -> None:
     page = (
-        "<html><body><div class='news'><h1>会員情報の流出に関するお詫び</h1>2026年5月1日<br><br>"
+        f"<html><body><h1>会員情報の流出に関するお詫び</h1><{wrapper}>2026年5月1日<br><br>"
         "当店の<a href='/shop'>通販サイト</a>で会員情報が流出した可能性があります。<br><br>"
         "<strong>流出した情報</strong><br>氏名、住所、電話番号<br><br>"
-        "<b>お問い合わせ</b><br>お客様窓口　0120-000-111（平日10時～17時）</div></body></html>"
+        f"<b>お問い合わせ</b><br>お客様窓口　0120-000-111（平日10時～17時）</{wrapper}></body></html>"
     )
     found = parse_document("news.html", page.encode()).entries
     assert [(e.kind, e.section, e.answer) for e in found] == [

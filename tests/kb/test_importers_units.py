@@ -193,7 +193,7 @@ FOURTH = (
 )
 
 
-def test_a_long_paragraph_splits_between_sentences_never_before_one_pointing_back() -> None:
+def test_a_long_paragraph_splits_between_sentences_but_keeps_back_references_and_asides() -> None:
     line = FIRST + BACK + THIRD + FOURTH
     assert len(line) > LONG_PARAGRAPH_CHARS
     found = entries(f"ミドリ雑貨からのお知らせ\n\n1. 経緯\n{line}\n")

@@ -1,10 +1,26 @@
 """HTML FAQ pages and notices, read with selectolax (lexbor).
 
-`dl/dt/dd` pairs, `details/summary` and two-column question/answer tables give `qa` entries;
-headings (`h1`–`h6`) give the section path, and the paragraphs under a heading that reads like a
-question are its answer, otherwise a passage. Other tables are kept as passages, cells joined by
-tabs in order. Text is the rendered text: tags, scripts and styles dropped, block elements on
-their own lines.
+`dl/dt/dd` pairs whose terms ask, `details/summary` and two-column question/answer tables give
+`qa` entries; headings (`h1`–`h6`) give the section path, and the text under a heading that reads
+like a question is its answer. Text is the rendered text: tags, scripts, styles and `<nav>`
+breadcrumbs dropped, block elements on their own lines.
+
+Any other text under a heading is a notice's text, read by `notice.passages` into answerable
+units under the heading path, with what the markup says about it (`notice.Layout`):
+
+- a paragraph that is one short bold run (`<p><strong>1. 経緯</strong></p>`), or a line of one
+  between `<br>`s (`<b>概要</b><br>…`), is a heading; text straight inside a `<div>` is read like
+  a paragraph's, its `<br><br>` ending paragraphs;
+- `<dt>` terms that ask nothing (`発生日`, `漏えいした情報`) head their `<dd>` descriptions;
+- `<li>` items are list items (they stay with the paragraph that leads into them);
+- a table is one unit with its `<caption>`, cells joined by tabs, except a long one (over
+  `units.LIST_MAX_CHARS`) whose rows are each headed by a `<th>`: each row is then a unit
+  headed by its `<th>`;
+- a page's single `h1` is its title: it is the question of the text before the first `h2`,
+  not a level of every section path (a lone date under it is a note). A FAQ page's entries keep
+  the `h1` in their section path.
+
+The courtesies and signature that end the page are notes (`notice.close_notes`).
 """
 
 from __future__ import annotations
@@ -301,26 +317,10 @@ class _Page:
                 if text:
                     self.pending.append(_Block("item", text.split("\n")))
 
-    def block(self, node: LexborNode) -> None:
-        """A paragraph: a heading when it is one short bold run (`<p><strong>1. 経緯</strong>`),
-        a heading and its text when a bold run opens it before a line break."""
-        text = element_text(node)
-        if not text:
-            return
-        bold = _bold_opening(node)
-        if bold is not None and bold == text and _is_label(bold):
-            self.pending.append(_Block("heading", [bold]))
-            return
-        first, _, rest = text.partition("\n")
-        if bold is not None and bold == first and rest and _is_label(bold):
-            self.pending.append(_Block("heading", [bold]))
-            self.text(rest)
-            return
-        self.text(text)
-
     def inline(self, run: Sequence[str], bold: set[str]) -> None:
-        """Text and inline elements straight inside a container (`<div>text<br>…</div>`): lines
-        at its `<br>`s, paragraphs at its blank lines, a line that is one bold run a heading."""
+        """Text and inline elements of a paragraph or straight inside a container (`<div>text
+        <br>…</div>`): lines at its `<br>`s, paragraphs at its blank lines, and a line that is one
+        short bold run a heading (`<p><strong>1. 経緯</strong></p>`, `<b>概要</b><br>…`)."""
         paragraph: list[str] = []
         for raw in [*"".join(run).split("\n"), ""]:
             line = raw.strip(" \t")
@@ -367,10 +367,8 @@ class _Page:
                 self.table(child)
             elif tag in ("ul", "ol"):
                 self.items(child)
-            elif tag in _CONTAINERS:
+            else:  # a container or a paragraph: its text and <br>s are read as an inline run
                 self.walk(child, depth + 1)
-            else:
-                self.block(child)
         self.inline(run, bold)
 
 
@@ -382,21 +380,6 @@ _LABEL_MAX_CHARS = 60
 def _is_label(text: str) -> bool:
     """Short, one line and no sentence: what a bold heading reads like."""
     return 0 < len(text) <= _LABEL_MAX_CHARS and "\n" not in text and "。" not in text
-
-
-def _bold_opening(node: LexborNode) -> str | None:
-    """The text of the `<strong>`/`<b>` that opens an element (before any other text)."""
-    for child in node.iter(include_text=True):
-        if child.is_text_node:
-            if (child.text_content or "").strip():
-                return None
-            continue
-        if child.tag in _BOLD_TAGS:
-            return element_text(child) or None
-        if child.tag in ("span", "font", "u", "em"):
-            return _bold_opening(child)
-        return None
-    return None
 
 
 def _asks(rows: Sequence[Sequence[str]]) -> bool:

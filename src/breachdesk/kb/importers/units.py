@@ -21,8 +21,9 @@ answer different things, and kept whole where a part would lose its subject:
   and a remark right below them (「なお、パスワードは含まれておりません。」, `※…`) are one unit. A list too long for one answer
   (over `LIST_MAX_CHARS`, unless every item is a word or two) gives one unit per item, the lead-in
   opening the first.
-- **Long paragraphs.** A paragraph over `LONG_PARAGRAPH_CHARS` splits between sentences into
-  groups of at least `MIN_GROUP_CHARS`, never before a sentence that points back.
+- **Long paragraphs.** A paragraph over `LONG_PARAGRAPH_CHARS` splits between sentences, never
+  before a sentence that points back or one too short to stand alone (under `MIN_GROUP_CHARS`:
+  it adds to the sentence before it).
 
 `split_units` only cuts: every unit is a verbatim slice of the lines it is given, from a line
 and column to a line and column.
@@ -44,8 +45,9 @@ SHORT_ITEM_CHARS = 30
 """Items this short (a word or two: 氏名, 電話番号) keep their list whole however long it is."""
 LONG_PARAGRAPH_CHARS = 300
 """A paragraph longer than this splits into groups of sentences."""
-MIN_GROUP_CHARS = 80
-"""A group of sentences is at least this long (and so is the text left after it)."""
+MIN_GROUP_CHARS = 25
+"""A group of sentences is at least this long; a shorter sentence (「対象は最大で4,210名です。」)
+adds to the one before it."""
 RUN_ON_MAX_CHARS = 200
 """The longest paragraph that joins the one pointing ahead to it."""
 SHORT_PARAGRAPH_CHARS = 20
@@ -298,20 +300,20 @@ def _sentence_groups(block: _Block, start: int, end: int) -> list[Unit]:
         (first, col), (last, stop) = bounds[number], ends[number]
         return _slice(block, first, col, last, stop)
 
-    total = len(_slice(block, start, block.col(start), end - 1, None))
     groups: list[list[int]] = [[0]]
     size = len(text(0))
-    done = size
     for number in range(1, len(bounds)):
         sentence = text(number)
-        left = total - done
-        if size >= MIN_GROUP_CHARS and left >= MIN_GROUP_CHARS and not points_back(sentence):
+        if (
+            size >= MIN_GROUP_CHARS
+            and len(sentence) >= MIN_GROUP_CHARS
+            and not points_back(sentence)
+        ):
             groups.append([number])
             size = 0
         else:
             groups[-1].append(number)
         size += len(sentence)
-        done += len(sentence)
     units = []
     for group in groups:
         (first, col), (last, stop) = bounds[group[0]], ends[group[-1]]
