@@ -11,8 +11,9 @@ evaluation's normalisation): the `any_of` strings of each training incident's
 `questions.jsonl`, and with `--check-dev` those of `../shared/eval/dev_questions.jsonl` for the
 narrative seeds (kokocoupon, jrc). Only counts are printed, never the questions. Asserts nothing.
 
-    .venv/bin/python bench/notice_units.py [--check-dev] [--show FILE]
+    .venv/bin/python bench/notice_units.py [--check-dev] [--training DIR] [--show FILE]
 
+`--training DIR` measures another checkout's `training/incidents` (another branch's, read only);
 `--show FILE` prints that document's entries (kind, lines, question, answer) instead.
 """
 
@@ -51,10 +52,10 @@ def seeds_dir() -> Path:
     return Path(os.environ.get("BREACHDESK_SEEDS") or SHARED / "seeds")
 
 
-def documents() -> list[tuple[str, Path]]:
+def documents(training: Path) -> list[tuple[str, Path]]:
     """(group, path) of every document measured, in a stable order."""
     found: list[tuple[str, Path]] = []
-    for folder in sorted(p for p in TRAINING.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in training.iterdir() if p.is_dir()):
         found += [(f"training/{folder.name}", p) for p in sorted(folder.iterdir()) if _doc(p)]
     if seeds_dir().is_dir():
         found += [("seeds", p) for p in sorted(seeds_dir().glob("*.txt")) if p.name[:3].isdigit()]
@@ -133,9 +134,9 @@ def expected_strings(path: Path, incident: str | None = None) -> list[str]:
     return strings
 
 
-def check_training() -> None:
+def check_training(training: Path) -> None:
     print("\ntraining expected strings inside one imported answer:")
-    for folder in sorted(p for p in TRAINING.iterdir() if (p / "questions.jsonl").is_file()):
+    for folder in sorted(p for p in training.iterdir() if (p / "questions.jsonl").is_file()):
         answers = [
             entry.answer
             for path in sorted(folder.iterdir())
@@ -173,18 +174,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--check-dev", action="store_true", help="also check the dev strings")
     parser.add_argument("--show", type=Path, help="print one document's entries")
+    parser.add_argument("--training", type=Path, default=TRAINING, help="training/incidents")
     args = parser.parse_args()
     if args.show:
         show(args.show)
         return
     rows = []
-    for group, path in documents():
+    for group, path in documents(args.training):
         try:
             rows.append(measure(group, path))
         except DocumentFormatError as error:
             print(f"{group} {path.name}: {error}")
     print_table(rows)
-    check_training()
+    check_training(args.training)
     if args.check_dev:
         check_dev()
 

@@ -30,7 +30,22 @@ def test_the_title_is_the_line_naming_the_notice_after_a_letterhead() -> None:
     )
     document = read(text)
     assert document.title == "不正アクセスによる会員情報漏えいに関するお知らせ"
-    assert [(e.kind, e.question) for e in document.entries] == [("passage", document.title)]
+    assert [(e.kind, e.question) for e in document.entries] == [
+        ("note", document.title),  # the letterhead above it
+        ("passage", document.title),
+    ]
+
+
+def test_a_letterhead_above_the_title_that_gives_a_phone_answers_whom_to_call() -> None:
+    text = (
+        "2026年5月20日\nお客様各位\n\n株式会社ミドリ雑貨\n代表取締役 緑川一郎\n"
+        f"(問合せ先)総務部 TEL 03-0000-5555\n\n不正アクセスに関するお知らせ\n\n{BODY}\n"
+    )
+    assert [(kind, answer.split("\n")[0]) for kind, answer in kinds_and_answers(text)] == [
+        ("note", "2026年5月20日"),
+        ("passage", "株式会社ミドリ雑貨"),
+        ("passage", BODY),
+    ]
 
 
 def test_a_title_broken_over_two_lines_is_joined() -> None:
@@ -41,6 +56,16 @@ def test_a_title_broken_over_two_lines_is_joined() -> None:
     assert read(text).title == (
         "当店が運営する「ミドリ雑貨オンライン」への不正アクセスによる"
         "会員情報漏えいに関するお詫びとお知らせ"
+    )
+
+
+def test_a_title_the_page_width_broke_before_a_short_tail_is_joined() -> None:
+    text = (
+        f"会員情報を記録した業務用パソコンの紛失による個人情報漏えいの可能\n性について\n\n{BODY}\n"
+    )
+    assert (
+        read(text).title
+        == "会員情報を記録した業務用パソコンの紛失による個人情報漏えいの可能性について"
     )
 
 
@@ -82,10 +107,30 @@ def test_a_lone_date_is_a_note_outside_a_heading_and_the_answer_under_one() -> N
     ]
 
 
-def test_a_greeting_is_a_note() -> None:
-    greeting = "拝啓　平素はミドリ雑貨をご利用いただき、誠にありがとうございます。"
+@pytest.mark.parametrize(
+    "greeting",
+    [
+        "拝啓　平素はミドリ雑貨をご利用いただき、誠にありがとうございます。",
+        "いつもミドリ雑貨をご利用いただき、誠にありがとうございます。",
+    ],
+)
+def test_a_greeting_is_a_note(greeting: str) -> None:
     text = f"会員情報漏えいのお知らせ\n\n{greeting}\n\n{BODY}\n"
     assert kinds_and_answers(text) == [("note", greeting), ("passage", BODY)]
+
+
+def test_an_addressee_line_opening_the_notice_is_a_note() -> None:
+    addressee = "会員の皆さま、お取引先の皆さまへ"
+    text = f"会員情報漏えいのお知らせ\n\n{addressee}\n\n{BODY}\n"
+    assert kinds_and_answers(text) == [("note", addressee), ("passage", BODY)]
+
+
+def test_a_letterhead_run_into_the_first_sentence_is_read_apart() -> None:
+    text = f"会員情報漏えいのお知らせ\n2026年(令和8年)5月20日\nミドリ雑貨 店主 緑川一郎\n{BODY}\n"
+    assert kinds_and_answers(text) == [
+        ("note", "2026年(令和8年)5月20日\nミドリ雑貨 店主 緑川一郎"),
+        ("passage", BODY),
+    ]
 
 
 def test_a_sentence_announcing_the_report_below_is_a_note() -> None:
@@ -94,8 +139,14 @@ def test_a_sentence_announcing_the_report_below_is_a_note() -> None:
     assert ("note", announce) in kinds_and_answers(text)
 
 
-def test_courtesies_and_the_signature_that_end_the_notice_are_notes() -> None:
-    courtesy = "今後とも変わらぬご愛顧を賜りますよう、よろしくお願い申し上げます。"
+@pytest.mark.parametrize(
+    "courtesy",
+    [
+        "今後とも変わらぬご愛顧を賜りますよう、よろしくお願い申し上げます。",
+        "会員の皆様には大変ご心配をおかけし、誠に申し訳ございません。",
+    ],
+)
+def test_courtesies_and_the_signature_that_end_the_notice_are_notes(courtesy: str) -> None:
     text = (
         f"会員情報漏えいのお知らせ\n\n{BODY}\n\n1. お問い合わせ\nお客様窓口 0120-000-555\n\n"
         f"{courtesy}\n\n敬具\n\n━━━━━━━━━━\n株式会社ミドリ雑貨\nhttps://shop.example.jp/\n"

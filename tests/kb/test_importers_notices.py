@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from breachdesk.kb.importers import parse_document
-from breachdesk.kb.importers.pdf import Place, join_wrapped_lines
+from breachdesk.kb.importers.pdf import join_wrapped_lines
 from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
 
 NOTICES = Path(__file__).parent / "fixtures" / "notices"
@@ -230,6 +230,18 @@ def test_html_text_between_line_breaks_reads_as_paragraphs_under_bold_lines(wrap
     ]
 
 
+def test_html_reads_the_page_main_content_without_its_site_header_sidebar_and_footer() -> None:
+    page = (
+        "<html><body><header><p class='logo'>ミドリ雑貨</p><p>暮らしの道具の店</p></header>"
+        "<div class='breadcrumb'>トップ &gt; お知らせ</div><main><article>"
+        "<h1>会員情報の流出に関するお詫び</h1><p>当店の通販サイトで会員情報が流出しました。</p>"
+        "</article><aside><h2>最近の投稿</h2><p>夏のセールのお知らせ</p></aside></main>"
+        "<footer><p>〒000-0000 みどり市1-2-3 代表電話 03-0000-0000</p></footer></body></html>"
+    )
+    found = parse_document("news.html", page.encode()).entries
+    assert [entry.answer for entry in found] == ["当店の通販サイトで会員情報が流出しました。"]
+
+
 def _row(label: str) -> str:
     value = f"{label}については、外部の調査会社による調査の結果をもとに確認しております。" * 3
     return f"<tr><th>{label}</th><td>{value}</td></tr>"
@@ -274,18 +286,18 @@ def test_pdf_lines_broken_by_the_page_width_are_joined_and_its_title_is_read() -
     assert all("\n" not in entry.answer for entry in passages(document))
 
 
-def test_pdf_centred_and_indented_lines_are_never_joined_and_a_gap_starts_a_paragraph() -> None:
+def test_pdf_a_full_line_ending_mid_sentence_runs_on_unless_a_gap_follows() -> None:
     full = "当店の通販サイトで会員情報が漏えいした可能性があることが判明いたし"
     lines = [
         full,
         "ました。",
-        "お知らせ（お詫び）について漏えいした会員情報の件数な",
+        "お知らせ(お詫び)について漏えいした会員情報の件数な",
         "拝啓　本文です。",
     ]
     text = "\n".join(lines)
-    assert join_wrapped_lines(text).split("\n")[0] == full + "ました。"
-    centred = [None, None, Place(gap=True, indent=6), Place(gap=True, indent=0)]
-    assert join_wrapped_lines(text, centred).split("\n")[1:] == ["", lines[2], "", lines[3]]
+    assert join_wrapped_lines(text).split("\n") == [full + "ました。", lines[2] + lines[3]]
+    gaps = [None, None, True, True]
+    assert join_wrapped_lines(text, gaps).split("\n")[1:] == ["", lines[2], "", lines[3]]
 
 
 # --- sniffing -------------------------------------------------------------------------------

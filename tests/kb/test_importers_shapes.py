@@ -163,6 +163,7 @@ def test_press_release_headings_are_plain_lines_and_the_letterhead_is_no_title()
     assert document.format == "notice"
     assert document.title == "不正アクセスによるお客様情報流出に関するお知らせ"
     assert [(e.kind, e.question) for e in document.entries] == [
+        ("note", "不正アクセスによるお客様情報流出に関するお知らせ"),  # the letterhead above it
         ("passage", "不正アクセスによるお客様情報流出に関するお知らせ"),
         ("passage", "概要"),
         ("passage", "流出した可能性のある情報"),

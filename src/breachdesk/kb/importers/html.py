@@ -2,8 +2,10 @@
 
 `dl/dt/dd` pairs whose terms ask, `details/summary` and two-column question/answer tables give
 `qa` entries; headings (`h1`–`h6`) give the section path, and the text under a heading that reads
-like a question is its answer. Text is the rendered text: tags, scripts, styles and `<nav>`
-breadcrumbs dropped, block elements on their own lines.
+like a question is its answer. Only the page's own content is read: its `<main>`, else its only
+`<article>`, else its body, without `<nav>` menus and `<aside>` sidebars (so a site's header,
+breadcrumbs, related posts and footer are no entries). Text is the rendered text: tags, scripts
+and styles dropped, block elements on their own lines.
 
 Any other text under a heading is a notice's text, read by `notice.passages` into answerable
 units under the heading path, with what the markup says about it (`notice.Layout`):
@@ -105,7 +107,7 @@ def _deepest(text: str) -> int:
 
 
 _SKIP = frozenset(
-    {"script", "style", "noscript", "template", "head", "svg", "iframe", "button", "nav"}
+    {"script", "style", "noscript", "template", "head", "svg", "iframe", "button", "nav", "aside"}
 )
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _CONTAINERS = frozenset(
@@ -382,6 +384,19 @@ def _is_label(text: str) -> bool:
     return 0 < len(text) <= _LABEL_MAX_CHARS and "\n" not in text and "。" not in text
 
 
+_CONTENT_ROOTS = ("main", "article")
+
+
+def content_root(tree: LexborHTMLParser) -> LexborNode | None:
+    """Where the page's own content is: its `<main>`, else its only `<article>`, else its body
+    (a site's header, breadcrumbs and footer lie outside the first two)."""
+    for tag in _CONTENT_ROOTS:
+        found = tree.css(tag)
+        if len(found) == 1:
+            return found[0]
+    return tree.body
+
+
 def _asks(rows: Sequence[Sequence[str]]) -> bool:
     """Whether the first cells of a two-column table are mostly questions."""
     asking = sum(1 for row in rows if looks_like_question(row[0]))
@@ -414,8 +429,9 @@ def parse(source: Source) -> list[ParsedEntry]:
             raise _TooDeep
         tree = _parser(source)
         page = _Page(source_text(source), title(source), single_h1=len(tree.css("h1")) == 1)
-        if tree.body is not None:
-            page.walk(tree.body)
+        root = content_root(tree)
+        if root is not None:
+            page.walk(root)
         page.flush()
         notice.close_notes(page.entries)
     except (_TooDeep, RecursionError):

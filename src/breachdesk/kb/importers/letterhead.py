@@ -5,13 +5,15 @@ These parts answer nothing, so a notice's reader (`notice`) files them as notes 
 - **The title** is the first line that names the notice (お知らせ, お詫び, ご報告, …について,
   …に関する, ご注意) among the opening lines, after a letterhead of date, addressee and sender
   (`2026年10月20日` / `お客様各位` / `株式会社…` / `代表取締役 …`) and rule lines (`━━━━`); a
-  line without a sentence that runs into it (`…への不正アクセスによる` / `…に関するお詫び`) is its
-  first half. A numbered heading is never the title; a `【重要】…` line may be.
+  line without a sentence that runs into it (`…への不正アクセスによる` / `…に関するお詫び`), or
+  that a short last line ends (`…個人情報漏えいの可能` / `性について`), is its first half. A heading is never the title, but the first line may be a bracketed one
+  (`【重要】…のお知らせ`).
 - **Closing marks** (`記`, `以上`, `敬具`, `草々` alone on a line) and **rule lines** are dropped,
   as blank lines are. After `以上` or `敬具` a short plain line heads nothing: it is the sender's.
-- **Notes**, never offered as answers: a letterhead under the title (a few short lines, dates,
-  senders, `…各位`); a date line on its own outside a heading (an update stamp); a greeting
-  (`拝啓　平素は…`); a sentence that only announces the report below (「下記のとおりご報告いたし
+- **Notes**, never offered as answers: a letterhead above or under the title (a few short lines,
+  dates, senders, `…各位`; with a phone number it names a desk and answers); a date line on its own
+  outside a heading (an update stamp); a greeting (`拝啓　平素は…`, a sentence of thanks alone:
+  「いつもご利用いただき、誠にありがとうございます。」); a sentence that only announces the report below (「下記のとおりご報告いたし
   ます。」); a pointer to the desk that says nothing else (「ご不明な点は下記窓口まで…」);
   a closing apology (「改めまして…お詫び申し上げます」); and, at the end of the notice, courtesy
   sentences (「今後とも…よろしくお願い申し上げます」, 「重ねてお詫び申し上げます」) and the
@@ -33,6 +35,10 @@ from .lines import is_blank, is_note
 TITLE_SEARCH_LINES = 8
 PLAIN_MAX_CHARS = 30
 _TITLE_MAX_CHARS = 100
+_TITLE_TAIL_CHARS = 12
+"""A title line this short under another is the end of a title the page's width broke."""
+_ADDRESSEE = ("各位", "様", "様へ", "さま", "さまへ", "皆様", "皆さま")
+"""How an addressee line ends (`お客様各位`, `患者さま、取引先の皆さまへ`)."""
 _LETTERHEAD_MAX_LINES = 4
 _SIGNATURE_MAX_LINES = 4
 _SIGNATURE_LINE_MAX_CHARS = 40
@@ -47,6 +53,7 @@ _TITLE_HEADINGS = frozenset({"bracket", "label"})
 _RUNS_INTO = re.compile(r"(?:による|における|への|での|からの|の|に|と|及び|および|並びに|、)$")
 DATE_LINE = re.compile(
     r"^[\s\u3000]*(?:(?:令和|平成)[\s\u3000]*(?:元|[0-9０-９]{1,2})|[0-9０-９]{4})[\s\u3000]*年"
+    r"(?:[（(][^)）]{1,8}[)）])?"
     r"[\s\u3000]*[0-9０-９]{1,2}[\s\u3000]*月(?:[\s\u3000]*[0-9０-９]{1,2}[\s\u3000]*日)?"
     r"(?:[（(][^)）]{1,4}[)）])?[\s\u3000]*(?:現在|発表|公表|更新|掲載)?[\s\u3000]*$"
 )
@@ -63,8 +70,13 @@ _ANNOUNCES = re.compile(
 """A sentence that only says the report follows (「下記のとおりご報告いたします。」)."""
 _APOLOGY = re.compile(r"^(?:改めまして|改めて|重ねて|最後に)[^\n]*(?:お詫び|おわび)申し上げ")
 _GREETING = re.compile(r"^[\s\u3000]*(?:拝啓|謹啓|前略)")
+_THANKS = re.compile(
+    r"^[^。\n]*(?:ありがとうございます|御礼申し上げます|お(?:喜|慶)び申し上げます)。$"
+)
+"""A greeting's thanks standing alone (「いつもご利用いただき、誠にありがとうございます。」)."""
 _COURTESY = re.compile(
-    r"(?:お詫び|おわび)(?:申し上げ|いたし)|よろしくお願い(?:申し上げ|いたし)|ご愛顧|ご容赦"
+    r"(?:お詫び|おわび)(?:申し上げ|いたし)|申し訳(?:ござい|ありませ)|よろしくお願い(?:申し上げ|いたし)"
+    r"|ご愛顧|ご容赦"
     r"|ご理解(?:と|を)?(?:ご協力)?(?:を)?賜"
 )
 _SENDER = re.compile(
@@ -129,9 +141,7 @@ def title_span(lines: Sequence[str]) -> tuple[int, int] | None:
     for index in filled:
         line = lines[index]
         if index != first and (
-            "\t" in line
-            or (parse_heading(line) is not None and not _title_candidate(line))
-            or ("。" in line and not is_note(line))
+            "\t" in line or parse_heading(line) is not None or ("。" in line and not is_note(line))
         ):
             break
         if _title_candidate(line) and _TITLE_WORDS.search(line):
@@ -140,7 +150,10 @@ def title_span(lines: Sequence[str]) -> tuple[int, int] | None:
                 above >= 0
                 and above in filled
                 and _title_candidate(lines[above])
-                and _RUNS_INTO.search(lines[above].strip())
+                and (
+                    _RUNS_INTO.search(lines[above].strip())
+                    or len(line.strip()) <= _TITLE_TAIL_CHARS
+                )
             ):
                 return above, index
             return index, index
@@ -161,9 +174,13 @@ def is_plain_label(line: str) -> bool:
 def _is_letterhead(answer: str) -> bool:
     """A date, an addressee or a sender under the title (`令和8年10月28日` / `みなと市 上下水道局`)."""
     lines = [line.strip() for line in answer.split("\n") if line.strip()]
-    return len(lines) <= _LETTERHEAD_MAX_LINES and all(
-        is_date_line(line) or is_plain_label(line) or line.endswith(("各位", "様", "皆様へ"))
-        for line in lines
+    return (
+        len(lines) <= _LETTERHEAD_MAX_LINES
+        and not _PHONE_DIGITS.search(answer)
+        and all(
+            is_date_line(line) or is_plain_label(line) or line.endswith(_ADDRESSEE)
+            for line in lines
+        )
     )
 
 
@@ -177,7 +194,9 @@ def unit_kind(answer: str, *, under_heading: bool, opening: bool) -> EntryKind:
         return "note"
     if not under_heading and all(is_date_line(line) for line in lines):
         return "note"
-    if _GREETING.match(first) and len(first) <= _GREETING_MAX_CHARS:
+    if (_GREETING.match(first) or _THANKS.match(first.strip())) and len(
+        first
+    ) <= _GREETING_MAX_CHARS:
         return "note"
     if _APOLOGY.match(first) or _ANNOUNCES.match(first.strip()):
         return "note"

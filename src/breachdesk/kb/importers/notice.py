@@ -330,14 +330,16 @@ def passages(
     prefix: tuple[str, ...] = (),
     layout: Layout | None = None,
     closing: bool = True,
+    sections: bool = True,
 ) -> list[ParsedEntry]:
     """Passages of `lines[start:end]`: answerable units under their headings, in order.
 
     `title` heads the text before the first heading; `prefix` is a heading path above them all
     (an HTML page's `<h2>`); `layout` marks the lines a page's markup makes headings or items.
     `closing`: the text ends the notice, so its closing courtesies and signature are notes (a
-    caller reading a notice section by section applies `close_notes` once at the end). Also used
-    for the report part of a document that ends with a Q/A section.
+    caller reading a notice section by section applies `close_notes` once at the end).
+    `sections=False` reads no headings at all (a letterhead: `翼精機株式会社` over a name heads
+    nothing). Also used for the report part of a document that ends with a Q/A section.
     """
     layout = layout or Layout()
     window = list(lines[:end])
@@ -359,7 +361,7 @@ def passages(
         heading = None
         if ends_letter(line):
             plain = False  # what follows 以上 or 敬具 is the sender's, not a section
-        if not is_frame(line):
+        if sections and not is_frame(line):
             heading, list_end = _heading_at(window, index, layout, plain, list_end)
         if heading is not None:
             leaf = heading.kind not in ("plain", "marked") and _is_leaf(window, index, heading)
@@ -380,9 +382,14 @@ def passages(
 
 
 def parse(source: Source) -> list[ParsedEntry]:
-    """Passages of a notice: its answerable units under their headings, in document order."""
+    """Passages of a notice: its answerable units under their headings, in document order.
+
+    The lines above the title (a letterhead: date, addressee, sender, perhaps a desk's phone)
+    are read too, under the title, and the title itself is no unit."""
     lines = source_text(source).split("\n")
     span = title_span(lines)
-    title = title_text(lines, span) if span is not None else None
-    start = span[1] + 1 if span is not None else 0
-    return passages(lines, start, len(lines), title)
+    if span is None:
+        return passages(lines, 0, len(lines))
+    title = title_text(lines, span)
+    above = passages(lines, 0, span[0], title, closing=False, sections=False)
+    return above + passages(lines, span[1] + 1, len(lines), title)

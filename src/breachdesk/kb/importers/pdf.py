@@ -6,11 +6,12 @@ put back (`breaks.restore_breaks`: in front of the markers the text importers re
 Most yield one line per printed line, so a sentence is broken wherever the page's width ended
 it; such hard breaks are joined (`join_wrapped_lines`): a line that fills the page's width (as
 wide as nine in ten of its long lines, less 15 %) and ends mid-sentence runs into the next,
-unless that one opens a heading or a list item. Where each line was printed is read off pypdf's
-layout extraction of the same page (used only when it holds the same lines): a vertical gap
-starts a paragraph (a blank line is put there), and an indented line — a centred title, a
-right-aligned date or sender — is never joined. The text read, and the lines entries cite, are
-the joined ones.
+unless that one opens a heading or a list item (a centred or right-aligned line is short, so
+it never runs on). Where the page leaves a vertical gap is read off pypdf's layout extraction of
+the same page (used only when it holds the same lines; its indentation is not trusted, as it
+drifts from one text object to the next): a gap starts a paragraph, a blank line is put there,
+and nothing is joined across it. The text read, and the lines entries cite, are the joined
+ones.
 A PDF without a text layer (a scan) cannot be imported.
 """
 
@@ -21,7 +22,6 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import cast
 
 from breachdesk.errors import DocumentFormatError
@@ -44,79 +44,55 @@ _ITEM = re.compile(r"^[\s\u3000]*(?:[・•※＊*-]|[QＱAＡ問答][0-9０-９
 _SPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a printed line sits: after a vertical gap or not, and its indent from the margin."""
-
-    gap: bool
-    indent: int
-
-
 def _width(line: str) -> int:
     """A line's printed width in half-width cells (a Japanese character takes two)."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line.strip())
 
 
-def _places(plain: str, layout: str) -> list[Place | None]:
-    """The place of each line of a page's text, read off pypdf's layout extraction of the same
-    page; all None when the two extractions do not hold the same lines."""
+def _gaps(plain: str, layout: str) -> list[bool | None]:
+    """For each line of a page's text, whether a vertical gap comes before it, read off pypdf's
+    layout extraction of the same page; all None when the two extractions do not hold the same
+    lines."""
     lines = plain.split("\n")
     printed = [(i, line) for i, line in enumerate(layout.split("\n")) if line.strip()]
-    unknown: list[Place | None] = [None] * len(lines)
-    if not printed:
-        return unknown
-    margin = min(len(line) - len(line.lstrip()) for _, line in printed)
-    places: list[Place | None] = []
+    unknown: list[bool | None] = [None] * len(lines)
+    gaps: list[bool | None] = []
     cursor = 0
     for line in lines:
         if not line.strip():
-            places.append(None)
+            gaps.append(None)
             continue
         if cursor >= len(printed) or _SPACE.sub("", printed[cursor][1]) != _SPACE.sub("", line):
             return unknown
-        row, shown = printed[cursor]
-        gap = cursor > 0 and row - printed[cursor - 1][0] > 1
-        places.append(Place(gap, len(shown) - len(shown.lstrip()) - margin))
+        gaps.append(cursor > 0 and printed[cursor][0] - printed[cursor - 1][0] > 1)
         cursor += 1
-    return places if cursor == len(printed) else unknown
+    return gaps if cursor == len(printed) else unknown
 
 
-def join_wrapped_lines(text: str, places: Sequence[Place | None] | None = None) -> str:
+def join_wrapped_lines(text: str, gaps: Sequence[bool | None] | None = None) -> str:
     """`text` with the page's hard breaks inside sentences removed (see the module docstring).
 
-    `places` (one per line) tell where each line was printed: a line after a vertical gap starts
-    a paragraph (a blank line is put before it), and an indented line (centred, right-aligned)
-    neither runs on nor is run into.
+    `gaps` (one per line) tell which lines were printed after a vertical gap: such a line starts
+    a paragraph (a blank line is put before it) and is never run into.
     """
     lines = text.split("\n")
-    where = (
-        list(places) if places is not None and len(places) == len(lines) else [None] * len(lines)
-    )
+    after_gap = list(gaps) if gaps is not None and len(gaps) == len(lines) else [None] * len(lines)
     widths = sorted(_width(line) for line in lines if len(line.strip()) >= _LONG_LINE)
     full = widths[int(0.9 * (len(widths) - 1))] * _FULL_SHARE if widths else float("inf")
     joined: list[str] = []
     runs_on = False
-    for line, place in zip(lines, where, strict=True):
-        at_margin = place is None or place.indent <= 1
-        if place is not None and place.gap and joined and joined[-1].strip():
+    for line, gap in zip(lines, after_gap, strict=True):
+        if gap and joined and joined[-1].strip():
             joined.append("")
             runs_on = False
-        if (
-            runs_on
-            and at_margin
-            and line.strip()
-            and parse_heading(line) is None
-            and not _ITEM.match(line)
-        ):
+        if runs_on and line.strip() and parse_heading(line) is None and not _ITEM.match(line):
             before, after = joined[-1].rstrip(), line.strip()
             space = " " if before[-1:].isascii() and after[:1].isascii() else ""
             joined[-1] = before + space + after
         else:
             joined.append(line)
         last = joined[-1]
-        runs_on = (
-            at_margin and bool(last.strip()) and _width(last) >= full and not ends_sentence(last)
-        )
+        runs_on = bool(last.strip()) and _width(last) >= full and not ends_sentence(last)
     return "\n".join(joined)
 
 
@@ -145,14 +121,14 @@ def _text_layer(data: bytes) -> str:
         raise _Unreadable("the PDF has no text layer (image-only or scanned); run OCR first")
     if _needs_breaks(text):
         return restore_all_breaks(text)
-    places: list[Place | None] = []
+    gaps: list[bool | None] = []
     for page, plain in zip(reader.pages, pages, strict=True):
         try:
             layout = _newlines(page.extract_text(extraction_mode="layout") or "")
         except Exception:  # the layout is only a hint: a page it fails on is read without it
             layout = ""
-        places += _places(plain, layout)
-    return join_wrapped_lines(text, places)
+        gaps += _gaps(plain, layout)
+    return join_wrapped_lines(text, gaps)
 
 
 def extract_text(source: Source) -> str:

@@ -7,7 +7,8 @@ answer different things, and kept whole where a part would lose its subject:
   `．` `！` `？`, a closing bracket or a `（…）` remark after it): web copies and PDF text put each
   paragraph, or each sentence, on a line of its own without blank lines between. A date alone on
   a line (an update stamp) is a paragraph of its own, unless a short label stands next to it
-  (a letterhead's date and sender). A line that
+  (a letterhead's date and sender); so are a letterhead's lines above a sentence that follows
+  them without a blank line (`ヘアサロン ルーチェ 代表 白石 航` / `いつもご利用いただき…`). A line that
   stops mid-sentence (a PDF's hard break, a contact block's `電話：…` lines, a timeline's
   `10月12日　…` lines) runs on into the next.
 - **What points back stays with what it points to.** A paragraph that opens by pointing back
@@ -173,6 +174,16 @@ def _dated(line: str, neighbour: str) -> bool:
     return is_date_line(line) and not is_plain_label(neighbour)
 
 
+def _after_letterhead(above: Sequence[str], line: str) -> bool:
+    """Whether `line` is a sentence below lines that are all a letterhead's (dates, a sender's
+    name: short labels that name no desk)."""
+    return (
+        (ends_sentence(line) or len(line.strip()) > 2 * SHORT_ITEM_CHARS)
+        and all(is_date_line(text) or is_plain_label(text) for text in above)
+        and not any(_DESK.search(text) for text in above)
+    )
+
+
 def _pieces(block: _Block) -> list[_Piece]:
     pieces: list[_Piece] = []
     gap = False
@@ -200,7 +211,11 @@ def _pieces(block: _Block) -> list[_Piece]:
         else:
             stop = index
             while stop < block.end and not is_blank(lines[stop]):
-                if stop > index and (block.is_item(stop) or _dated(lines[stop], lines[stop - 1])):
+                if stop > index and (
+                    block.is_item(stop)
+                    or _dated(lines[stop], lines[stop - 1])
+                    or _after_letterhead(lines[index:stop], lines[stop])
+                ):
                     break
                 stop += 1
                 following = lines[stop] if stop < block.end else ""
