@@ -12,6 +12,7 @@ Markdown bold (`**1. 経緯**`) is read as its inner text. A bracketed label tha
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -77,8 +78,11 @@ def path_label(heading: Heading) -> str:
     return match.group(0) if match else heading.text
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_heading(line: str) -> Heading | None:
-    """The heading a line starts with, if any: numbered, parenthesised, circled, bracketed."""
+    """The heading a line starts with, if any: numbered, parenthesised, circled, bracketed.
+
+    Cached: the readers ask it of the same lines again and again (a line, its neighbours)."""
     _, text = strip_list_prefix(line)
     bold = _BOLD.match(text)
     if bold is not None:

@@ -6,20 +6,21 @@ These parts answer nothing, so a notice's reader (`notice`) files them as notes 
   …に関する, ご注意) among the opening lines, after a letterhead of date, addressee and sender
   (`2026年10月20日` / `お客様各位` / `株式会社…` / `代表取締役 …`) and rule lines (`━━━━`); a
   line without a sentence that runs into it (`…への不正アクセスによる` / `…に関するお詫び`), or
-  that a short last line ends (`…個人情報漏えいの可能` / `性について`), is its first half. A heading is never the title, but the first line may be a bracketed one
-  (`【重要】…のお知らせ`).
+  that a short last line ends (`…個人情報漏えいの可能` / `性について`), is its first half. A
+  heading is never the title, but the first line may be a bracketed one (`【重要】…のお知らせ`).
 - **Closing marks** (`記`, `以上`, `敬具`, `草々` alone on a line) and **rule lines** are dropped,
   as blank lines are. After `以上` or `敬具` a short plain line heads nothing: it is the sender's.
-- **Notes**, never offered as answers: a letterhead above or under the title (a few short lines,
-  dates, senders, `…各位`; with a phone number it names a desk and answers); a date line on its own
-  outside a heading (an update stamp); a greeting (`拝啓　平素は…`, a sentence of thanks alone:
-  「いつもご利用いただき、誠にありがとうございます。」); a sentence that only announces the report below (「下記のとおりご報告いたし
-  ます。」); a pointer to the desk that says nothing else (「ご不明な点は下記窓口まで…」);
-  a closing apology (「改めまして…お詫び申し上げます」); and, at the end of the notice, courtesy
-  sentences (「今後とも…よろしくお願い申し上げます」, 「重ねてお詫び申し上げます」) and the
-  signature (the sender's name, title, address or URL: short lines without a sentence, a phone
-  number or a `：` field). A date line under a heading is that heading's answer (`1. 発生日` /
-  `2026年3月9日`), and a pointer that gives the number itself answers "where do I call?".
+- **Notes**, never offered as answers: a letterhead above or under the title (a few short lines:
+  dates, senders, `…各位`; with a phone number it names a desk and answers); a date line on its
+  own outside a heading (an update stamp); a greeting (`拝啓　平素は…`, or a sentence of thanks
+  alone: 「いつもご利用いただき、誠にありがとうございます。」); a sentence that only announces
+  the report below (「下記のとおりご報告いたします。」); a pointer to the desk that says nothing
+  else (「ご不明な点は下記窓口まで…」); a closing apology (「改めまして…お詫び申し上げます」); and,
+  at the end of the notice, courtesy sentences (「今後とも…よろしくお願い申し上げます」,
+  「誠に申し訳ございません」) and the signature (the sender's name, role, address or URL: short
+  lines without a sentence, a phone number or a `：` field). A date line under a heading is that
+  heading's answer (`1. 発生日` / `2026年3月9日`), and a pointer that gives the number itself
+  answers "where do I call?".
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from breachdesk.kb.parsed import EntryKind
 from .headings import parse_heading
 from .lines import is_blank, is_note
 
-TITLE_SEARCH_LINES = 8
-PLAIN_MAX_CHARS = 30
+_TITLE_SEARCH_LINES = 8
+_PLAIN_MAX_CHARS = 30
 _TITLE_MAX_CHARS = 100
 _TITLE_TAIL_CHARS = 12
 """A title line this short under another is the end of a title the page's width broke."""
@@ -51,14 +52,17 @@ _TITLE_WORDS = re.compile(
 _TITLE_HEADINGS = frozenset({"bracket", "label"})
 """Heading kinds a title may look like (`【重要】…のお知らせ`); a numbered line never is one."""
 _RUNS_INTO = re.compile(r"(?:による|における|への|での|からの|の|に|と|及び|および|並びに|、)$")
-DATE_LINE = re.compile(
+_DATE_LINE = re.compile(
     r"^[\s\u3000]*(?:(?:令和|平成)[\s\u3000]*(?:元|[0-9０-９]{1,2})|[0-9０-９]{4})[\s\u3000]*年"
     r"(?:[（(][^)）]{1,8}[)）])?"
     r"[\s\u3000]*[0-9０-９]{1,2}[\s\u3000]*月(?:[\s\u3000]*[0-9０-９]{1,2}[\s\u3000]*日)?"
     r"(?:[（(][^)）]{1,4}[)）])?[\s\u3000]*(?:現在|発表|公表|更新|掲載)?[\s\u3000]*$"
 )
-NOT_PLAIN = re.compile(r"[。、．，:：!！?？\t]|^[\s\u3000]*[-・*＊※●○◎◯▶►→]")
+_NOT_PLAIN = re.compile(r"[。、．，:：!！?？\t]|^[\s\u3000]*[-・*＊※●○◎◯▶►→]")
 _CLOSING_MARKS = frozenset({"記", "以上", "敬具", "敬白", "謹白", "草々", "早々", "かしこ"})
+_CLOSING_MARK_MAX_CHARS = 12
+"""A longer line is never a closing mark, however it is spaced."""
+_SPACES = re.compile(r"[\s\u3000]")
 _RULE = re.compile(r"^[\s\u3000]*[━─―‐\-=＝_＿*＊~～〜・…■□◆◇●○◎★☆▲△▼▽]{3,}[\s\u3000]*$")
 _REFERRAL = re.compile(
     r"^(?:本件に(?:関し(?:まして|て)?|つきまして|ついて)、?)?(?:ご不明な点|ご不明点|ご質問|お問い?合わ?せ|詳しくは|詳細(?:について)?は)"
@@ -92,7 +96,7 @@ _SENTENCE = re.compile(r"[^。．！？]+[。．！？]?")
 
 def is_date_line(line: str) -> bool:
     """A line that is a date and nothing else (`2026年10月20日`, `令和8年9月30日更新`)."""
-    return bool(DATE_LINE.match(line))
+    return bool(_DATE_LINE.match(line))
 
 
 def is_rule(line: str) -> bool:
@@ -102,12 +106,12 @@ def is_rule(line: str) -> bool:
 
 def is_closing_mark(line: str) -> bool:
     """`記`, `以上`, `敬具` … alone on a line (inner spaces allowed: `以　上`)."""
-    return re.sub(r"[\s\u3000]", "", line) in _CLOSING_MARKS
+    return len(line) <= _CLOSING_MARK_MAX_CHARS and _SPACES.sub("", line) in _CLOSING_MARKS
 
 
 def ends_letter(line: str) -> bool:
     """A closing mark that ends the letter (`以上`, `敬具`): what follows is a postscript."""
-    return is_closing_mark(line) and re.sub(r"[\s\u3000]", "", line) != "記"
+    return is_closing_mark(line) and _SPACES.sub("", line) != "記"
 
 
 def is_frame(line: str) -> bool:
@@ -129,7 +133,7 @@ def _title_candidate(line: str) -> bool:
 
 def title_span(lines: Sequence[str]) -> tuple[int, int] | None:
     """The first and last line of the title (see the module docstring), or None."""
-    filled = [i for i, line in enumerate(lines) if not is_frame(line)][:TITLE_SEARCH_LINES]
+    filled = [i for i, line in enumerate(lines) if not is_frame(line)][:_TITLE_SEARCH_LINES]
     if not filled:
         return None
     first = filled[0]
@@ -168,11 +172,12 @@ def title_text(lines: Sequence[str], span: tuple[int, int]) -> str:
 def is_plain_label(line: str) -> bool:
     """A short line without sentence punctuation or a list mark (`概要`, `お問い合わせ先`)."""
     text = line.strip()
-    return 0 < len(text) <= PLAIN_MAX_CHARS and not NOT_PLAIN.search(line)
+    return 0 < len(text) <= _PLAIN_MAX_CHARS and not _NOT_PLAIN.search(line)
 
 
 def _is_letterhead(answer: str) -> bool:
-    """A date, an addressee or a sender under the title (`令和8年10月28日` / `みなと市 上下水道局`)."""
+    """A date, an addressee or a sender around the title (`令和8年10月28日` / `みなと市 上下水道局`),
+    without a phone number."""
     lines = [line.strip() for line in answer.split("\n") if line.strip()]
     return (
         len(lines) <= _LETTERHEAD_MAX_LINES
@@ -194,9 +199,8 @@ def unit_kind(answer: str, *, under_heading: bool, opening: bool) -> EntryKind:
         return "note"
     if not under_heading and all(is_date_line(line) for line in lines):
         return "note"
-    if (_GREETING.match(first) or _THANKS.match(first.strip())) and len(
-        first
-    ) <= _GREETING_MAX_CHARS:
+    greeting = _GREETING.match(first) or _THANKS.match(first.strip())
+    if greeting and len(first) <= _GREETING_MAX_CHARS:
         return "note"
     if _APOLOGY.match(first) or _ANNOUNCES.match(first.strip()):
         return "note"

@@ -9,7 +9,8 @@ the text before the first heading is filed under the title. Headings are numbere
 page's `<strong>` paragraphs and `<dt>` terms). Tables (tab-separated or `| … |` rows) are kept
 verbatim, one passage per block; an unnumbered line just above the first table is its caption and
 heads the table blocks and the notes between them. The title, letterhead, greeting, closing marks
-and signature around the body are read by `letterhead`.
+and signature around the body are read by `letterhead`; the lines above the title (a letterhead)
+are read too, without headings, under the title.
 
 Rules for the shapes real notices take:
 
@@ -55,7 +56,7 @@ from .letterhead import (
     unit_kind,
 )
 from .lines import is_blank, make_entry, note_question, source_text
-from .units import Unit, ends_sentence, is_item_line, split_units
+from .units import Unit, ends_sentence, is_item_line, leads_across_a_gap, split_units
 
 NAME = "notice"
 
@@ -192,6 +193,8 @@ class _Passages:
         self.parent: int | None = None
         """The line of an item that only heads the items below it: it opens their first passage."""
         self.previous: _Flushed | None = None
+        self.answered = False
+        """Whether a passage has been read: a letterhead only opens the text."""
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -217,9 +220,10 @@ class _Passages:
         if entry is None or is_closing_mark(entry.answer):
             return
         if not table:
-            opening = not any(e.kind == "passage" for e in self.entries)
+            opening = not self.answered
             kind = unit_kind(entry.answer, under_heading=bool(self.path), opening=opening)
             entry = ParsedEntry(kind, *_fields(entry))
+        self.answered = self.answered or entry.kind == "passage"
         self.entries.append(entry)
 
     def flush(self, end: int) -> None:
@@ -233,10 +237,12 @@ class _Passages:
                 and previous.path == self.path
                 and previous.count > 0
                 and len(self.entries) >= previous.count
+                and leads_across_a_gap(self.entries[-1].answer)
                 and all(is_blank(line) for line in self.lines[previous.end : start])
             ):
                 # A list one blank line below its lead-in: cut the two blocks together.
                 del self.entries[-previous.count :]
+                self.answered = any(entry.kind == "passage" for entry in self.entries)
                 start, first_col = previous.start, previous.first_col
             count = len(self.entries)
             units = split_units(

@@ -8,9 +8,9 @@ answer different things, and kept whole where a part would lose its subject:
   paragraph, or each sentence, on a line of its own without blank lines between. A date alone on
   a line (an update stamp) is a paragraph of its own, unless a short label stands next to it
   (a letterhead's date and sender); so are a letterhead's lines above a sentence that follows
-  them without a blank line (`ヘアサロン ルーチェ 代表 白石 航` / `いつもご利用いただき…`). A line that
-  stops mid-sentence (a PDF's hard break, a contact block's `電話：…` lines, a timeline's
-  `10月12日　…` lines) runs on into the next.
+  them without a blank line (`ヘアサロン ルーチェ 代表 白石 航` / `いつもご利用いただき…`). A
+  line that stops mid-sentence (a PDF's hard break, a contact block's `電話：…` lines, a
+  timeline's `10月12日　…` lines) runs on into the next.
 - **What points back stays with what it points to.** A paragraph that opens by pointing back
   (こちら, これ, その, 当該, 上記, 同日, 以上の, そのため, ただし, うち …) joins the one before it;
   so does a short paragraph (up to `RUN_ON_MAX_CHARS`: a URL, a desk's name and number) after one
@@ -18,10 +18,10 @@ answer different things, and kept whole where a part would lose its subject:
   anything alone (「深くお詫び申し上げます。」, up to `SHORT_PARAGRAPH_CHARS`).
 - **A list with its lead-in.** List items (`・` `●` `-` `①` `(1)` `1.` …, with the lines that
   continue them), the paragraph right above them (「流出した可能性のある情報は以下のとおりです。」;
-  across a blank line only when it points ahead or is a desk's name: `…お問い合わせ窓口`)
-  and a remark right below them (「なお、パスワードは含まれておりません。」, `※…`) are one unit. A list too long for one answer
-  (over `LIST_MAX_CHARS`, unless every item is a word or two) gives one unit per item, the lead-in
-  opening the first.
+  across a blank line only when it points ahead or is a desk's name: `…お問い合わせ窓口`) and a
+  remark right below them (「なお、パスワードは含まれておりません。」, `※…`) are one unit. A list
+  too long for one answer (over `LIST_MAX_CHARS`, unless every item is a word or two) gives one
+  unit per item, the lead-in opening the first.
 - **Long paragraphs.** A paragraph over `LONG_PARAGRAPH_CHARS` splits between sentences, never
   before a sentence that points back or one too short to stand alone (under `MIN_GROUP_CHARS`:
   it adds to the sentence before it).
@@ -56,7 +56,6 @@ SHORT_PARAGRAPH_CHARS = 20
 before it."""
 LABEL_MAX_CHARS = 40
 """The longest desk's name that labels the list of its fields below it."""
-"""The longest text without a sentence that joins a paragraph pointing ahead to it."""
 
 _BULLET = re.compile(r"^[\s\u3000]*(?:[・•◦▪▫→➢➤]|[-*+＊][\s\u3000])")
 _SENTENCE_END = re.compile(
@@ -101,6 +100,19 @@ class _Piece:
     end: int
     gap: bool
     items: list[tuple[int, int]] = field(default_factory=list)
+
+
+def leads_across_a_gap(text: str) -> bool:
+    """Whether a paragraph leads into a list one blank line below it: it points ahead
+    (「…は以下のとおりです。」) or names a desk whose fields follow (`…お問い合わせ窓口`)."""
+    stripped = text.strip()
+    label = (
+        "\n" not in stripped
+        and len(stripped) <= LABEL_MAX_CHARS
+        and bool(_DESK.search(stripped))
+        and not ends_sentence(stripped)
+    )
+    return label or points_ahead(stripped)
 
 
 def is_item_line(line: str) -> bool:
@@ -238,13 +250,7 @@ def _group(block: _Block, pieces: Sequence[_Piece]) -> list[list[_Piece]]:
             lead = None
             if last is not None and last[-1].kind == "text":
                 above = block.text(last[-1].start, last[-1].end)
-                label = (
-                    "\n" not in above.strip()
-                    and len(above.strip()) <= LABEL_MAX_CHARS
-                    and bool(_DESK.search(above))
-                    and not ends_sentence(above)
-                )
-                lead = last if not piece.gap or points_ahead(above) or label else None
+                lead = last if not piece.gap or leads_across_a_gap(above) else None
             words = all(
                 len(block.text(start, end).strip()) <= SHORT_ITEM_CHARS
                 for start, end in piece.items
