@@ -65,7 +65,11 @@ def maximum(found: ParsedEntry) -> tuple[int | float, str, bool]:
 # --- every shape ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)
+DOCUMENTS = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix != ".py")
+"""Every fixture document, the notices of `fixtures/notices/` included."""
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
 def test_no_passage_of_any_fixture_is_a_bare_heading(path: Path) -> None:
     for found in parse_document(path.name, path.read_bytes()).entries:
         if found.kind == "qa":
@@ -90,7 +94,7 @@ def test_one_line_pdf_text_gets_its_breaks_back_and_reads_as_a_numbered_notice()
     assert "\n" not in original.strip()
     assert document.format == "notice"
     assert document.title == "株式会社ミナモ電機 不正アクセスによる個人情報漏えいに関するお知らせ"
-    assert [e.question for e in document.entries[1:]] == [
+    assert [e.question for e in document.entries if e.section] == [
         "1. 概要",
         "2. 漏えいした可能性のある情報 > (1) 漏えいした可能性のある項目",
         "2. 漏えいした可能性のある情報 > (2) 漏えいしていない項目",
@@ -130,11 +134,13 @@ def test_one_line_text_that_lost_its_spaces_too_still_splits_by_section_and_item
     assert find_contacts(document.entries)[0].phone == "0120-111-222"
 
 
-@pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
 def test_texts_with_their_line_breaks_are_left_exactly_as_they_are(path: Path) -> None:
     if path.name == "pdf_text_one_line.txt" or path.suffix not in (".txt", ".md", ".csv", ".tsv"):
         return
-    assert not needs_breaks(path.read_text(encoding="utf-8-sig"))
+    text = parse_document(path.name, path.read_bytes()).entries  # decodes CP932 too
+    assert text
+    assert not needs_breaks(path.read_bytes().decode("utf-8-sig", errors="replace"))
 
 
 def test_restored_breaks_split_labels_sentences_and_a_lone_date() -> None:
@@ -157,6 +163,7 @@ def test_press_release_headings_are_plain_lines_and_the_letterhead_is_no_title()
     assert document.format == "notice"
     assert document.title == "不正アクセスによるお客様情報流出に関するお知らせ"
     assert [(e.kind, e.question) for e in document.entries] == [
+        ("note", "不正アクセスによるお客様情報流出に関するお知らせ"),  # the letterhead above it
         ("passage", "不正アクセスによるお客様情報流出に関するお知らせ"),
         ("passage", "概要"),
         ("passage", "流出した可能性のある情報"),

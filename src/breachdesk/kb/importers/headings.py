@@ -1,32 +1,51 @@
 """Heading markers of Japanese notices and the path of headings a line sits under.
 
-Japanese documents mark their levels with a family of markers (`1`, `（1）`, `①`, `＜…＞`,
-`≪…≫`…) whose order differs from one publisher to the next. `HeadingStack` therefore learns the
-order from the document: a marker kind already open closes everything below it, a new kind opens
-a level below the current one.
+Japanese documents mark their levels with a family of markers (`1.` `１．` `1)` `（1）` `①`
+`第1` `Ⅰ` `■` `●` `◆` `【…】` `＜…＞` `《…》` `[…]` …) whose order differs from one publisher to
+the next. `HeadingStack` therefore learns the order from the document: a marker kind already open
+closes everything below it, a new kind opens a level below the current one. Each symbol mark is
+a kind of its own (`■` headings hold `●` items); whole-line brackets of every shape (`【…】`
+`＜…＞` `《…》` `[…]`) are one kind, as publishers mix them on one level; a line wholly in
+Markdown bold (`**1. 経緯**`) is read as its inner text. A bracketed label that text follows on the same line
+(`【対象期間】2026年8月1日～…`) is a heading too, of kind `label`: its line says what it labels.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 _LIST_PREFIX = re.compile(r"^[\s\u3000]*(?:[-*]\s+)?")
-_BRACKET = re.compile(r"^(?:<<(.+)>>|≪(.+)≫|《(.+)》|【(.+)】|＜＜(.+)＞＞)$")
+_BRACKET = re.compile(
+    r"^(?:<<(.+)>>|≪(.+)≫|《(.+)》|【(.+)】|＜＜(.+)＞＞|\[([^\[\]]+)\]|［([^［］]+)］|〔([^〔〕]+)〕)$"
+)
 _ANGLE = re.compile(r"^(?:[<＜〈](.+)[>＞〉])$")
+_LABEL = re.compile(r"^(?:【[^】]{1,20}】|［[^］]{1,20}］|〔[^〕]{1,20}〕)(?=[\s\u3000]*\S)")
+_BOLD = re.compile(r"^\*\*(.+?)\*\*$")
 _UNITS = "年月日時分秒件名人枚円回歳%％万億個号"
+_AFTER_UNIT = "間目末分後前以未超程余頃半"
+"""What follows a unit in a count or a date (`1 日間`, `3 月末`): `2 名前` is a heading, `2 名の`
+is not."""
 _MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chapter", re.compile(r"^第[0-9０-９一二三四五六七八九十]+[章節部項条]?(?:[\s\u3000]|$)")),
     (
         "number",
         re.compile(
-            rf"^[0-9０-９]{{1,2}}(?:[.．、](?![0-9０-９])[\s\u3000]*|[\s\u3000]+)(?=[^\s{_UNITS}])"
+            rf"^[0-9０-９]{{1,2}}(?:[.．、](?![0-9０-９])[\s\u3000]*(?=\S)"
+            rf"|[\s\u3000]+(?=[^\s{_UNITS}]|[{_UNITS}](?![\s0-9０-９、。,，)）ぁ-ん{_AFTER_UNIT}])))"
         ),
     ),
+    ("half_paren", re.compile(r"^[0-9０-９]{1,2}[)）][\s\u3000]*(?=[^\s)）])")),
     ("paren", re.compile(r"^[（(][0-9０-９]{1,2}[）)]")),
     ("circled", re.compile(r"^[①-⑳]")),
-    ("square", re.compile(r"^[■◆□◇●]")),
+    ("roman", re.compile(r"^[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ](?:[.．、]|[\s\u3000]|$)")),
+    ("small_roman", re.compile(r"^[ⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ](?:[.．、]|[\s\u3000]|$)")),
 )
+_MARKS = "■□◆◇●○◎▼▽▲△★☆▶▷"
+"""Symbol marks: each is a heading kind of its own (`mark■`, `mark●`)."""
+SQUARE_KIND = "mark"
+"""The prefix of a symbol mark's kind."""
 
 
 @dataclass(frozen=True)
@@ -52,15 +71,34 @@ def strip_list_prefix(line: str) -> tuple[int, str]:
     return offset, line[offset:].rstrip()
 
 
+def path_label(heading: Heading) -> str:
+    """What a heading puts in the section path: a labelled line's label (`【対象】`), else its
+    text."""
+    match = _LABEL.match(heading.text) if heading.kind == "label" else None
+    return match.group(0) if match else heading.text
+
+
+@functools.lru_cache(maxsize=8192)
 def parse_heading(line: str) -> Heading | None:
-    """The heading a line starts with, if any: numbered, parenthesised, circled, bracketed."""
+    """The heading a line starts with, if any: numbered, parenthesised, circled, bracketed.
+
+    Cached: the readers ask it of the same lines again and again (a line, its neighbours)."""
     _, text = strip_list_prefix(line)
+    bold = _BOLD.match(text)
+    if bold is not None:
+        text = bold.group(1).strip()
     if not text:
         return None
     if bracket_label(text) is not None:
         return Heading("bracket", text)
     if _ANGLE.match(text):
-        return Heading("angle", text)
+        return Heading(
+            "bracket", text
+        )  # `＜…＞` and `【…】` mark one level wherever they are mixed
+    if _LABEL.match(text):
+        return Heading("label", text)
+    if text[0] in _MARKS and len(text.lstrip(_MARKS + " \u3000")) > 0:
+        return Heading(SQUARE_KIND + text[0], text)
     for kind, pattern in _MARKERS:
         if pattern.match(text):
             return Heading(kind, text)

@@ -76,15 +76,24 @@ def note_question(text: str) -> str:
 
 
 def verbatim(
-    lines: Sequence[str], start: int, end: int, *, first_col: int = 0, keep_indent: bool = False
+    lines: Sequence[str],
+    start: int,
+    end: int,
+    *,
+    first_col: int = 0,
+    last_col: int | None = None,
+    keep_indent: bool = False,
 ) -> tuple[str, int, int] | None:
     """The text of `lines[start:end]` as published, with its 1-based first and last line.
 
-    `first_col` skips a marker at the start of the first line (`A.`, `- `). Outer blank lines are
+    `first_col` skips a marker at the start of the first line (`A.`, `- `); `last_col` ends the
+    last line there (a unit that stops between two sentences of one line). Outer blank lines are
     dropped; the text is stripped unless `keep_indent` (tables whose first cell is empty start
     with a tab that belongs to the table). Returns None when the range holds no text.
     """
     chunk = list(lines[start:end])
+    if chunk and last_col is not None:
+        chunk[-1] = chunk[-1][:last_col]
     if chunk:
         chunk[0] = chunk[0][first_col:]
     first = next((i for i, line in enumerate(chunk) if not is_blank(line)), None)
@@ -105,10 +114,13 @@ def make_entry(
     *,
     section: tuple[str, ...] = (),
     first_col: int = 0,
+    last_col: int | None = None,
     keep_indent: bool = False,
 ) -> ParsedEntry | None:
     """An entry whose answer is the verbatim slice `lines[start:end]`; None if that is empty."""
-    sliced = verbatim(lines, start, end, first_col=first_col, keep_indent=keep_indent)
+    sliced = verbatim(
+        lines, start, end, first_col=first_col, last_col=last_col, keep_indent=keep_indent
+    )
     if sliced is None or not question.strip():
         return None
     answer, line_start, line_end = sliced

@@ -2,7 +2,10 @@
 
 A heading that reads like a question (`## カード番号は漏れましたか？`, `### Q. …`) with text below
 is a `qa` entry; a section whose body is a `**Q.**`/`**A.**` list is read like any Q/A text;
-other sections become passages. Lists, tables and emphasis stay in the answer as written.
+other sections are read as a notice's text under that path (`notice.passages`): their answerable
+units (paragraphs, a list with its lead-in, a `| … |` table) become passages, and the courtesy
+sentences and signature that end the document become notes. Lists, tables and emphasis stay in
+the answer as written.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 from breachdesk.kb.parsed import ParsedEntry, Source
 
+from . import notice
 from .lines import looks_like_question, make_entry, note_question, source_text
 from .qa import entries_between, has_question_marks, strip_question_mark
 
@@ -69,9 +73,8 @@ def _section_entries(
     question = strip_question_mark(heading) or heading
     if path and (question != heading or looks_like_question(heading, strict=True)):
         entry = make_entry("qa", question, lines, start, end, section=path[:-1])
-    else:
-        entry = make_entry("passage", " > ".join(path) or fallback, lines, start, end, section=path)
-    return [entry] if entry else []
+        return [entry] if entry else []
+    return notice.passages(lines, start, end, fallback, prefix=path, closing=False)
 
 
 def parse(source: Source) -> list[ParsedEntry]:
@@ -91,4 +94,4 @@ def parse(source: Source) -> list[ParsedEntry]:
             path.append(heading)
         names = tuple(item.text for item in path)
         entries += _section_entries(lines, heading.line + 1, bounds[index + 1], names, fallback)
-    return entries
+    return notice.close_notes(entries)

@@ -6,7 +6,9 @@ and everything up to the next one (`■` headings, numbered steps) is answer tex
 lines, then numbered lines that read like questions, start them — each only when text comes
 before the next such line (a run of `●` statements is a list, not questions). Whole-line bracket
 headings (`【…】`, `≪…≫`) give the section path. Markers may be full-width and take `.` `:` `．`
-`：`.
+`：`. Without `Q` markers, a text is taken for such a FAQ only when at least half of its `■` or
+numbered headings ask (end in `？`, `か`, `でしょうか`): a notice's `■ 発生した事象` /
+`● 不審なメールにご注意ください` headings tell, and the notice reader takes it.
 
 A report followed by its FAQ (`1. 経緯` or plain headings … `よくあるご質問` / `Q:` / `A:`) is
 both: the part before the first question is read as a notice (passages under its headings), the
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from breachdesk.kb.parsed import ParsedEntry, Source
 
 from . import notice
-from .headings import HeadingStack, bracket_label, parse_heading
+from .headings import SQUARE_KIND, HeadingStack, bracket_label, parse_heading
 from .lines import (
     is_blank,
     looks_like_question,
@@ -48,6 +50,8 @@ _SQUARE = re.compile(r"^[\s\u3000]*[■◆●□◇][\s\u3000]*(?=\S)")
 _NUMBERED = re.compile(
     r"^[\s\u3000]*(?:[0-9０-９]{1,3}[.．)）]|[（(][0-9０-９]{1,3}[)）])[\s\u3000]*(?=\S)"
 )
+_ASKS = re.compile(r"(?:[？?]|か|でしょうか|教えて(?:ください|下さい))[。．]?\s*[）)」』]?$")
+"""A heading that asks (`■ 漏えいしたのはいつですか`); `■ 不審なメールにご注意ください` tells."""
 _MARKER_LABELS = frozenset({"質問", "問", "問い", "回答", "答", "答え", "Q", "A", "Ｑ", "Ａ"})
 _REPORT_MIN_HEADINGS = 2
 _REPORT_MIN_SENTENCES = 2
@@ -179,8 +183,8 @@ def sniff(text: str) -> float:
     if marked >= 2:
         return 0.9 if any(_ANSWER_MARK.match(line) for line in lines) else 0.8
     starts = [item for item in _starts(lines, 0, len(lines)) if not item.is_section]
-    asking = sum(1 for item in starts if looks_like_question(lines[item.line], strict=True))
-    return 0.55 if len(starts) >= 2 and asking >= 1 else 0.0
+    asking = sum(1 for item in starts if _ASKS.search(lines[item.line].strip()))
+    return 0.55 if len(starts) >= 2 and asking >= 1 and asking * 2 >= len(starts) else 0.0
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,7 @@ def _faq_label(line: str) -> str | None:
     """The FAQ's heading (`よくあるご質問`, `【Q&A】`, `■ よくあるお問い合わせ`), else None."""
     text = line.strip()
     heading = parse_heading(text)
-    if heading is not None and heading.kind in ("bracket", "angle", "square"):
+    if heading is not None and (heading.kind == "bracket" or heading.kind.startswith(SQUARE_KIND)):
         text = _FAQ_MARKS.sub("", text).strip()
     elif heading is not None:
         return None
