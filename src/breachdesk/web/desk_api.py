@@ -7,16 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import CallLogResult, import_call_log
+from breachdesk.inquiries.calllog import import_call_log
 from breachdesk.reports import daily
 from breachdesk.reports.service import forecast_table, staffing_table
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
-from breachdesk.web.automation import Editor, Reader, Reviewer, audit, audit_in
+from breachdesk.web.automation import Editor, Reader, Reviewer, actor_of
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.security import InquiryReader
 from breachdesk.web.uploads import saved_upload
@@ -149,8 +148,8 @@ def log_inquiry(
             entry=body.entry,
             source="api",
         ),
+        by=actor_of(request, who),
     )
-    audit(request, who, "inquiry.log", f"{slug}/{view.id}", {"channel": view.channel})
     return _inquiry(view)
 
 
@@ -199,8 +198,8 @@ def add_campaign(
         audience=body.audience,
         note=body.note,
         follows=body.follows,
+        by=actor_of(request, who),
     )
-    audit(request, who, "campaign.add", f"{slug}/{c.id}", {"channel": c.channel})
     return CampaignOut(
         id=c.id,
         channel=c.channel,
@@ -236,11 +235,8 @@ def import_calls(
     """Import a phone system's call log (CSV or XLSX, one row per call): all rows or none; a
     bad file is a 422 naming every bad row."""
 
-    def audited(s: Session, r: CallLogResult) -> None:
-        audit_in(s, request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
-
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-        r = import_call_log(desk.db, slug, saved.path, name=saved.name, also=audited)
+        r = import_call_log(desk.db, slug, saved.path, name=saved.name, by=actor_of(request, who))
     return CallLogOut(
         file_name=r.file_name, calls=r.calls, answered=r.answered, busy=r.busy, other=r.other
     )
@@ -257,13 +253,14 @@ def import_campaign_results(
 ) -> DeliveryOut:
     """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
 
-    def audited(s: Session, delivered: int, bounced: int) -> None:
-        detail: dict[str, object] = {"delivered": delivered, "bounced": bounced}
-        audit_in(s, request, who, "campaign.results", f"{slug}/{campaign_id}", detail)
-
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
         delivered, bounced = campaign_service.import_delivery_results(
-            desk.db, campaign_id, saved.path, slug=slug, name=saved.name, also=audited
+            desk.db,
+            campaign_id,
+            saved.path,
+            slug=slug,
+            name=saved.name,
+            by=actor_of(request, who),
         )
     return DeliveryOut(delivered=delivered, bounced=bounced)
 
@@ -276,8 +273,9 @@ def import_campaign_results(
 def bounced(slug: Slug, campaign_id: Id, request: Request, desk: DeskDep, who: Editor) -> Response:
     """The bounced recipients as CSV (`recipient,reason`), the next campaign's audience.
     Personal data: editors only, and every export is audited."""
-    body = campaign_service.export_bounced(desk.db, campaign_id, slug=slug)
-    audit(request, who, "campaign.export_bounced", f"{slug}/{campaign_id}", {})
+    body = campaign_service.export_bounced(
+        desk.db, campaign_id, slug=slug, by=actor_of(request, who)
+    )
     return Response(
         body, media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"}
     )
