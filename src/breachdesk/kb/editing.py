@@ -50,6 +50,7 @@ from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, S
 from breachdesk.intents.taxonomy import intent_by_id
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.service import (
+    AUTO_INTENTS,
     SECTION_SEP,
     check_slug,
     get_incident,
@@ -64,7 +65,6 @@ CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
 SAVE_ATTEMPTS = 5  # concurrent saves of one entry: tries before a ConflictError
-AUTO_INTENTS = "auto"  # `intents_by` of intents the classifier stored
 EDITOR_P = 1.0  # an editor's intent is certain
 MAX_INTENTS = 10  # an entry matching every intent would be evidence for nothing
 

@@ -72,6 +72,10 @@ class ImportOut(BaseModel):
     changed: int
     retired: int
     kept: int
+    held: int = Field(
+        description="Entries whose served text is an editor's edit and whose published text "
+        "changed: the new text waits as a draft for approval instead of replacing the edit."
+    )
 
 
 class DocumentOut(BaseModel):
@@ -263,6 +267,7 @@ def upload_documents(
             changed=r.changed,
             retired=r.retired,
             kept=r.kept,
+            held=r.held,
         )
         for r in results
     ]

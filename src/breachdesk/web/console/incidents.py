@@ -229,11 +229,16 @@ def import_summary(result: ImportResult) -> str:
     """One line per imported file, in Japanese."""
     if result.unchanged:
         return f"{result.file_name}：前回（v{result.version}）と同じ内容のため、変更はありません"
+    held = (
+        f"・編集済みの項目の新しい本文 {result.held}件は承認待ちの下書きにしました"
+        if result.held
+        else ""
+    )
     return (
         f"{result.file_name} v{result.version}（{result.format}"
         f"{'・' + result.encoding if result.encoding else ''}）："
         f"追加 {result.added}件・変更 {result.changed}件・"
-        f"公開停止 {result.retired}件・変更なし {result.kept}件"
+        f"公開停止 {result.retired}件・変更なし {result.kept}件{held}"
     )
 
 
