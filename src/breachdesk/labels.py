@@ -129,6 +129,7 @@ NOT_FOUND_KINDS: Final[Mapping[str, str]] = {
     "entry": "FAQ項目",
     "document": "文書",
     "campaign": "キャンペーン",
+    "category": "問い合わせ分類",
     "question": "質問",
     "user": "ユーザー",
     "token": "APIトークン",

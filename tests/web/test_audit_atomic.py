@@ -372,3 +372,17 @@ def test_every_change_commits_with_its_audit_row_or_not_at_all(
         assert labels.audit_action(row.action) != row.action, row.action
         for key in row.detail:
             assert key in labels.AUDIT_KEYS, (row.action, key)
+    # The console's audit page shows them in Japanese: actions, detail keys and coded values.
+    page = HTMLParser(world.admin.get("/console/audit", params={"page": 1}).text)
+    shown = page.css('table[aria-label="操作ログ"] tbody tr')
+    assert len(shown) == min(50, len(rows))
+    stored_codes = {"True", "False", *labels.AUDIT_ACTIONS, *labels.AUDIT_KEYS}
+    stored_codes |= {code for codes in labels.AUDIT_VALUES.values() for code in codes}
+    for tr in shown:
+        cells = tr.css("td")
+        code = str(cells[2].attributes["data-action"])
+        assert cells[2].text().strip() == labels.AUDIT_ACTIONS[code]
+        keys = [k.text() for k in cells[4].css(".detail-key")]
+        assert set(keys) <= set(labels.AUDIT_KEYS.values()), keys
+        words = set(cells[4].text().replace("：", " ").replace("、", " ").split())
+        assert not words & stored_codes, (code, cells[4].text())

@@ -190,7 +190,9 @@ def log_inquiry(
     db: Database, slug: str, data: InquiryInput, *, by: Actor | None = None
 ) -> InquiryView:
     """Log one inquiry (redacted) and return it as stored; with `by`, its `inquiry.log` audit
-    row in the same transaction."""
+    row in the same transaction. Its `received_at` is a time a person gave for a call already
+    received: one in the future is refused (`dates.check_received`, `typed`)."""
+    check_received(data.received_at, typed=True)
     with db.transaction() as s:
         incident = get_incident(s, slug)
         row = add_inquiry(s, incident, data)

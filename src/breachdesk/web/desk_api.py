@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
+from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import import_call_log
+from breachdesk.inquiries.day_input import parse_moment
 from breachdesk.reports import daily
 from breachdesk.reports.service import forecast_table, staffing_table
 from breachdesk.reports.staffing import Assumptions
@@ -25,10 +27,26 @@ router = APIRouter(prefix="/api/v1", tags=["desk"])
 Day = Annotated[date | None, Query(description="A day, YYYY-MM-DD.")]
 
 
+def _typed_moment(value: object) -> object:
+    """A received time as people type it, through the one date-time parser (ISO 8601 too)."""
+    if isinstance(value, str):
+        try:
+            return parse_moment(value, where="received_at", field="受付日時")
+        except InvalidInputError as exc:
+            raise ValueError(exc.reason) from exc
+    return value
+
+
 class InquiryIn(BaseModel):
     channel: Literal["phone", "mail", "web", "sms", "letter", "counter"]
     outcome: Literal["answered", "busy", "callback", "escalated"]
-    received_at: datetime | None = Field(default=None, description="Default now; naive = JST.")
+    received_at: Annotated[datetime | None, BeforeValidator(_typed_moment)] = Field(
+        default=None,
+        description="When the call (mail, letter…) was received: ISO 8601 or as an operator "
+        "types it (2026/9/3 10:15, 2026年9月3日 10時15分, 令和8年9月3日 午後3時); without an "
+        "offset, Japan time; default now. A time in the future (beyond five minutes of clock "
+        "difference) or before 2000 is refused.",
+    )
     duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
     category: str | None = Field(default=None, max_length=100)
     fraud_report: bool = False

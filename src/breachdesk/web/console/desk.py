@@ -14,6 +14,8 @@ from markupsafe import Markup
 from pydantic import BeforeValidator
 
 from breachdesk import labels
+from breachdesk.auth.service import Principal
+from breachdesk.desk import Desk
 from breachdesk.errors import (
     BreachdeskError,
     DocumentFormatError,
@@ -23,7 +25,7 @@ from breachdesk.errors import (
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
-from breachdesk.inquiries.day_input import parse_day
+from breachdesk.inquiries.day_input import parse_day, parse_moment
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -92,16 +94,29 @@ RECENT_FILTERS: dict[str, dict[str, Any]] = {
 _SCRIPT = re.compile(r"<script.*?</script>", re.S | re.I)
 
 
-@router.get("/i/{slug}/desk")
-def desk_form(
+EMPTY_FORM = {
+    "category": "",
+    "outcome": "answered",
+    "channel": "phone",
+    "fraud": "",
+    "note": "",
+    "entry": "",
+    "received_at": "",
+}
+
+
+def _desk_page(
     request: Request,
-    slug: Slug,
-    desk: DeskDep,
-    me: Reviewer,
-    find: Annotated[str, Query(max_length=100)] = "",
-    show: Annotated[Literal["calls", "web", "all"], Query()] = "calls",
+    desk: Desk,
+    me: Principal,
+    slug: str,
+    *,
+    find: str = "",
+    show: str = "calls",
+    form: dict[str, str] | None = None,
+    error: BreachdeskError | None = None,
 ) -> Response:
-    """The one-screen form an operator fills in after each call, and the latest inquiries."""
+    """The desk form (with what was typed and why it was refused, after a refusal)."""
     context = incident_context(desk, slug, "desk")
     words = find.strip()
     entries = desk.entries(slug)
@@ -127,8 +142,35 @@ def desk_form(
             name: inquiries.list_inquiries(desk.db, slug, limit=0, **filters)[1]
             for name, filters in RECENT_FILTERS.items()
         },
+        "form": form or EMPTY_FORM,
+        "error": None if error is None else _refusal(error),
+        "error_field": getattr(error, "where", None),
     }
-    return render(request, me, "console/desk_form.html", context)
+    return render(
+        request, me, "console/desk_form.html", context, status=200 if error is None else 422
+    )
+
+
+def _refusal(exc: BreachdeskError) -> str:
+    """Why an inquiry was not logged, as the operator reads it (no field code in front)."""
+    if isinstance(exc, InvalidInputError):
+        return exc.reason
+    if isinstance(exc, NotFoundError):
+        return labels.not_found(exc.kind, exc.key)
+    return str(exc)
+
+
+@router.get("/i/{slug}/desk")
+def desk_form(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    find: Annotated[str, Query(max_length=100)] = "",
+    show: Annotated[Literal["calls", "web", "all"], Query()] = "calls",
+) -> Response:
+    """The one-screen form an operator fills in after each call, and the latest inquiries."""
+    return _desk_page(request, desk, me, slug, find=find, show=show)
 
 
 @router.post("/i/{slug}/desk")
@@ -145,16 +187,25 @@ def desk_log(
     fraud: Annotated[str, Form(max_length=5)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
     entry: Annotated[str, Form(max_length=40)] = "",
+    received_at: Annotated[str, Form(max_length=100)] = "",
+    find: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Log one inquiry; the note is redacted before it is stored."""
+    """Log one inquiry; the note is redacted before it is stored. 受付日時 (optional, default
+    now) is read by the one date-time parser; a future or implausible one is refused."""
     suggested = None if category else inquiries.suggest_category(note) if note else None
     try:
+        when = (
+            parse_moment(received_at, where="received_at", field="受付日時")
+            if received_at.strip()
+            else None
+        )
         view = inquiries.log_inquiry(
             desk.db,
             slug,
             inquiries.InquiryInput(
                 channel=channel,
                 outcome=outcome,
+                received_at=when,
                 handled_by=me.name,
                 category=category or None,
                 fraud_report=bool(fraud),
@@ -165,10 +216,19 @@ def desk_log(
             by=actor_of(request, me),
         )
     except BreachdeskError as exc:
-        return redirect(
-            request, slug_url(slug, "desk"), f"記録できませんでした：{exc}", kind="error"
-        )
-    text = f"記録しました（#{view.id}・{view.category or '分類なし'}）。"
+        if isinstance(exc, NotFoundError) and exc.kind == "incident":
+            raise
+        typed = {
+            "category": category,
+            "outcome": outcome,
+            "channel": channel,
+            "fraud": fraud,
+            "note": note,
+            "entry": entry,
+            "received_at": received_at,
+        }
+        return _desk_page(request, desk, me, slug, find=find, form=typed, error=exc)
+    text = f"記録しました（#{view.id}・{view.received_at:%m/%d %H:%M}・{view.category or '分類なし'}）。"
     if suggested and not category:
         text += f"分類はメモから「{suggested}」と推定しました。"
     return redirect(request, slug_url(slug, "desk"), text)
