@@ -201,7 +201,8 @@ def set_active(db: Database, user_id: int, active: bool, *, by: Actor | None = N
 
 
 def change_password(db: Database, user_id: int, password: str, *, by: Actor | None = None) -> None:
-    """Set a new password; every session of the user ends (`user.password`, without it)."""
+    """Set a new password; every session of the user ends (`user.password`: the row names the
+    user, never the password)."""
     with db.transaction() as s:
         user = _user(s, user_id)
         check_policy(user.username, password)
