@@ -153,6 +153,7 @@ class Desk:
                     "added": sum(r.added for r in results),
                     "changed": sum(r.changed for r in results),
                     "retired": sum(r.retired for r in results),
+                    "held": sum(r.held for r in results),
                 }
                 auth.record(s, actor, "documents.import", slug, detail, address)
 

@@ -11,7 +11,7 @@ console catches it) rather than disappearing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 CHANNELS: Final[Mapping[str, str]] = {
     "phone": "電話",
@@ -84,6 +84,22 @@ STAFFING_COLUMNS: Final[Mapping[str, str]] = {
 }
 """The staffing CSV's header and its Japanese column names (the console's download)."""
 
+ROLES: Final[Mapping[str, str]] = {
+    "admin": "管理者",
+    "editor": "編集者",
+    "operator": "オペレーター",
+    "viewer": "閲覧者",
+}
+"""A console user's or an API token's role (`auth.roles.ROLES`)."""
+
+REVIEW_STATES: Final[Mapping[str, str]] = {
+    "open": "未対応",
+    "attached": "FAQに紐付け済み",
+    "needs_entry": "新しいFAQが必要",
+    "dismissed": "対応不要",
+}
+"""Where a public question stands in the review queue (`review.service.REVIEW_STATES`)."""
+
 KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "channel": CHANNELS,
     "outcome": OUTCOMES,
@@ -91,6 +107,8 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
     "source": SOURCES,
     "column": DAILY_COLUMNS,
     "staffing": STAFFING_COLUMNS,
+    "role": ROLES,
+    "review": REVIEW_STATES,
 }
 
 
@@ -111,6 +129,7 @@ NOT_FOUND_KINDS: Final[Mapping[str, str]] = {
     "entry": "FAQ項目",
     "document": "文書",
     "campaign": "キャンペーン",
+    "category": "問い合わせ分類",
     "question": "質問",
     "user": "ユーザー",
     "token": "APIトークン",
@@ -141,3 +160,170 @@ def invalid_fields(fields: list[str]) -> str:
     fields keep their names as written in the address or the form)."""
     named = "、".join(f"「{f}」" for f in dict.fromkeys(fields) if f) or "入力"
     return f"{named}の値を確認してください（形式が正しくないか、範囲外です）。"
+
+
+# --- the audit log ------------------------------------------------------------------------
+# Audit rows keep their codes (`inquiry.log`, `{"added": true}`): the API and anyone querying
+# the table rely on them. The console's audit page shows these labels instead; a test walks
+# every action code and detail key the code base writes and requires one here.
+
+AUDIT_ACTIONS: Final[Mapping[str, str]] = {
+    "incident.create": "インシデントの作成",
+    "incident.update": "インシデント名の変更",
+    "documents.import": "文書の取り込み",
+    "entry.create": "項目の追加（下書き）",
+    "entry.edit": "項目の編集（下書き）",
+    "entry.intents": "問い合わせ意図の修正（下書き）",
+    "entry.approve": "下書きの承認",
+    "entry.reject": "下書きの却下",
+    "entry.retire": "項目の公開停止",
+    "entry.restore": "項目の公開再開",
+    "question.attach": "質問をFAQに紐付け",
+    "question.mark": "質問の対応状況の変更",
+    "user.create": "ユーザーの追加",
+    "user.role": "権限の変更",
+    "user.deactivate": "ユーザーの無効化",
+    "user.activate": "ユーザーの有効化",
+    "user.password": "パスワードの変更",
+    "token.create": "APIトークンの作成",
+    "token.revoke": "APIトークンの取り消し",
+    "register.import": "対象者名簿の取り込み",
+    "register.lookup": "対象者の検索",
+    "register.reveal": "対象者情報の表示（マスク解除）",
+    "register.export": "対象者名簿の書き出し",
+    "register.check": "本人による対象確認",
+    "register.view": "本人による対象内容の表示",
+    "inquiry.log": "受付の記録",
+    "calls.import": "通話記録の取り込み",
+    "category.add": "問い合わせ分類の追加",
+    "campaign.add": "キャンペーンの記録",
+    "campaign.results": "配信結果の取り込み",
+    "campaign.export_bounced": "不達リストの書き出し",
+    "campaign.purge": "キャンペーン宛先の削除",
+    "login": "ログイン",
+    "login.failed": "ログインの失敗",
+    "logout": "ログアウト",
+}
+"""Every action an audit row can name."""
+
+AUDIT_KEYS: Final[Mapping[str, str]] = {
+    "incident": "インシデント",
+    "name": "名称",
+    "by": "方法",
+    "files": "ファイル",
+    "file": "ファイル",
+    "added": "追加",
+    "changed": "変更",
+    "retired": "公開停止",
+    "held": "要確認（下書きで保留）",
+    "updated": "更新",
+    "unchanged": "変更なし",
+    "version": "版",
+    "intents": "問い合わせ意図",
+    "entry": "FAQ項目",
+    "review": "対応状況",
+    "username": "ユーザー名",
+    "role": "権限",
+    "channel": "経路",
+    "outcome": "結果",
+    "sent_on": "送信日",
+    "calls": "通話件数",
+    "delivered": "配信済",
+    "bounced": "不達",
+    "rows": "件数",
+    "removed": "削除件数",
+    "category": "分類",
+    "reason": "理由",
+    "found": "該当件数",
+    "field": "表示した項目",
+    "requested_by": "依頼者",
+    "via": "確認方法",
+}
+"""What each key of an audit row's detail means."""
+
+REGISTER_OUTCOMES: Final[Mapping[str, str]] = {
+    "sent": "一致（確認の連絡を送信）",
+    "miss": "不一致",
+    "locked": "失敗が続いたため停止中",
+    "limited": "回数の上限",
+    "shown": "表示",
+    "refused": "拒否（期限切れ・使用済み）",
+}
+"""How a self-check or the view it opens ended (`register.selfcheck`)."""
+
+IDENTIFIERS: Final[Mapping[str, str]] = {
+    "mail": "メールアドレス",
+    "phone": "電話番号",
+    "customer": "顧客番号",
+}
+"""Which identifier a register look-up or self-check used (`register.blind.IDENTIFIERS`)."""
+
+VIA: Final[Mapping[str, str]] = {"link": "メールのリンク", "code": "SMSの確認コード"}
+"""How a person opened their self-check result."""
+
+AUDIT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "channel": CHANNELS,
+    "outcome": {**OUTCOMES, **REGISTER_OUTCOMES},
+    "role": ROLES,
+    "review": REVIEW_STATES,
+    "by": {**IDENTIFIERS, **AUDIT_ACTIONS},  # an incident made by a documents import
+    "via": VIA,
+}
+"""Detail values that are codes, per key; `field` and `intents` are labelled from the register's
+and the taxonomy's own tables."""
+
+AUDIT_ACTORS: Final[Mapping[str, str]] = {
+    "token:": "APIトークン",
+    "cli:": "コマンドライン",
+    "?": "登録のないユーザー名",
+}
+"""Who acted, when it is not a console user: by the prefix of the stored name."""
+
+
+def audit_action(code: str) -> str:
+    """An audit row's action in Japanese (the code itself when it has no label)."""
+    return AUDIT_ACTIONS.get(code, code)
+
+
+def audit_actor(actor: str) -> str:
+    """Who did it: a user's name as it is, an API token, the command line, the public."""
+    if actor == "public":
+        return "公開ページの利用者"
+    for prefix, what in AUDIT_ACTORS.items():
+        if actor.startswith(prefix):
+            return f"{what}（{actor.removeprefix(prefix) if prefix != '?' else actor}）"
+    return actor
+
+
+def audit_detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """An audit row's detail as (label, value) pairs in Japanese, in its stored order."""
+    return [(AUDIT_KEYS.get(key, key), audit_value(key, value)) for key, value in detail.items()]
+
+
+def audit_value(key: str, value: Any) -> str:
+    """One detail value as an operator reads it: a code labelled, yes/no for a flag, a list
+    joined, anything else as stored."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    if isinstance(value, list):
+        return "、".join(audit_value(key, item) for item in value) or "なし"
+    text = str(value)
+    if key == "field":
+        return _register_fields().get(text, text)
+    if key == "intents":
+        return _intent_labels().get(text, text)
+    return AUDIT_VALUES.get(key, {}).get(text, text)
+
+
+def _register_fields() -> Mapping[str, str]:
+    from breachdesk.register.service import FIELD_LABELS  # only the audit page needs them
+
+    return FIELD_LABELS
+
+
+def _intent_labels() -> Mapping[str, str]:
+    from breachdesk.intents.taxonomy import load_taxonomy
+
+    return {i.id: i.label for i in load_taxonomy()}

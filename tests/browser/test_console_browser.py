@@ -328,3 +328,30 @@ def test_the_faq_search_on_the_inquiry_form_comes_before_the_note_it_would_lose(
     page.get_by_label("回答に使ったFAQ項目を検索（任意）").fill("再発行")
     page.get_by_role("button", name="検索").click()
     expect(page.locator("form.desk-form fieldset", has_text="回答に使ったFAQ項目")).to_be_visible()
+
+
+def test_an_operator_logs_a_call_after_the_fact_with_the_time_it_came_in(
+    page: Any, live_server: Any, demo_desk: dict[str, str], shots: Path
+) -> None:
+    """受付日時 typed the way operators write dates is kept; a future one is refused beside the
+    field, with the form as it was typed."""
+    log_in(page, live_server.url, ADMIN)
+    page.goto(f"{live_server.url}/console/i/{DEMO_SLUG}/desk")
+    page.get_by_label("受付日時（任意）").fill("令和8年11月2日 午後3時5分")
+    page.locator("#note").fill("あとから記録した電話")
+    page.get_by_role("button", name="記録する").click()
+    expect(page.locator(".flash")).to_contain_text("11/02 15:05")
+    first = page.locator('table[aria-label="最近の受付記録"] tbody tr', has_text="あとから記録")
+    expect(first).to_contain_text("11/02 15:05")
+
+    ahead = (date.today() + timedelta(days=3)).strftime("%Y/%m/%d 10:00")
+    page.get_by_label("受付日時（任意）").fill(ahead)
+    page.locator("#note").fill("日付を打ち間違えた電話")
+    page.get_by_role("button", name="記録する").click()
+    error = page.locator("#received-error")
+    expect(error).to_contain_text("受付日時")
+    expect(error).to_contain_text("未来の日時")
+    expect(page.get_by_label("受付日時（任意）")).to_have_value(ahead)
+    expect(page.get_by_label("受付日時（任意）")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#note")).to_have_value("日付を打ち間違えた電話")
+    page.screenshot(path=str(shots / "console-desk-received-at-refused.png"), full_page=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from breachdesk.auth import service as auth
 from breachdesk.db import Database
 from breachdesk.errors import ConflictError, DocumentFormatError
 from breachdesk.inquiries.calllog import CallLogError, import_call_log, parse_duration
@@ -132,23 +133,28 @@ def test_text_that_is_not_csv_is_a_format_error_with_its_line(
     assert list_inquiries(incident, SLUG)[1] == 0
 
 
-def test_the_callers_step_runs_in_the_import_transaction(
-    incident: Database, tmp_path: Path
+def test_the_audit_row_is_written_in_the_import_transaction(
+    incident: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A crash in the caller's step (the audit row) leaves no calls; a re-import then works."""
+    """A failed audit write leaves no calls; a re-import then works and is recorded."""
     path = tmp_path / "calls.csv"
     path.write_text(GOOD, encoding="utf-8-sig")
+    real = auth.record
 
-    def crash(*_: object) -> None:
+    def crash(*_: object, **__: object) -> None:
         raise RuntimeError("killed")
 
+    monkeypatch.setattr(auth, "record", crash)
     with pytest.raises(RuntimeError):
-        import_call_log(incident, SLUG, path, also=crash)
+        import_call_log(incident, SLUG, path, by=auth.Actor("eri"))
     assert list_inquiries(incident, SLUG, limit=1)[1] == 0
-    seen: list[int] = []
-    result = import_call_log(incident, SLUG, path, also=lambda _s, r: seen.append(r.calls))
-    assert seen == [result.calls] == [4]
-    assert list_inquiries(incident, SLUG, limit=1)[1] == 4
+    monkeypatch.setattr(auth, "record", real)
+    result = import_call_log(incident, SLUG, path, by=auth.Actor("eri"))
+    assert list_inquiries(incident, SLUG, limit=1)[1] == result.calls == 4
+    rows, _ = auth.list_audit(incident, action="calls.import")
+    assert [(r.actor, r.target, r.detail) for r in rows] == [
+        ("eri", SLUG, {"file": "calls.csv", "calls": 4})
+    ]
 
 
 def test_an_unclosed_quote_is_refused_with_the_line_it_opened_on(

@@ -1,97 +1,388 @@
-"""An entry's edit, approval, rejection and retirement commit with their audit row or not at all,
-on both faces: the audit row used to be written in a second transaction after the change had
-committed, so a crash (or a failed write) between left a served change nobody had recorded."""
+"""Every audited action commits with its audit row or not at all, on both stores.
+
+The walk goes over the app's own route list: every route that changes something (POST, PUT,
+PATCH, DELETE) must be in `CASES` — a request that performs it — or be named below as not
+audited (the public's questions and votes) or as the register's (tested in tests/register).
+Each case runs twice from the same state: first with the audit writer failing (a full disk, a
+dropped connection), when the request must fail and leave the database exactly as it was (the
+change did not happen either); then normally, when the change must happen together with its
+audit row. The audit row used to be written in a second transaction after the change had
+committed, so a crash between the two left a change nobody had recorded.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 from console_session import PASSWORD, signed_in
 from fastapi.testclient import TestClient
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from breachdesk import labels
+from breachdesk.answer.model import Answer
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
-from breachdesk.demo import DEMO_SLUG, demo_files
+from breachdesk.db import Database
 from breachdesk.desk import Desk
+from breachdesk.inquiries import campaigns
 from breachdesk.kb import editing
+from breachdesk.review import service as review
 from breachdesk.web.app import create_app
+from breachdesk.web.security import route_permissions
+from db_snapshot import snapshot
+
+SLUG = "aozora"
+FAQ = (
+    "Q1. 漏えいした情報は何ですか？\nA1. 氏名と住所です。\n\n"
+    "Q2. 補償はありますか？\nA2. 500円分のポイントを付与します。\n"
+)
+CALLS = "着信日時,結果,通話時間\n2026/11/2 9:{minute:02d},応答,120\n2026/11/2 10:05,話中,\n"
+RESULTS = "宛先,配信結果\na@example.jp,配信済\nb@example.jp,不達\n"
+NOT_AUDITED = {
+    # The public: a question, a vote, a choice among suggestions. Logged in their own tables.
+    ("POST", "/api/v1/incidents/{slug}/ask"),
+    ("POST", "/api/v1/questions/{question_id}/feedback"),
+    ("POST", "/api/v1/questions/{question_id}/choice"),
+    ("POST", "/i/{slug}"),
+    ("POST", "/i/{slug}/choose"),
+    ("POST", "/i/{slug}/feedback"),
+}
+
+
+def is_registers(path: str) -> bool:
+    """The affected register's routes: their audit rows are the register's (tests/register)."""
+    return "/register" in path or path.startswith("/i/{slug}/check")
+
+
+@dataclass
+class World:
+    """The desk under test and what the cases act on."""
+
+    desk: Desk
+    tmp: Path
+    admin: TestClient
+    csrf: str
+    api: TestClient
+    entry: str
+    names: Iterator[int] = field(default_factory=count)
+
+    def unique(self, stem: str) -> str:
+        return f"{stem}-{next(self.names)}"
+
+    def draft(self) -> int:
+        return editing.propose_version(
+            self.desk.db, SLUG, self.entry, question="補償は？", answer="改訂案です。", actor="eri"
+        )
+
+    def question(self) -> int:
+        asked = Answer(SLUG, "植木鉢が割れていた", False, None, None, None, None, None, None, 0.1)
+        return review.record_question(self.desk.db, asked)
+
+    def campaign(self) -> int:
+        made = campaigns.add_campaign(self.desk.db, SLUG, channel="mail", sent_on=date.today())
+        results = self.tmp / f"{self.unique('results')}.csv"
+        results.write_text(RESULTS, encoding="utf-8")
+        campaigns.import_delivery_results(self.desk.db, made.id, results)
+        return made.id
+
+    def calls(self) -> dict[str, Any]:
+        """A call log never imported before (a file already imported is refused)."""
+        return upload("calls.csv", CALLS.format(minute=next(self.names) % 60))
+
+    def user(self) -> int:
+        return auth.create_user(self.desk.db, self.unique("tom"), PASSWORD, "viewer").id
+
+    def token(self) -> int:
+        auth.create_token(self.desk.db, self.unique("bot"), "viewer")
+        return auth.list_tokens(self.desk.db)[-1].id
+
+    def form(self, **fields: Any) -> dict[str, Any]:
+        return {"data": {"csrf_token": self.csrf, **fields}}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: who sends it (a client), where, and its body."""
+
+    client: TestClient
+    method: str
+    url: str
+    body: dict[str, Any]
+    reads: bool = False  # an audited read (an export): nothing but the audit row is written
+    status: int | None = None  # the answer expected when it is not a success
+
+
+Case = Callable[[World], Call]
+C = f"/console/i/{SLUG}"
+A = f"/api/v1/incidents/{SLUG}"
+
+
+def upload(name: str, text: str, field_name: str = "file") -> dict[str, Any]:
+    return {"files": {field_name: (name, text.encode("utf-8"), "text/csv")}}
+
+
+def _logout(w: World) -> Call:
+    client, csrf = signed_in(w.desk, "ada")
+    return Call(client, "POST", "/console/logout", {"data": {"csrf_token": csrf}})
+
+
+def _login(w: World) -> Call:
+    client = TestClient(create_app(w.desk.settings, desk=w.desk), base_url="https://testserver")
+    page = client.get("/console/login")
+    node = HTMLParser(page.text).css_first('input[name="csrf_token"]')
+    assert node is not None
+    fields = {"username": "eri", "password": PASSWORD, "csrf_token": node.attributes["value"]}
+    return Call(client, "POST", "/console/login", {"data": fields})
+
+
+def _failed_login(w: World) -> Call:
+    call = _login(w)
+    wrong = {"data": {**call.body["data"], "password": "wrong password"}}
+    return Call(call.client, call.method, call.url, wrong, status=401)
+
+
+def _console(path: str, **fields: Any) -> Case:
+    return lambda w: Call(w.admin, "POST", f"{C}{path}", w.form(**fields))
+
+
+def _api(path: str, body: dict[str, Any] | None = None) -> Case:
+    return lambda w: Call(w.api, "POST", f"{A}{path}", {"json": body} if body else {})
+
+
+CASES: dict[tuple[str, str], Case] = {
+    ("POST", "/console/login"): _login,
+    ("POST", "/console/logout"): _logout,
+    ("POST", "/console/incidents"): lambda w: Call(
+        w.admin, "POST", "/console/incidents", w.form(slug=w.unique("new"), name="新しい事案")
+    ),
+    ("POST", "/console/i/{slug}/rename"): _console("/rename", name="青空書店（改）"),
+    ("POST", "/console/i/{slug}/upload"): lambda w: Call(
+        w.admin,
+        "POST",
+        f"{C}/upload",
+        {
+            "data": {"csrf_token": w.csrf},
+            **upload(f"{w.unique('faq')}.txt", FAQ, "files"),
+        },
+    ),
+    ("POST", "/console/i/{slug}/entries"): _console(
+        "/entries", question="新しい質問", answer="回答"
+    ),
+    ("POST", "/console/i/{slug}/entries/{entry_id}/edit"): lambda w: Call(
+        w.admin, "POST", f"{C}/entries/{w.entry}/edit", w.form(question="補償", answer="改訂。")
+    ),
+    ("POST", "/console/i/{slug}/entries/{entry_id}/intents"): lambda w: Call(
+        w.admin, "POST", f"{C}/entries/{w.entry}/intents", w.form(intents=["compensation"])
+    ),
+    ("POST", "/console/i/{slug}/entries/{entry_id}/retire"): lambda w: Call(
+        w.admin, "POST", f"{C}/entries/{w.entry}/retire", w.form()
+    ),
+    ("POST", "/console/i/{slug}/entries/{entry_id}/restore"): lambda w: (
+        editing.set_retired(w.desk.db, SLUG, w.entry, True),
+        Call(w.admin, "POST", f"{C}/entries/{w.entry}/restore", w.form()),
+    )[1],
+    ("POST", "/console/i/{slug}/entries/{entry_id}/versions/{version}/approve"): lambda w: Call(
+        w.admin, "POST", f"{C}/entries/{w.entry}/versions/{w.draft()}/approve", w.form()
+    ),
+    ("POST", "/console/i/{slug}/entries/{entry_id}/versions/{version}/reject"): lambda w: Call(
+        w.admin, "POST", f"{C}/entries/{w.entry}/versions/{w.draft()}/reject", w.form()
+    ),
+    ("POST", "/console/i/{slug}/review/{question_id}/attach"): lambda w: Call(
+        w.admin, "POST", f"{C}/review/{w.question()}/attach", w.form(entry=w.entry)
+    ),
+    ("POST", "/console/i/{slug}/review/{question_id}/mark"): lambda w: Call(
+        w.admin, "POST", f"{C}/review/{w.question()}/mark", w.form(review="dismissed")
+    ),
+    ("POST", "/console/i/{slug}/desk"): _console("/desk", outcome="answered", channel="phone"),
+    ("POST", "/console/i/{slug}/calls"): lambda w: Call(
+        w.admin, "POST", f"{C}/calls", {**w.form(), **w.calls()}
+    ),
+    ("POST", "/console/i/{slug}/campaigns"): _console(
+        "/campaigns", channel="mail", sent_on=date.today().isoformat()
+    ),
+    ("POST", "/console/i/{slug}/campaigns/{campaign_id}/results"): lambda w: Call(
+        w.admin,
+        "POST",
+        f"{C}/campaigns/{w.campaign()}/results",
+        {**w.form(), **upload("again.csv", RESULTS.replace("配信済", "不達"))},
+    ),
+    ("POST", "/console/i/{slug}/campaigns/{campaign_id}/purge"): lambda w: Call(
+        w.admin, "POST", f"{C}/campaigns/{w.campaign()}/purge", w.form(confirm="yes")
+    ),
+    ("GET", "/console/i/{slug}/campaigns/{campaign_id}/bounced.csv"): lambda w: Call(
+        w.admin, "GET", f"{C}/campaigns/{w.campaign()}/bounced.csv", {}, reads=True
+    ),
+    ("POST", "/console/users"): lambda w: Call(
+        w.admin,
+        "POST",
+        "/console/users",
+        w.form(username=w.unique("kim"), password=PASSWORD, role="viewer"),
+    ),
+    ("POST", "/console/users/{user_id}/role"): lambda w: Call(
+        w.admin, "POST", f"/console/users/{w.user()}/role", w.form(role="editor")
+    ),
+    ("POST", "/console/users/{user_id}/active"): lambda w: Call(
+        w.admin, "POST", f"/console/users/{w.user()}/active", w.form(active="false")
+    ),
+    ("POST", "/console/tokens"): lambda w: Call(
+        w.admin, "POST", "/console/tokens", w.form(name="deploy", role="editor")
+    ),
+    ("POST", "/console/tokens/{token_id}/revoke"): lambda w: Call(
+        w.admin, "POST", f"/console/tokens/{w.token()}/revoke", w.form()
+    ),
+    ("POST", "/api/v1/incidents"): lambda w: Call(
+        w.api, "POST", "/api/v1/incidents", {"json": {"slug": w.unique("api"), "name": "事案"}}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/documents"): lambda w: Call(
+        w.api, "POST", f"{A}/documents", upload(f"{w.unique('faq')}.txt", FAQ, "files")
+    ),
+    ("POST", "/api/v1/incidents/{slug}/entries/{entry_id}/versions"): lambda w: Call(
+        w.api,
+        "POST",
+        f"{A}/entries/{w.entry}/versions",
+        {"json": {"question": "補償", "answer": "改訂。"}},
+    ),
+    ("POST", "/api/v1/incidents/{slug}/entries/{entry_id}/versions/{version}/approve"): lambda w: (
+        Call(w.api, "POST", f"{A}/entries/{w.entry}/versions/{w.draft()}/approve", {})
+    ),
+    ("POST", "/api/v1/questions/{question_id}/attach"): lambda w: Call(
+        w.api, "POST", f"/api/v1/questions/{w.question()}/attach", {"json": {"entry": w.entry}}
+    ),
+    ("POST", "/api/v1/questions/{question_id}/mark"): lambda w: Call(
+        w.api, "POST", f"/api/v1/questions/{w.question()}/mark", {"json": {"review": "dismissed"}}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/inquiries"): _api(
+        "/inquiries", {"channel": "mail", "outcome": "answered"}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/calls"): lambda w: Call(
+        w.api, "POST", f"{A}/calls", w.calls()
+    ),
+    ("POST", "/api/v1/incidents/{slug}/campaigns"): _api(
+        "/campaigns", {"channel": "sms", "sent_on": date.today().isoformat()}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/results"): lambda w: Call(
+        w.api,
+        "POST",
+        f"{A}/campaigns/{w.campaign()}/results",
+        upload("again.csv", RESULTS.replace("配信済", "不達")),
+    ),
+    ("GET", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/bounced"): lambda w: Call(
+        w.api, "GET", f"{A}/campaigns/{w.campaign()}/bounced", {}, reads=True
+    ),
+}
+EXTRA: dict[str, Case] = {
+    "a failed login": _failed_login,
+}
+"""Actions a route takes on another branch than its case's."""
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Desk:
-    settings = Settings(db=str(tmp_path / "a.db"), dense_model="none", cache_dir=tmp_path / "c")
-    the_desk = Desk(settings)
-    the_desk.import_documents(DEMO_SLUG, demo_files())
-    auth.create_user(the_desk.db, "eri", PASSWORD, "editor")
-    return the_desk
-
-
-@pytest.fixture
-def failing_audit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The audit write fails (a full disk, a dropped connection) for the entry actions."""
-    attempted: list[str] = []
-    real = auth.record
-
-    def record(s: Any, actor: str, action: str, *args: Any, **kwargs: Any) -> None:
-        if action.startswith("entry."):
-            attempted.append(action)
-            raise RuntimeError("the audit row could not be written")
-        real(s, actor, action, *args, **kwargs)
-
-    monkeypatch.setattr(auth, "record", record)
-    return attempted
-
-
-def draft(desk: Desk) -> tuple[str, int]:
-    entry = desk.entries(DEMO_SLUG)[0]
-    number = editing.propose_version(
-        desk.db, DEMO_SLUG, entry.id, question=entry.question, answer="改訂。", actor="eri"
-    )
-    return entry.id, number
-
-
-def statuses(desk: Desk, entry_id: str) -> list[str]:
-    return [v.status for v in editing.entry_detail(desk.db, DEMO_SLUG, entry_id).versions]
-
-
-def test_an_api_edit_and_approval_are_undone_when_their_audit_row_fails(
-    desk: Desk, failing_audit: list[str]
-) -> None:
-    entry_id, number = draft(desk)
-    token = auth.create_token(desk.db, "robot", "editor")
-    client = TestClient(
-        create_app(desk.settings, desk=desk),
+def world(db: Database, tmp_path: Path) -> World:
+    settings = Settings(db=str(tmp_path / "unused.db"), dense_model="none", cache_dir=tmp_path)
+    desk = Desk(settings, db=db)
+    faq = tmp_path / "faq.txt"
+    faq.write_text(FAQ, encoding="utf-8")
+    desk.import_documents(SLUG, [faq], name="青空書店")
+    for name, role in (("ada", "admin"), ("eri", "editor")):
+        auth.create_user(desk.db, name, PASSWORD, role)
+    admin, csrf = signed_in(desk, "ada")
+    api = TestClient(
+        create_app(settings, desk=desk),
         base_url="https://testserver",
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {auth.create_token(desk.db, 'robot', 'admin')}"},
     )
-    url = f"/api/v1/incidents/{DEMO_SLUG}/entries/{entry_id}/versions"
-    with pytest.raises(RuntimeError):
-        client.post(f"{url}/{number}/approve")
-    assert statuses(desk, entry_id) == ["approved", "draft"]  # still a draft: nothing served
-    with pytest.raises(RuntimeError):
-        client.post(url, json={"question": "質問", "answer": "回答です。"})
-    assert statuses(desk, entry_id) == ["approved", "draft"]  # no version without its record
-    assert failing_audit == ["entry.approve", "entry.edit"]
+    entry = next(e.id for e in desk.entries(SLUG) if "補償" in e.question)
+    return World(desk, tmp_path, admin, csrf, api, entry)
 
 
-def test_console_actions_are_undone_when_their_audit_row_fails(
-    desk: Desk, failing_audit: list[str]
+def send(call: Call) -> int:
+    response = call.client.request(call.method, call.url, follow_redirects=False, **call.body)
+    return response.status_code
+
+
+@pytest.fixture
+def failing_audit(monkeypatch: pytest.MonkeyPatch) -> Callable[[bool], list[str]]:
+    """Switch the audit writer to failing (True) or back; returns the actions it was asked for."""
+    real = auth.record
+    attempted: list[str] = []
+
+    def failing(s: Any, actor: str, action: str, *args: Any, **kwargs: Any) -> None:
+        attempted.append(action)
+        raise RuntimeError("the audit row could not be written")
+
+    def switch(on: bool) -> list[str]:
+        monkeypatch.setattr(auth, "record", failing if on else real)
+        return attempted
+
+    return switch
+
+
+def test_every_route_that_changes_something_is_walked(world: World) -> None:
+    routes = route_permissions(world.admin.app)  # type: ignore[arg-type]
+    changing = {
+        (method, path)
+        for method, path in routes
+        if method in ("POST", "PUT", "PATCH", "DELETE") and not is_registers(path)
+    }
+    assert changing - NOT_AUDITED - set(CASES) == set()  # a new route needs a case here
+    assert set(CASES) - set(routes) == set()  # and every case is still a route
+    assert set(routes) >= NOT_AUDITED
+
+
+def check_atomic(world: World, case: Case, failing: Callable[[bool], list[str]]) -> None:
+    """Run a case with the audit writer failing (nothing may change), then working (the change
+    and its audit row)."""
+    call = case(world)
+    before = snapshot(world.desk.db)
+    failing(True)
+    try:
+        status = send(call)
+    except RuntimeError as exc:
+        assert "audit row" in str(exc)
+    else:
+        pytest.fail(f"{call.method} {call.url} answered {status} with no audit row written")
+    failing(False)
+    assert snapshot(world.desk.db) == before, f"{call.method} {call.url} changed without its row"
+    status = send(call)
+    assert status == call.status if call.status else status < 400, (call.url, status)
+    after = snapshot(world.desk.db)
+    new_rows = sorted(set(after["audit_log"]) - set(before["audit_log"]))
+    assert new_rows, f"{call.method} {call.url} wrote no audit row"
+    changed = [t for t in after if t != "audit_log" and after[t] != before[t]]
+    assert call.reads or changed, f"{call.method} {call.url} changed nothing"
+
+
+def test_every_change_commits_with_its_audit_row_or_not_at_all(
+    world: World, failing_audit: Callable[[bool], list[str]]
 ) -> None:
-    entry_id, number = draft(desk)
-    client, csrf = signed_in(desk, "eri")
-    form = {"csrf_token": csrf}
-    base = f"/console/i/{DEMO_SLUG}/entries/{entry_id}"
-    served_before = desk.entries(DEMO_SLUG)
-    for path in (f"{base}/versions/{number}/approve", f"{base}/versions/{number}/reject"):
-        with pytest.raises(RuntimeError):
-            client.post(path, data=form)
-        assert statuses(desk, entry_id) == ["approved", "draft"]
-    with pytest.raises(RuntimeError):
-        client.post(f"{base}/retire", data=form)
-    assert desk.entries(DEMO_SLUG) == served_before  # still served
-    with pytest.raises(RuntimeError):
-        client.post(f"{base}/edit", data={**form, "question": "質問", "answer": "回答です。"})
-    assert statuses(desk, entry_id) == ["approved", "draft"]
-    assert failing_audit == ["entry.approve", "entry.reject", "entry.retire", "entry.edit"]
+    for case in [*CASES.values(), *EXTRA.values()]:
+        check_atomic(world, case, failing_audit)
+    attempted = failing_audit(False)
+    assert len(attempted) == len(CASES) + len(EXTRA)  # each failed at its one audit write
+    # Every action the walk recorded has its Japanese label, and so has each detail key.
+    rows, _ = auth.list_audit(world.desk.db, limit=1000)
+    assert {r.action for r in rows} >= set(attempted)
+    for row in rows:
+        assert labels.audit_action(row.action) != row.action, row.action
+        for key in row.detail:
+            assert key in labels.AUDIT_KEYS, (row.action, key)
+    # The console's audit page shows them in Japanese: actions, detail keys and coded values.
+    page = HTMLParser(world.admin.get("/console/audit", params={"page": 1}).text)
+    shown = page.css('table[aria-label="操作ログ"] tbody tr')
+    assert len(shown) == min(50, len(rows))
+    stored_codes = {"True", "False", *labels.AUDIT_ACTIONS, *labels.AUDIT_KEYS}
+    stored_codes |= {code for codes in labels.AUDIT_VALUES.values() for code in codes}
+    for tr in shown:
+        cells = tr.css("td")
+        code = str(cells[2].attributes["data-action"])
+        assert cells[2].text().strip() == labels.AUDIT_ACTIONS[code]
+        keys = [k.text() for k in cells[4].css(".detail-key")]
+        assert set(keys) <= set(labels.AUDIT_KEYS.values()), keys
+        words = set(cells[4].text().replace("：", " ").replace("、", " ").split())
+        assert not words & stored_codes, (code, cells[4].text())

@@ -145,3 +145,31 @@ def test_a_viewer_sees_no_edit_forms(desk: Desk) -> None:
     forms = [f.attributes.get("action", "") for f in HTMLParser(page.text).css("form")]
     assert all(str(a).endswith("/console/logout") for a in forms)
     assert viewer.get("/console/users").status_code == 403
+
+
+def test_a_reupload_that_would_overwrite_an_edit_says_its_new_text_waits_for_approval(
+    desk: Desk,
+) -> None:
+    admin, admin_csrf = signed_in(desk, "ada")
+    admin.post(
+        "/console/incidents", data={"csrf_token": admin_csrf, "slug": SLUG, "name": "青空書店"}
+    )
+    editor, csrf = signed_in(desk, "eri")
+    upload(editor, csrf, "faq.txt", FAQ)
+    entry = next(e for e in desk.entries(SLUG) if "補償" in e.question)
+    form = {"csrf_token": csrf, "question": entry.question, "answer": "編集した回答です。"}
+    editor.post(f"/console/i/{SLUG}/entries/{entry.id}/edit", data=form)
+    editor.post(f"/console/i/{SLUG}/entries/{entry.id}/versions/2/approve", data=form)
+    response = upload(editor, csrf, "faq.txt", FAQ.replace("500円分", "1,000円分"))
+    lines = [li.text() for li in HTMLParser(response.text).css(".flash li")]  # type: ignore[attr-defined]
+    assert any("承認待ちの下書き" in line and "1件" in line for line in lines), lines
+    assert {e.id: e.answer for e in desk.entries(SLUG)}[entry.id] == "編集した回答です。"
+    token = auth.create_token(desk.db, "robot", "editor")
+    api = editor.post(
+        f"/api/v1/incidents/{SLUG}/documents",
+        files={"files": ("faq.txt", FAQ.replace("500円分", "2,000円分").encode(), "text/plain")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert [r["held"] for r in api.json()] == [1]
+    rows, _ = auth.list_audit(desk.db, action="documents.import", limit=1)
+    assert rows[0].detail["held"] == 1

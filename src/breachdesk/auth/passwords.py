@@ -22,15 +22,13 @@ def check_policy(username: str, password: str) -> None:
     """At least 12 characters, not the user name."""
     if len(password) < MIN_LENGTH:
         raise InvalidInputError(
-            f"パスワードは{MIN_LENGTH}文字以上にしてください (at least {MIN_LENGTH} characters)",
+            f"パスワードは{MIN_LENGTH}文字以上にしてください",
             where="password",
         )
     if len(password) > MAX_LENGTH:
-        raise InvalidInputError(f"a password is at most {MAX_LENGTH} characters", where="password")
+        raise InvalidInputError(f"パスワードは{MAX_LENGTH}文字以内にしてください", where="password")
     if password.strip().lower() == username.lower():
-        raise InvalidInputError(
-            "パスワードにユーザー名は使えません (the password is the user name)", where="password"
-        )
+        raise InvalidInputError("パスワードにユーザー名は使えません", where="password")
 
 
 def hash_password(password: str) -> str:

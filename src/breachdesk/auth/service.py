@@ -3,6 +3,11 @@
 Secrets are never stored: a session cookie and an API token are random values of which only the
 SHA-256 is kept; passwords are argon2id hashes. Throttling counts failed logins in the database,
 so it holds across workers and servers.
+
+An action done `by` someone (an `Actor`: a console user, an API token, the command line) writes
+its audit row in the action's own transaction, here and in every domain's core function: the
+change and its record commit together or not at all. Without an actor (a script, a test) the
+action is not recorded.
 """
 
 from __future__ import annotations
@@ -54,6 +59,14 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who does an audited action (the audit row's actor) and from which address."""
+
+    name: str
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class UserView:
     id: int
     username: str
@@ -102,9 +115,15 @@ def _user_view(u: User) -> UserView:
 
 
 def create_user(
-    db: Database, username: str, password: str, role: str, *, display_name: str = ""
+    db: Database,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    display_name: str = "",
+    by: Actor | None = None,
 ) -> UserView:
-    """A new console user; the user name is [a-z0-9._-]{2,64} and unique."""
+    """A new console user; the user name is [a-z0-9._-]{2,64} and unique (`user.create`)."""
     name = username.strip()
     if not USERNAME.fullmatch(name):
         raise InvalidInputError(
@@ -125,6 +144,7 @@ def create_user(
         )
         s.add(user)
         s.flush()
+        audited(s, by, "user.create", name, {"role": role})
         return _user_view(user)
 
 
@@ -148,29 +168,47 @@ def _user(s: Session, user_id: int) -> User:
     return user
 
 
-def set_role(db: Database, user_id: int, role: str) -> None:
-    """Change a user's role; their sessions end (they sign in again with the new role)."""
+def user_by_name(db: Database, username: str) -> UserView:
+    """The user with this name (not found otherwise)."""
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            raise NotFoundError("user", username.strip()[:64])
+        return _user_view(user)
+
+
+def set_role(db: Database, user_id: int, role: str, *, by: Actor | None = None) -> None:
+    """Change a user's role; their sessions end (they sign in again with the new role)
+    (`user.role`)."""
     check_role(role)
     with db.transaction() as s:
-        _user(s, user_id).role = role
+        user = _user(s, user_id)
+        user.role = role
         s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+        audited(s, by, "user.role", str(user_id), {"username": user.username, "role": role})
 
 
-def set_active(db: Database, user_id: int, active: bool) -> None:
-    """Deactivate (sessions end at once) or reactivate a user."""
+def set_active(db: Database, user_id: int, active: bool, *, by: Actor | None = None) -> None:
+    """Deactivate (sessions end at once) or reactivate a user (`user.deactivate`,
+    `user.activate`)."""
     with db.transaction() as s:
-        _user(s, user_id).active = active
+        user = _user(s, user_id)
+        user.active = active
         if not active:
             s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+        action = "user.activate" if active else "user.deactivate"
+        audited(s, by, action, str(user_id), {"username": user.username})
 
 
-def change_password(db: Database, user_id: int, password: str) -> None:
-    """Set a new password; every session of the user ends."""
+def change_password(db: Database, user_id: int, password: str, *, by: Actor | None = None) -> None:
+    """Set a new password; every session of the user ends (`user.password`: the row names the
+    user, never the password)."""
     with db.transaction() as s:
         user = _user(s, user_id)
         check_policy(user.username, password)
         user.password_hash = hash_password(password)
         s.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+        audited(s, by, "user.password", str(user_id), {"username": user.username})
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -204,40 +242,78 @@ def authenticate(
     that from the address, refuse every attempt (without checking the password) until the
     oldest counted failure is 15 minutes old. Wrong user and wrong password get one message.
     """
-    at = now or utcnow()
-    name = username.strip()[:64]
-    since = at - WINDOW
     with db.transaction() as s:
-        user = s.scalar(select(User).where(User.username == name))
-        counted = attempt_name(name, user is not None)
-        for column, value, limit in (
-            (LoginAttempt.username, counted, max_failures),
-            (LoginAttempt.address, address, 4 * max_failures),
-        ):
-            failures = list(
-                s.scalars(
-                    select(LoginAttempt.at)
-                    .where(
-                        column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since
-                    )
-                    .order_by(LoginAttempt.at)
-                )
-            )
-            if len(failures) >= limit:
-                oldest = _aware(failures[len(failures) - limit])
-                wait = int((oldest + WINDOW - at).total_seconds()) + 1
-                raise ThrottledError("too many failed logins", max(1, wait))
-        ok = verify_password(user.password_hash if user else dummy_hash(), password)
-        ok = ok and user is not None and user.active
-        s.add(LoginAttempt(username=counted, address=address[:64], success=ok, at=at))
-        if ok and user is not None:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            user.last_login_at = at
+        user, _ = _attempt(s, username, password, address, max_failures, now or utcnow())
     # Raised after the commit: a failed attempt must count.
-    if not ok or user is None:
+    if user is None:
         raise AuthenticationError(BAD_LOGIN)
     return user
+
+
+def sign_in(
+    db: Database,
+    username: str,
+    password: str,
+    address: str,
+    *,
+    hours: float,
+    max_failures: int = 5,
+    ending: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, str]:
+    """A console login: `authenticate`, then a new session (cookie value, CSRF token), ending
+    the session `ending` (the browser's old cookie: a session is never promoted).
+
+    The attempt, the session and the audit row (`login`, or `login.failed` under the name as
+    `attempt_name` keeps it) are one transaction; a wrong password raises after its failure
+    and audit row are committed, a throttled attempt writes nothing."""
+    at = now or utcnow()
+    with db.transaction() as s:
+        user, counted = _attempt(s, username, password, address, max_failures, at)
+        if user is None:
+            record(s, counted, "login.failed", counted, {}, address)
+        else:
+            if ending:
+                s.execute(delete(LoginSession).where(LoginSession.token_hash == digest(ending)))
+            value, csrf = _add_session(s, user.id, hours, at)
+            record(s, user.username, "login", user.username, {}, address)
+    if user is None:
+        raise AuthenticationError(BAD_LOGIN)
+    return value, csrf
+
+
+def _attempt(
+    s: Session, username: str, password: str, address: str, max_failures: int, at: datetime
+) -> tuple[User | None, str]:
+    """Check one login attempt and count it: (the user when it succeeds, the name counted)."""
+    name = username.strip()[:64]
+    since = at - WINDOW
+    user = s.scalar(select(User).where(User.username == name))
+    counted = attempt_name(name, user is not None)
+    for column, value, limit in (
+        (LoginAttempt.username, counted, max_failures),
+        (LoginAttempt.address, address, 4 * max_failures),
+    ):
+        failures = list(
+            s.scalars(
+                select(LoginAttempt.at)
+                .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since)
+                .order_by(LoginAttempt.at)
+            )
+        )
+        if len(failures) >= limit:
+            oldest = _aware(failures[len(failures) - limit])
+            wait = int((oldest + WINDOW - at).total_seconds()) + 1
+            raise ThrottledError("too many failed logins", max(1, wait))
+    ok = verify_password(user.password_hash if user else dummy_hash(), password)
+    ok = ok and user is not None and user.active
+    s.add(LoginAttempt(username=counted, address=address[:64], success=ok, at=at))
+    if not ok or user is None:
+        return None, counted
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = at
+    return user, counted
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -245,20 +321,23 @@ def authenticate(
 
 def start_session(db: Database, user: User, *, hours: float) -> tuple[str, str]:
     """A new session for a signed-in user: (cookie value, CSRF token). Only a hash is stored."""
+    with db.transaction() as s:
+        return _add_session(s, user.id, hours, utcnow())
+
+
+def _add_session(s: Session, user_id: int, hours: float, now: datetime) -> tuple[str, str]:
     value = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    now = utcnow()
-    with db.transaction() as s:
-        s.add(
-            LoginSession(
-                token_hash=digest(value),
-                user_id=user.id,
-                csrf_token=csrf,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + timedelta(hours=hours),
-            )
+    s.add(
+        LoginSession(
+            token_hash=digest(value),
+            user_id=user_id,
+            csrf_token=csrf,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=hours),
         )
+    )
     return value, csrf
 
 
@@ -285,16 +364,26 @@ def resolve_session(
         return Principal(user.username, user.role, user.id, "session", session.csrf_token)
 
 
-def end_session(db: Database, value: str) -> None:
+def end_session(db: Database, value: str, *, by: Actor | None = None) -> None:
+    """Sign out: the session ends (`logout`)."""
     with db.transaction() as s:
         s.execute(delete(LoginSession).where(LoginSession.token_hash == digest(value)))
+        audited(s, by, "logout", by.name if by else "")
 
 
 # --- API tokens ----------------------------------------------------------------------------
 
 
-def create_token(db: Database, name: str, role: str, *, created_by: int | None = None) -> str:
-    """A new API token scoped to a role; returns its value, which is shown once only."""
+def create_token(
+    db: Database,
+    name: str,
+    role: str,
+    *,
+    created_by: int | None = None,
+    by: Actor | None = None,
+) -> str:
+    """A new API token scoped to a role; returns its value, which is shown once only
+    (`token.create`)."""
     label = name.strip()
     if not 1 <= len(label) <= 100:
         raise InvalidInputError("a token name is 1–100 characters", where="name")
@@ -302,6 +391,7 @@ def create_token(db: Database, name: str, role: str, *, created_by: int | None =
     value = "bd_" + secrets.token_urlsafe(32)
     with db.transaction() as s:
         s.add(ApiToken(name=label, token_hash=digest(value), role=role, created_by=created_by))
+        audited(s, by, "token.create", label, {"role": role})
     return value
 
 
@@ -317,12 +407,14 @@ def resolve_token(db: Database, value: str, *, now: datetime | None = None) -> P
         return Principal(f"token:{token.name}", token.role, None, "token", None)
 
 
-def revoke_token(db: Database, token_id: int) -> None:
+def revoke_token(db: Database, token_id: int, *, by: Actor | None = None) -> None:
+    """Revoke an API token: it stops working at once (`token.revoke`)."""
     with db.transaction() as s:
         token = s.get(ApiToken, token_id)
         if token is None:
             raise NotFoundError("API token", str(token_id))
         token.revoked = True
+        audited(s, by, "token.revoke", str(token_id), {"name": token.name})
 
 
 def list_tokens(db: Database) -> list[TokenView]:
@@ -362,6 +454,19 @@ def record(
             address=(address or None) and address[:64],
         )
     )
+
+
+def audited(
+    s: Session,
+    by: Actor | None,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """The audit row of an action done `by` someone, in the action's transaction (`record`);
+    nothing when there is nobody to record (a script or a test calling the core)."""
+    if by is not None:
+        record(s, by.name, action, target, detail, by.address)
 
 
 def list_audit(

@@ -53,6 +53,20 @@ def desk() -> Any:
     return Desk(settings())
 
 
+def cli_actor() -> Any:
+    """Who runs a command, as the audit log names them: `cli:` and the operating-system user
+    (an `auth.Actor`; the core writes each change's audit row in the change's transaction)."""
+    import getpass
+
+    from breachdesk.auth.service import Actor
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Actor(f"cli:{user}")
+
+
 def run(action: Callable[[], T]) -> T:
     """Call the core; turn its typed errors into a message on stderr and an exit code."""
     try:

@@ -1,4 +1,7 @@
-"""`breachdesk inquiry|campaign|categories`: the inquiry desk."""
+"""`breachdesk inquiry|campaign|categories`: the inquiry desk.
+
+Every change is written to the audit log as `cli:` and the operating-system user, in the
+change's own transaction (the core writes it)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from breachdesk.cli.common import Incident, app, day_option, desk, dump, run
+from breachdesk.cli.common import Incident, app, cli_actor, day_option, desk, dump, run
 
 inquiry_app = typer.Typer(help="Log, import and list inquiries.", no_args_is_help=True)
 app.add_typer(inquiry_app, name="inquiry")
@@ -56,7 +59,7 @@ def inquiry_log(
             entry=entry,
             source="cli",
         )
-        return log_inquiry(desk().db, incident, data)
+        return log_inquiry(desk().db, incident, data, by=cli_actor())
 
     view = run(action)
     typer.echo(
@@ -74,7 +77,7 @@ def inquiry_import_calls(
     """Import a phone system's call log (all rows or none)."""
     from breachdesk.inquiries.calllog import import_call_log
 
-    r = run(lambda: import_call_log(desk().db, incident, file))
+    r = run(lambda: import_call_log(desk().db, incident, file, by=cli_actor()))
     typer.echo(f"imported {r.file_name}: {r.calls} calls ({r.answered} answered, {r.busy} busy)")
 
 
@@ -116,16 +119,13 @@ def categories_(
     add: Annotated[str | None, typer.Option(help="Add a category with this name.")] = None,
 ) -> None:
     """List an incident's inquiry categories (or add one)."""
-    from breachdesk.inquiries import categories as cats
-    from breachdesk.kb.service import get_incident
+    from breachdesk.inquiries.service import category_names, new_category
 
     def action() -> list[str]:
         d = desk()
-        with d.db.transaction() as s:
-            the_incident = get_incident(s, incident)
-            if add:
-                cats.add_category(s, the_incident, add)
-            return [c.name for c in cats.ensure_categories(s, the_incident)]
+        if add:
+            return new_category(d.db, incident, add, by=cli_actor())
+        return category_names(d.db, incident)
 
     for name in run(action):
         typer.echo(name)
@@ -156,6 +156,7 @@ def campaign_add(
             audience=audience,
             note=note,
             follows=follows,
+            by=cli_actor(),
         )
     )
     typer.echo(f"campaign {view.id}: {view.sent_on} {view.channel}")
@@ -181,7 +182,9 @@ def campaign_import_results(
     """Import the mail/SMS vendor's delivery results."""
     from breachdesk.inquiries.campaigns import import_delivery_results
 
-    delivered, bounced = run(lambda: import_delivery_results(desk().db, campaign, file))
+    delivered, bounced = run(
+        lambda: import_delivery_results(desk().db, campaign, file, by=cli_actor())
+    )
     typer.echo(f"{delivered} delivered, {bounced} bounced")
 
 
@@ -193,7 +196,7 @@ def campaign_export_bounced(
     """Export bounced recipients as the next campaign's audience (CSV)."""
     from breachdesk.inquiries.campaigns import export_bounced
 
-    text = run(lambda: export_bounced(desk().db, campaign))
+    text = run(lambda: export_bounced(desk().db, campaign, by=cli_actor()))
     if out is None:
         typer.echo(text, nl=False)
     else:
@@ -205,5 +208,5 @@ def campaign_purge(campaign: Annotated[int, typer.Argument(help="Campaign id.")]
     """Forget a campaign's recipients once the follow-up went out (the counts stay)."""
     from breachdesk.inquiries.campaigns import purge_deliveries
 
-    removed = run(lambda: purge_deliveries(desk().db, campaign))
+    removed = run(lambda: purge_deliveries(desk().db, campaign, by=cli_actor()))
     typer.echo(f"{removed} recipients forgotten")

@@ -1,19 +1,74 @@
-"""`breachdesk user|token`: console users and API tokens."""
+"""`breachdesk user|token`: console users and API tokens.
+
+What these commands print is for the people who run the desk, so it is Japanese (role names
+too); a token's value stays the last word of `token add`'s output for scripts. Every change is
+written to the audit log as `cli:` and the operating-system user, in the change's own
+transaction.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
-from breachdesk.cli.common import app, desk, run
+from breachdesk.cli.common import app, cli_actor, desk, run
+from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
+from breachdesk.labels import ROLES
 
 user_app = typer.Typer(help="Console users.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 token_app = typer.Typer(help="API tokens for automation.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 Role = Annotated[str, typer.Option("--role", help="admin, editor, operator or viewer.")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+]
+PROMPT_TRIES = 3
+T = TypeVar("T")
+
+
+def _problem(exc: InvalidInputError) -> str:
+    """What to fix, in Japanese, for the field the core refused."""
+    if exc.where == "username":
+        return "ユーザー名は半角の英小文字・数字と . _ - で2〜64文字にしてください。"
+    if exc.where == "role":
+        return f"権限は {'・'.join(ROLES)} のいずれかです。"
+    if exc.where == "name":
+        return "トークンの名前は1〜100文字にしてください。"
+    return exc.reason if exc.reason.endswith("。") else exc.reason + "。"
+
+
+def _run_for(name: str, action: Callable[[], T], *, what: str = "ユーザー") -> T:
+    """`run` with the errors of the user and token commands said in Japanese (`what` names
+    the kind of thing `name` is)."""
+    try:
+        return action()
+    except ConflictError as exc:
+        typer.echo(f"エラー：{what}「{name}」はすでにあります。", err=True)
+        raise typer.Exit(2) from exc
+    except NotFoundError as exc:
+        typer.echo(f"エラー：{what}「{name}」は見つかりません。", err=True)
+        raise typer.Exit(3) from exc
+    except InvalidInputError as exc:
+        typer.echo(f"エラー：{_problem(exc)}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: one line of standard input, or typed twice (hidden) at the prompt."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    for _ in range(PROMPT_TRIES):
+        first = typer.prompt("パスワード（12文字以上）", hide_input=True)
+        again = typer.prompt("確認のため、もう一度入力してください", hide_input=True)
+        if first == again:
+            return str(first)
+        typer.echo("2回の入力が一致しません。もう一度入力してください。", err=True)
+    typer.echo("エラー：パスワードが一致しなかったため、中止しました。", err=True)
+    raise typer.Exit(2)
 
 
 @user_app.command("add")
@@ -21,19 +76,36 @@ def user_add(
     username: Annotated[str, typer.Argument(help="User name (a-z 0-9 . _ -).")],
     role: Role,
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a console user (the first admin, for instance)."""
     from breachdesk.auth import service as auth
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    user = run(lambda: auth.create_user(desk().db, username, password, role, display_name=name))
-    typer.echo(f"created user {user.username} ({user.role})")
+    password = _read_password(password_stdin)
+    d = desk()
+    user = _run_for(
+        username,
+        lambda: auth.create_user(d.db, username, password, role, display_name=name, by=cli_actor()),
+    )
+    typer.echo(f"ユーザー「{user.username}」（{ROLES.get(user.role, user.role)}）を作成しました。")
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a user's password (every session of theirs ends)."""
+    from breachdesk.auth import service as auth
+
+    d = desk()
+    user = _run_for(username, lambda: auth.user_by_name(d.db, username))
+    password = _read_password(password_stdin)
+    _run_for(username, lambda: auth.change_password(d.db, user.id, password, by=cli_actor()))
+    typer.echo(
+        f"ユーザー「{user.username}」のパスワードを変更しました。ログイン中の画面はすべて"
+        "ログアウトされます。"
+    )
 
 
 @user_app.command("list")
@@ -42,8 +114,8 @@ def user_list() -> None:
     from breachdesk.auth import service as auth
 
     for u in run(lambda: auth.list_users(desk().db)):
-        state = "active" if u.active else "inactive"
-        typer.echo(f"{u.id}\t{u.username}\t{u.role}\t{state}\t{u.display_name}")
+        state = "有効" if u.active else "無効"
+        typer.echo(f"{u.id}\t{u.username}\t{ROLES.get(u.role, u.role)}\t{state}\t{u.display_name}")
 
 
 @token_app.command("add")
@@ -53,8 +125,14 @@ def token_add(
     """Create an API token; it is printed once, as the last word of the output."""
     from breachdesk.auth import service as auth
 
-    value = run(lambda: auth.create_token(desk().db, name, role))
-    typer.echo(f"created token {name} ({role}); it is shown only now: {value}")
+    d = desk()
+    value = _run_for(
+        name, lambda: auth.create_token(d.db, name, role, by=cli_actor()), what="APIトークン"
+    )
+    typer.echo(
+        f"APIトークン「{name}」（{ROLES.get(role, role)}）を作成しました。"
+        f"この値は今だけ表示されます： {value}"
+    )
 
 
 @token_app.command("revoke")
@@ -64,8 +142,11 @@ def token_revoke(
     """Revoke an API token."""
     from breachdesk.auth import service as auth
 
-    run(lambda: auth.revoke_token(desk().db, token_id))
-    typer.echo(f"revoked token {token_id}")
+    d = desk()
+    _run_for(
+        str(token_id), lambda: auth.revoke_token(d.db, token_id, by=cli_actor()), what="APIトークン"
+    )
+    typer.echo(f"APIトークン {token_id} を取り消しました。")
 
 
 @token_app.command("list")
@@ -74,4 +155,5 @@ def token_list() -> None:
     from breachdesk.auth import service as auth
 
     for t in run(lambda: auth.list_tokens(desk().db)):
-        typer.echo(f"{t.id}\t{t.name}\t{t.role}\t{'revoked' if t.revoked else 'active'}")
+        state = "取り消し済み" if t.revoked else "有効"
+        typer.echo(f"{t.id}\t{t.name}\t{ROLES.get(t.role, t.role)}\t{state}")

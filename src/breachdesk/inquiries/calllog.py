@@ -13,15 +13,15 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
 from breachdesk.errors import (
@@ -250,11 +250,12 @@ def import_call_log(
     path: Path,
     *,
     name: str | None = None,
-    also: Callable[[Session, CallLogResult], None] | None = None,
+    by: Actor | None = None,
 ) -> CallLogResult:
     """Import every call of a log file, all or nothing. `name` is the name the file is known
     by (an upload's own name, which messages show) when `path` is only where it was saved;
-    `also` runs inside the import's transaction (the caller's audit row: both or neither)."""
+    with `by`, the `calls.import` audit row is written in the import's transaction (both or
+    neither)."""
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     path = Path(name) if name else path  # from here on, only a label and its extension
@@ -317,6 +318,5 @@ def import_call_log(
         outcomes = [c.outcome for _, c in calls]
         answered, busy = outcomes.count("answered"), outcomes.count("busy")
         result = CallLogResult(path.name, len(calls), answered, busy, len(calls) - answered - busy)
-        if also is not None:
-            also(s, result)
+        audited(s, by, "calls.import", slug, {"file": result.file_name, "calls": result.calls})
     return result

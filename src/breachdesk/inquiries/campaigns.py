@@ -9,7 +9,6 @@ follow-up has gone out.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,8 +16,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
-from breachdesk.db.tables import Campaign, CampaignDelivery
+from breachdesk.db.tables import Campaign, CampaignDelivery, Incident
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
 from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.inquiries.dates import check_day
@@ -58,8 +58,10 @@ def add_campaign(
     audience: int | None = None,
     note: str = "",
     follows: int | None = None,
+    by: Actor | None = None,
 ) -> CampaignView:
-    """Record a campaign; `follows` names the campaign whose bounces it reaches again."""
+    """Record a campaign; `follows` names the campaign whose bounces it reaches again. With
+    `by`, its `campaign.add` audit row is written in the same transaction."""
     if channel not in CHANNELS:
         raise InvalidInputError(
             f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}", where="channel"
@@ -86,6 +88,8 @@ def add_campaign(
         )
         s.add(row)
         s.flush()
+        detail = {"channel": channel, "sent_on": sent_on.isoformat()}
+        audited(s, by, "campaign.add", f"{slug}/{row.id}", detail)
         return CampaignView(row.id, slug, channel, sent_on, audience, row.note, follows, 0, 0)
 
 
@@ -122,6 +126,14 @@ def list_campaigns(db: Database, slug: str) -> list[CampaignView]:
         ]
 
 
+def campaign_of(db: Database, slug: str, campaign_id: int) -> CampaignView:
+    """One campaign of the incident (not found when it is another incident's)."""
+    for campaign in list_campaigns(db, slug):
+        if campaign.id == campaign_id:
+            return campaign
+    raise NotFoundError("campaign", str(campaign_id))
+
+
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
@@ -150,13 +162,13 @@ def import_delivery_results(
     *,
     slug: str | None = None,
     name: str | None = None,
-    also: Callable[[Session, int, int], None] | None = None,
+    by: Actor | None = None,
 ) -> tuple[int, int]:
     """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
 
     With `slug`, a campaign of another incident is not found (as the web routes need); `name`
-    is the file's own name for messages when `path` is only where an upload was saved; `also`
-    gets (delivered, bounced) inside the transaction (the caller's audit row)."""
+    is the file's own name for messages when `path` is only where an upload was saved; with
+    `by`, the `campaign.results` audit row is written in the import's transaction."""
     data = path.read_bytes()
     path = Path(name) if name else path  # from here on, only a label
     text = decode_csv(path, data)
@@ -202,7 +214,7 @@ def import_delivery_results(
             str(path), None, f"{len(problems)} bad rows — " + "; ".join(problems[:10])
         )
     with db.transaction() as s:
-        _campaign(s, campaign_id, slug)
+        campaign = _campaign(s, campaign_id, slug)
         existing = {
             d.recipient: d
             for d in s.scalars(
@@ -221,8 +233,8 @@ def import_delivery_results(
                 row_.status, row_.reason = status, reason
         statuses = [status for status, _ in results.values()]
         delivered, bounced = statuses.count("delivered"), statuses.count("bounced")
-        if also is not None:
-            also(s, delivered, bounced)
+        detail = {"file": path.name, "delivered": delivered, "bounced": bounced}
+        audited(s, by, "campaign.results", _target(s, campaign), detail)
     return delivered, bounced
 
 
@@ -246,10 +258,21 @@ def delivery_summary(db: Database, campaign_id: int) -> tuple[int, int, int | No
         return delivered, bounced, unknown
 
 
-def export_bounced(db: Database, campaign_id: int, *, slug: str | None = None) -> str:
-    """The bounced recipients as CSV (header `recipient,reason`), for the next campaign."""
-    with db.read() as s:
-        _campaign(s, campaign_id, slug)
+def _target(s: Session, campaign: Campaign) -> str:
+    """A campaign as an audit row names it: `slug/id`."""
+    incident = s.get(Incident, campaign.incident_id)
+    return f"{incident.slug if incident else '?'}/{campaign.id}"
+
+
+def export_bounced(
+    db: Database, campaign_id: int, *, slug: str | None = None, by: Actor | None = None
+) -> str:
+    """The bounced recipients as CSV (header `recipient,reason`), for the next campaign.
+
+    Personal data: with `by`, the `campaign.export_bounced` audit row is written in the same
+    transaction as the read, so no list leaves unrecorded."""
+    with db.transaction() if by is not None else db.read() as s:
+        campaign = _campaign(s, campaign_id, slug)
         rows = [["recipient", "reason"]]
         for d in s.scalars(
             select(CampaignDelivery)
@@ -261,16 +284,21 @@ def export_bounced(db: Database, campaign_id: int, *, slug: str | None = None) -
             .order_by(CampaignDelivery.id)
         ):
             rows.append([d.recipient, d.reason])
+        audited(s, by, "campaign.export_bounced", _target(s, campaign), {"rows": len(rows) - 1})
     return csv_text(rows)  # a vendor's "=HYPERLINK(…)" reason must not become a formula
 
 
-def purge_deliveries(db: Database, campaign_id: int) -> int:
+def purge_deliveries(
+    db: Database, campaign_id: int, *, slug: str | None = None, by: Actor | None = None
+) -> int:
     """Forget a campaign's recipients once the follow-up went out; returns how many.
 
     Each row's address or number is replaced by a placeholder, so the delivered and bounced
-    counts stay while no personal data does; purged rows are never exported."""
+    counts stay while no personal data does; purged rows are never exported. `slug` works as
+    in `import_delivery_results`; with `by`, the `campaign.purge` audit row is written in the
+    same transaction."""
     with db.transaction() as s:
-        _campaign(s, campaign_id, None)
+        campaign = _campaign(s, campaign_id, slug)
         rows = s.scalars(
             select(CampaignDelivery).where(
                 CampaignDelivery.campaign_id == campaign_id,
@@ -279,4 +307,5 @@ def purge_deliveries(db: Database, campaign_id: int) -> int:
         ).all()
         for row in rows:
             row.recipient, row.reason = f"{PURGED}{row.id}", ""
+        audited(s, by, "campaign.purge", _target(s, campaign), {"removed": len(rows)})
         return len(rows)

@@ -8,8 +8,11 @@ years), so:
 - **On the way in** (an inquiry's `received_at`, a call log's rows, a campaign's day, a
   forecast's day) a date must lie between `EARLIEST` (1 January 2000: no breach desk this
   software serves logged a call before) and a little after today: a received call at most one
-  day ahead (`RECEIVED_AHEAD`, clock skew and time zones), a campaign or a forecast at most
-  `PLANNING_DAYS` ahead (a planned mailing). Anything else is an `InvalidInputError` saying so.
+  day ahead (`RECEIVED_AHEAD`, clock skew and time zones of phone systems), a campaign or a
+  forecast at most `PLANNING_DAYS` ahead (a planned mailing). A time a person types for one
+  call (the console's 受付日時, the API, `inquiry log --at`) is of a call already received: at
+  most `TYPED_AHEAD` ahead (the clocks of their computer and the server). Anything else is an
+  `InvalidInputError` naming 受付日時.
 - **In reports**, rows stored before these checks existed are skipped when they fall outside
   the window, and the table says how many it left out (`daily_table`'s notes).
 """
@@ -24,6 +27,7 @@ from breachdesk.errors import InvalidInputError
 JST = ZoneInfo("Asia/Tokyo")
 EARLIEST = date(2000, 1, 1)
 RECEIVED_AHEAD = timedelta(days=1)
+TYPED_AHEAD = timedelta(minutes=5)
 PLANNING_DAYS = 366
 
 
@@ -37,11 +41,14 @@ def latest_day(today: date | None = None) -> date:
     return (today or today_jst()) + timedelta(days=PLANNING_DAYS)
 
 
-def check_received(moment: datetime | None, *, now: datetime | None = None) -> datetime:
+def check_received(
+    moment: datetime | None, *, now: datetime | None = None, typed: bool = False
+) -> datetime:
     """When an inquiry was received, as an aware JST datetime (naive = JST; None = now).
 
-    Refused when it is before `EARLIEST`, more than `RECEIVED_AHEAD` in the future, or cannot
-    be represented in JST at all (`9999-12-31T23:59:59-12:00`)."""
+    Refused when it is before `EARLIEST`, more than `RECEIVED_AHEAD` in the future (`typed`,
+    a time a person gives for one call: `TYPED_AHEAD`), or cannot be represented in JST at
+    all (`9999-12-31T23:59:59-12:00`)."""
     current = now or datetime.now(JST)
     if moment is None:
         return current.astimezone(JST)
@@ -51,6 +58,18 @@ def check_received(moment: datetime | None, *, now: datetime | None = None) -> d
         raise InvalidInputError(
             f"受付日時「{moment.isoformat()}」はありえない日時です", where="received_at"
         ) from None
+    if typed and at.date() < EARLIEST:
+        raise InvalidInputError(
+            f"受付日時「{at:%Y-%m-%d %H:%M}」はありえない日時です"
+            f"（{_ja(EARLIEST)}以降の日時を入力してください）",
+            where="received_at",
+        )
+    if typed and at > current + TYPED_AHEAD:
+        raise InvalidInputError(
+            f"受付日時「{at:%Y-%m-%d %H:%M}」は未来の日時です"
+            f"（今より後の受付は記録できません。今は{current.astimezone(JST):%Y-%m-%d %H:%M}）",
+            where="received_at",
+        )
     if at.date() < EARLIEST or at > current + RECEIVED_AHEAD:
         raise InvalidInputError(
             f"受付日時「{at:%Y-%m-%d %H:%M}」は受け付けられる範囲"

@@ -51,9 +51,10 @@ def parse_day(text: str, *, where: str | None = None) -> date:
     return found
 
 
-def parse_moment(text: str, *, where: str | None = None) -> datetime:
+def parse_moment(text: str, *, where: str | None = None, field: str = "") -> datetime:
     """The moment `text` names (see the module docstring), as an aware datetime (naive = JST);
-    else an `InvalidInputError` quoting `text`."""
+    else an `InvalidInputError` quoting `text`, after `field` (the field's Japanese name, so
+    that the message says which field: 受付日時「昨日」は…)."""
     folded = unicodedata.normalize("NFKC", text).strip()
     moment = _iso_moment(folded)
     if moment is None and (split := _DAY_THEN_TIME.fullmatch(folded)):
@@ -62,7 +63,9 @@ def parse_moment(text: str, *, where: str | None = None) -> datetime:
         if day is not None and clock is not None:
             moment = datetime.combine(day, clock)
     if moment is None:
-        raise InvalidInputError(f"「{text}」は日時として読めません（{MOMENT_HINT}）", where=where)
+        raise InvalidInputError(
+            f"{field}「{text}」は日時として読めません（{MOMENT_HINT}）", where=where
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=JST)
 
 

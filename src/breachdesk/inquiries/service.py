@@ -17,10 +17,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
 from breachdesk.db.tables import Category, Entry, EntryVersion, Incident, Inquiry
 from breachdesk.errors import InvalidInputError, NotFoundError
-from breachdesk.inquiries.categories import FRAUD, OTHER, category_by_name, ensure_categories
+from breachdesk.inquiries.categories import (
+    FRAUD,
+    OTHER,
+    add_category,
+    category_by_name,
+    ensure_categories,
+)
 from breachdesk.inquiries.dates import check_received
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
@@ -179,14 +186,22 @@ def add_inquiry(s: Session, incident: Incident, data: InquiryInput) -> Inquiry:
     return row
 
 
-def log_inquiry(db: Database, slug: str, data: InquiryInput) -> InquiryView:
-    """Log one inquiry (redacted) and return it as stored."""
+def log_inquiry(
+    db: Database, slug: str, data: InquiryInput, *, by: Actor | None = None
+) -> InquiryView:
+    """Log one inquiry (redacted) and return it as stored; with `by`, its `inquiry.log` audit
+    row in the same transaction. Its `received_at` is a time a person gave for a call already
+    received: one in the future is refused (`dates.check_received`, `typed`)."""
+    check_received(data.received_at, typed=True)
     with db.transaction() as s:
         incident = get_incident(s, slug)
         row = add_inquiry(s, incident, data)
         s.flush()
         names = {c.id: c.name for c in ensure_categories(s, incident)}
-        return _view(slug, row, names)
+        view = _view(slug, row, names)
+        detail = {"channel": view.channel, "outcome": view.outcome}
+        audited(s, by, "inquiry.log", f"{slug}/{view.id}", detail)
+        return view
 
 
 def log_web_question(
@@ -270,6 +285,23 @@ def list_inquiries(
             .offset(offset)
         )
         return [_view(slug, r, names) for r in rows], int(total)
+
+
+def category_names(db: Database, slug: str) -> list[str]:
+    """The incident's inquiry categories in order (the default set is created the first time
+    they are asked for)."""
+    with db.transaction() as s:
+        return [c.name for c in ensure_categories(s, get_incident(s, slug))]
+
+
+def new_category(db: Database, slug: str, name: str, *, by: Actor | None = None) -> list[str]:
+    """Add an inquiry category at the end of the incident's list (`category.add`); returns the
+    list."""
+    with db.transaction() as s:
+        incident = get_incident(s, slug)
+        category = add_category(s, incident, name)
+        audited(s, by, "category.add", slug, {"category": category.name})
+        return [c.name for c in ensure_categories(s, incident)]
 
 
 def set_entry_category(db: Database, slug: str, entry_id: str, category: str | None) -> None:

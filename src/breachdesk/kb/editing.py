@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
 from breachdesk.db.tables import (
     Document,
@@ -49,6 +50,7 @@ from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError, S
 from breachdesk.intents.taxonomy import intent_by_id
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.service import (
+    AUTO_INTENTS,
     SECTION_SEP,
     check_slug,
     get_incident,
@@ -63,7 +65,6 @@ CONSOLE_FILE = "(console)"
 MAX_QUESTION = 1000
 MAX_ANSWER = 20_000
 SAVE_ATTEMPTS = 5  # concurrent saves of one entry: tries before a ConflictError
-AUTO_INTENTS = "auto"  # `intents_by` of intents the classifier stored
 EDITOR_P = 1.0  # an editor's intent is certain
 MAX_INTENTS = 10  # an entry matching every intent would be evidence for nothing
 
@@ -734,8 +735,16 @@ def _changes(old: list[Any], new: list[Any]) -> list[EntryChange]:
     return changes
 
 
-def create_incident(db: Database, slug: str, name: str, organisation: str | None = None) -> None:
-    """Create an empty incident (documents are then uploaded into it)."""
+def create_incident(
+    db: Database,
+    slug: str,
+    name: str,
+    organisation: str | None = None,
+    *,
+    by: Actor | None = None,
+) -> None:
+    """Create an empty incident (documents are then uploaded into it); with `by`, its
+    `incident.create` audit row in the same transaction."""
     check_slug(slug)
     title = name.strip()
     if not title or len(title) > 300:
@@ -744,10 +753,14 @@ def create_incident(db: Database, slug: str, name: str, organisation: str | None
         if s.scalar(select(Incident.id).where(Incident.slug == slug)) is not None:
             raise ConflictError(f"incident {slug!r} already exists")
         s.add(Incident(slug=slug, name=title, organisation=organisation or None, facts={}))
+        audited(s, by, "incident.create", slug, {"name": title})
 
 
-def update_incident(db: Database, slug: str, *, name: str, organisation: str | None) -> None:
-    """Rename an incident or change its organisation."""
+def update_incident(
+    db: Database, slug: str, *, name: str, organisation: str | None, by: Actor | None = None
+) -> None:
+    """Rename an incident or change its organisation; with `by`, its `incident.update` audit
+    row in the same transaction."""
     title = name.strip()
     if not title or len(title) > 300:
         raise InvalidInputError("an incident name is 1–300 characters", where="name")
@@ -755,6 +768,7 @@ def update_incident(db: Database, slug: str, *, name: str, organisation: str | N
         incident = get_incident(s, slug)
         incident.name = title
         incident.organisation = organisation or None
+        audited(s, by, "incident.update", slug, {"name": title})
 
 
 def store_classified_intents(

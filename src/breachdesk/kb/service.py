@@ -33,6 +33,7 @@ from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECTION_SEP = " > "
+AUTO_INTENTS = "auto"  # `intents_by` of the classifier's intents (an editor's name otherwise)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class ImportResult:
     changed: int = 0
     retired: int = 0
     kept: int = 0
+    held: int = 0
+    """Entries whose served text is an editor's console edit and whose published text changed:
+    the import's text waits as a draft for an editor to approve or reject (see
+    `import_documents`)."""
 
 
 def check_slug(slug: str) -> str:
@@ -170,9 +175,19 @@ def import_documents(
     Re-importing an unchanged file is a no-op. A changed file becomes a new document version:
     entries whose question is unchanged keep their ids (with a new version when the text
     changed since the last import), new questions become new entries, and questions no longer
-    in the file retire. An editor's console edit survives a re-import that leaves that entry's
-    published text unchanged; when the published text changes, the import wins (the edit stays
-    in the entry's history). `actor` is recorded as the importer.
+    in the file retire. `actor` is recorded as the importer.
+
+    An import never drops an editor's work. An entry whose published text is unchanged keeps
+    whatever an editor did to it. When it changed, the new version keeps the intents an editor
+    set (`kb.editing`: the classifier's go with the old words), and:
+    - if the served version is the organisation's text (imported, or an editor's intents
+      correction of it), the new text is served at once, as the document now says;
+    - if the served version is an editor's text edit, the import does not overwrite it: the
+      new text becomes a draft (`held`, with a note saying why) that an editor approves —
+      the organisation's wording wins — or rejects, keeping the edit served. The same
+      published text is then not proposed again. Both texts are legally sensitive, so neither
+      silently replaces the other; the console lists the draft among those waiting.
+    An entry that was retired and is published again comes back with the published text.
     """
     check_slug(slug)
     if not paths:
@@ -259,24 +274,34 @@ def _store_document(
         )
     }
     # The newest imported version of each of this file's entries (console edits are compared
-    # against what was last published, not against themselves), and the newest version number.
+    # against what was last published, not against themselves), the newest version number, the
+    # served version and the newest approved imported one (an editor's text edit is a served
+    # version whose text is not the one last published and approved).
     newest: dict[str, EntryVersion] = {}
     top: dict[str, int] = {}
+    served: dict[str, EntryVersion] = {}
+    published: dict[str, EntryVersion] = {}
     if existing:
         for row in s.scalars(
             select(EntryVersion)
             .join(Entry, Entry.id == EntryVersion.entry_id)
             .where(Entry.incident_id == incident.id, Entry.file_name == file_name)
             .order_by(EntryVersion.version)
-            # Compared by text only: their facts and intents are not decoded.
+            # Compared by text only: their facts and intents are not decoded (an editor's
+            # intents are read for the entries whose text changed).
             .options(defer(EntryVersion.facts), defer(EntryVersion.intents))
         ):
             top[row.entry_id] = row.version
-            if row.created_by.startswith("import"):
+            imported = row.created_by.startswith("import")
+            if imported:
                 newest[row.entry_id] = row
+            if row.status == "approved":
+                served[row.entry_id] = row
+                if imported:
+                    published[row.entry_id] = row
     seen: set[str] = set()
     occurrences: dict[tuple[str, str], int] = {}
-    added = changed = kept = 0
+    added = changed = kept = held = 0
     for position, parsed in enumerate(pacing.paced(doc.entries)):
         key = (parsed.kind, question_key(parsed.question))
         occurrence = occurrences.get(key, 0)
@@ -305,16 +330,34 @@ def _store_document(
             latest.document_id = document.id
             latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
             kept += 1
+            continue
+        now = served.get(eid)
+        row = _version(entry, top.get(eid, 0) + 1, parsed, document)
+        if now is not None and now.intents_by not in (None, AUTO_INTENTS):
+            row.intents, row.intents_by = list(now.intents or []), now.intents_by
+        if (
+            now is not None
+            and not was_retired
+            and _edited_text(now, published.get(eid))
+            and not _same_text(now, parsed)
+        ):
+            row.status = "draft"
+            row.note = (
+                f"{file_name} v{document.version} の取り込みで本文が変わりました。"
+                f"公開中の v{now.version} は {now.created_by} さんの編集のため置き換えず、"
+                "この版は承認を待ちます（承認すると文書の本文が公開されます）。"
+            )
+            held += 1
         else:
-            s.add(_version(entry, top.get(eid, 0) + 1, parsed, document))
             changed += 1
+        s.add(row)
     retired = 0
     for eid, entry in existing.items():
         if eid not in seen and not entry.retired:
             entry.retired = True
             retired += 1
     return ImportResult(
-        file_name, doc.format, doc.encoding, version, False, added, changed, retired, kept
+        file_name, doc.format, doc.encoding, version, False, added, changed, retired, kept, held
     )
 
 
@@ -323,6 +366,18 @@ def _same_text(version: EntryVersion, parsed: ParsedEntry) -> bool:
         version.answer == parsed.answer
         and version.question == parsed.question
         and version.section == SECTION_SEP.join(parsed.section)
+    )
+
+
+def _edited_text(served: EntryVersion, published: EntryVersion | None) -> bool:
+    """Whether the served version is an editor's text: written in the console, in words other
+    than the last published and approved ones (an intents correction keeps those words)."""
+    if served.created_by.startswith("import"):
+        return False
+    return published is None or (served.question, served.answer, served.section) != (
+        published.question,
+        published.answer,
+        published.section,
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, or_
 from sqlalchemy.orm import Session
 
 from breachdesk.answer.model import ANSWERED, Answer
-from breachdesk.auth.service import digest
+from breachdesk.auth.service import Actor, audited, digest
 from breachdesk.db import Database
 from breachdesk.db.tables import Entry, EntryVersion, Feedback, Incident, PublicQuestion, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
@@ -350,9 +350,12 @@ def _view(slug: str, q: PublicQuestion, helpful: bool | None) -> QuestionView:
     )
 
 
-def attach_question(db: Database, question_id: int, entry_id: str, *, actor: str) -> bool:
+def attach_question(
+    db: Database, question_id: int, entry_id: str, *, actor: str, by: Actor | None = None
+) -> bool:
     """Attach an asked question to the entry that should have answered it, as a phrasing; its
-    open twins are closed with it. Accepting a chosen suggestion is attaching to that entry."""
+    open twins are closed with it. Accepting a chosen suggestion is attaching to that entry.
+    With `by`, the `question.attach` audit row is written in the same transaction."""
     with db.transaction() as s:
         question = s.get(PublicQuestion, question_id)
         if question is None:
@@ -361,6 +364,8 @@ def attach_question(db: Database, question_id: int, entry_id: str, *, actor: str
         assert incident is not None
         added = add_phrasing(s, incident, entry_id, question.question, actor=actor)
         _decide(s, question, "attached", actor)
+        detail = {"incident": incident.slug, "entry": entry_id, "added": added}
+        audited(s, by, "question.attach", str(question_id), detail)
         return added
 
 
@@ -383,9 +388,12 @@ def _decide(s: Session, question: PublicQuestion, review: str, actor: str) -> No
         row.reviewed_at = now
 
 
-def mark_question(db: Database, question_id: int, review: str, *, actor: str) -> None:
+def mark_question(
+    db: Database, question_id: int, review: str, *, actor: str, by: Actor | None = None
+) -> None:
     """Set a question's review state, and its open twins': needs_entry, dismissed, or open
-    again (that one question only)."""
+    again (that one question only). With `by`, the `question.mark` audit row is written in the
+    same transaction."""
     if review not in ("open", "needs_entry", "dismissed"):
         raise InvalidInputError(f"cannot mark a question {review!r}", where="review")
     with db.transaction() as s:
@@ -393,6 +401,9 @@ def mark_question(db: Database, question_id: int, review: str, *, actor: str) ->
         if question is None:
             raise NotFoundError("question", str(question_id))
         _decide(s, question, review, actor)
+        incident = s.get(Incident, question.incident_id)
+        detail = {"incident": incident.slug if incident else "", "review": review}
+        audited(s, by, "question.mark", str(question_id), detail)
 
 
 @dataclass(frozen=True)

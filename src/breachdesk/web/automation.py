@@ -23,6 +23,7 @@ from breachdesk.kb.editing import VersionView
 from breachdesk.review import service as review
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
 from breachdesk.web.deps import DeskDep
+from breachdesk.web.middleware import client_address
 from breachdesk.web.security import InquiryReader, requires
 from breachdesk.web.uploads import saved_uploads
 
@@ -37,13 +38,10 @@ FileName = Annotated[str, PathParam(max_length=500)]
 VersionNo = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
-def audit(
-    request: Request, who: Principal, action: str, target: str, detail: dict[str, object]
-) -> None:
-    """Record a console action (after the core committed it)."""
-    desk = request.app.state.desk
-    with desk.db.transaction() as s:
-        audit_in(s, request, who, action, target, detail)
+def actor_of(request: Request, who: Principal) -> auth.Actor:
+    """Who asks, for the core function that writes the action's audit row in its own
+    transaction (the action and its record commit together or not at all)."""
+    return auth.Actor(who.name, client_address(request.scope))
 
 
 def audit_in(
@@ -54,10 +52,9 @@ def audit_in(
     target: str,
     detail: dict[str, object],
 ) -> None:
-    """Record an action in the core's own transaction (an import's `also` hook), so the action
-    and its audit row commit together or not at all."""
-    address = request.client.host if request.client else None
-    auth.record(s, who.name, action, target, dict(detail), address)
+    """Record an action in the core's own transaction (an editing function's `also` hook), so
+    the action and its audit row commit together or not at all."""
+    auth.record(s, who.name, action, target, dict(detail), client_address(request.scope))
 
 
 class IncidentIn(BaseModel):
@@ -75,6 +72,10 @@ class ImportOut(BaseModel):
     changed: int
     retired: int
     kept: int
+    held: int = Field(
+        description="Entries whose served text is an editor's edit and whose published text "
+        "changed: the new text waits as a draft for approval instead of replacing the edit."
+    )
 
 
 class DocumentOut(BaseModel):
@@ -210,8 +211,9 @@ class AuditOut(BaseModel):
 @router.post("/incidents", status_code=201, responses=ERRORS)
 def create_incident(body: IncidentIn, request: Request, desk: DeskDep, who: Admin) -> Response:
     """Create an empty incident (admin)."""
-    editing.create_incident(desk.db, body.slug, body.name, body.organisation)
-    audit(request, who, "incident.create", body.slug, {"name": body.name})
+    editing.create_incident(
+        desk.db, body.slug, body.name, body.organisation, by=actor_of(request, who)
+    )
     return Response(status_code=201)
 
 
@@ -252,7 +254,7 @@ def upload_documents(
             names=[u.name for u in saved],
             actor=who.name,
             audit=True,  # in the import's own transaction
-            address=request.client.host if request.client else None,
+            address=client_address(request.scope),
             create=role_allows(who.role, Permission.ADMIN),
         )
     return [
@@ -265,6 +267,7 @@ def upload_documents(
             changed=r.changed,
             retired=r.retired,
             kept=r.kept,
+            held=r.held,
         )
         for r in results
     ]
@@ -427,16 +430,18 @@ def attach(
     question_id: Id, body: AttachIn, request: Request, desk: DeskDep, who: Editor
 ) -> Response:
     """Attach a question to the entry that should have answered it (a phrasing)."""
-    review.attach_question(desk.db, question_id, body.entry, actor=who.name)
-    audit(request, who, "question.attach", str(question_id), {"entry": body.entry})
+    review.attach_question(
+        desk.db, question_id, body.entry, actor=who.name, by=actor_of(request, who)
+    )
     return Response(status_code=204)
 
 
 @router.post("/questions/{question_id}/mark", status_code=204, responses=ERRORS)
 def mark(question_id: Id, body: MarkIn, request: Request, desk: DeskDep, who: Reviewer) -> Response:
     """Mark a question as needing a new entry, dismissed, or open again."""
-    review.mark_question(desk.db, question_id, body.review, actor=who.name)
-    audit(request, who, "question.mark", str(question_id), {"review": body.review})
+    review.mark_question(
+        desk.db, question_id, body.review, actor=who.name, by=actor_of(request, who)
+    )
     return Response(status_code=204)
 
 

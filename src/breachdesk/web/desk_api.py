@@ -6,17 +6,18 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, BeforeValidator, Field
 
+from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import CallLogResult, import_call_log
+from breachdesk.inquiries.calllog import import_call_log
+from breachdesk.inquiries.day_input import parse_moment
 from breachdesk.reports import daily
 from breachdesk.reports.service import forecast_table, staffing_table
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.web.api import ERRORS, Id, Limit, Offset, Page, Slug
-from breachdesk.web.automation import Editor, Reader, Reviewer, audit, audit_in
+from breachdesk.web.automation import Editor, Reader, Reviewer, actor_of
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.security import InquiryReader
 from breachdesk.web.uploads import saved_upload
@@ -26,10 +27,26 @@ router = APIRouter(prefix="/api/v1", tags=["desk"])
 Day = Annotated[date | None, Query(description="A day, YYYY-MM-DD.")]
 
 
+def _typed_moment(value: object) -> object:
+    """A received time as people type it, through the one date-time parser (ISO 8601 too)."""
+    if isinstance(value, str):
+        try:
+            return parse_moment(value, where="received_at", field="受付日時")
+        except InvalidInputError as exc:
+            raise ValueError(exc.reason) from exc
+    return value
+
+
 class InquiryIn(BaseModel):
     channel: Literal["phone", "mail", "web", "sms", "letter", "counter"]
     outcome: Literal["answered", "busy", "callback", "escalated"]
-    received_at: datetime | None = Field(default=None, description="Default now; naive = JST.")
+    received_at: Annotated[datetime | None, BeforeValidator(_typed_moment)] = Field(
+        default=None,
+        description="When the call (mail, letter…) was received: ISO 8601 or as an operator "
+        "types it (2026/9/3 10:15, 2026年9月3日 10時15分, 令和8年9月3日 午後3時); without an "
+        "offset, Japan time; default now. A time in the future (beyond five minutes of clock "
+        "difference) or before 2000 is refused.",
+    )
     duration_seconds: int | None = Field(default=None, ge=0, le=86_400)
     category: str | None = Field(default=None, max_length=100)
     fraud_report: bool = False
@@ -149,8 +166,8 @@ def log_inquiry(
             entry=body.entry,
             source="api",
         ),
+        by=actor_of(request, who),
     )
-    audit(request, who, "inquiry.log", f"{slug}/{view.id}", {"channel": view.channel})
     return _inquiry(view)
 
 
@@ -199,8 +216,8 @@ def add_campaign(
         audience=body.audience,
         note=body.note,
         follows=body.follows,
+        by=actor_of(request, who),
     )
-    audit(request, who, "campaign.add", f"{slug}/{c.id}", {"channel": c.channel})
     return CampaignOut(
         id=c.id,
         channel=c.channel,
@@ -236,11 +253,8 @@ def import_calls(
     """Import a phone system's call log (CSV or XLSX, one row per call): all rows or none; a
     bad file is a 422 naming every bad row."""
 
-    def audited(s: Session, r: CallLogResult) -> None:
-        audit_in(s, request, who, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
-
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-        r = import_call_log(desk.db, slug, saved.path, name=saved.name, also=audited)
+        r = import_call_log(desk.db, slug, saved.path, name=saved.name, by=actor_of(request, who))
     return CallLogOut(
         file_name=r.file_name, calls=r.calls, answered=r.answered, busy=r.busy, other=r.other
     )
@@ -257,13 +271,14 @@ def import_campaign_results(
 ) -> DeliveryOut:
     """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
 
-    def audited(s: Session, delivered: int, bounced: int) -> None:
-        detail: dict[str, object] = {"delivered": delivered, "bounced": bounced}
-        audit_in(s, request, who, "campaign.results", f"{slug}/{campaign_id}", detail)
-
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
         delivered, bounced = campaign_service.import_delivery_results(
-            desk.db, campaign_id, saved.path, slug=slug, name=saved.name, also=audited
+            desk.db,
+            campaign_id,
+            saved.path,
+            slug=slug,
+            name=saved.name,
+            by=actor_of(request, who),
         )
     return DeliveryOut(delivered=delivered, bounced=bounced)
 
@@ -276,8 +291,9 @@ def import_campaign_results(
 def bounced(slug: Slug, campaign_id: Id, request: Request, desk: DeskDep, who: Editor) -> Response:
     """The bounced recipients as CSV (`recipient,reason`), the next campaign's audience.
     Personal data: editors only, and every export is audited."""
-    body = campaign_service.export_bounced(desk.db, campaign_id, slug=slug)
-    audit(request, who, "campaign.export_bounced", f"{slug}/{campaign_id}", {})
+    body = campaign_service.export_bounced(
+        desk.db, campaign_id, slug=slug, by=actor_of(request, who)
+    )
     return Response(
         body, media_type="text/csv; charset=utf-8", headers={"Cache-Control": "no-store"}
     )

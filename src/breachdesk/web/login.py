@@ -89,12 +89,16 @@ def login(
         raise CsrfError()
     address = client_address(request.scope)
     try:
-        user = auth.authenticate(
+        # The attempt, the new session (ending the old cookie's) and the audit row: one
+        # transaction in the core.
+        value, _csrf = auth.sign_in(
             desk.db,
             username,
             password,
             address,
+            hours=desk.settings.session_hours,
             max_failures=desk.settings.login_max_failures,
+            ending=request.cookies.get(SESSION_COOKIE),
         )
     except ThrottledError as exc:
         response = _form(
@@ -107,9 +111,6 @@ def login(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except AuthenticationError:
-        name = auth.attempt_name(username.strip(), auth.user_exists(desk.db, username))
-        with desk.db.transaction() as s:
-            auth.record(s, name, "login.failed", name, {}, address)
         return _form(
             request,
             next_url=target,
@@ -117,12 +118,6 @@ def login(
             error="ユーザー名またはパスワードが違います。",
             status=401,
         )
-    old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        auth.end_session(desk.db, old)
-    value, _csrf = auth.start_session(desk.db, user, hours=desk.settings.session_hours)
-    with desk.db.transaction() as s:
-        auth.record(s, user.username, "login", user.username, {}, address)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -145,10 +140,7 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse("/console/login", status_code=303)
     if principal is not None and principal.kind == "session":
         await check_csrf(request, principal)
-        auth.end_session(desk.db, request.cookies.get(SESSION_COOKIE, ""))
-        with desk.db.transaction() as s:
-            auth.record(
-                s, principal.name, "logout", principal.name, {}, client_address(request.scope)
-            )
+        by = auth.Actor(principal.name, client_address(request.scope))
+        auth.end_session(desk.db, request.cookies.get(SESSION_COOKIE, ""), by=by)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return secured(response, private=True)

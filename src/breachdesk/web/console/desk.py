@@ -12,9 +12,10 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from markupsafe import Markup
 from pydantic import BeforeValidator
-from sqlalchemy.orm import Session
 
 from breachdesk import labels
+from breachdesk.auth.service import Principal
+from breachdesk.desk import Desk
 from breachdesk.errors import (
     BreachdeskError,
     DocumentFormatError,
@@ -23,11 +24,9 @@ from breachdesk.errors import (
 )
 from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import CallLogError, CallLogResult, import_call_log
-from breachdesk.inquiries.categories import ensure_categories
-from breachdesk.inquiries.day_input import parse_day
+from breachdesk.inquiries.calllog import CallLogError, import_call_log
+from breachdesk.inquiries.day_input import parse_day, parse_moment
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
-from breachdesk.kb.service import get_incident
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
 from breachdesk.reports.model import DailyTable
@@ -49,14 +48,13 @@ from breachdesk.reports.service import (
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.reports.xlsx import council_workbook
 from breachdesk.web.api import Id
-from breachdesk.web.automation import audit_in
+from breachdesk.web.automation import actor_of
 from breachdesk.web.console.pages import (
     Admin,
     Editor,
     Reader,
     Reviewer,
     Slug,
-    audit,
     incident_context,
     redirect,
     render,
@@ -96,21 +94,29 @@ RECENT_FILTERS: dict[str, dict[str, Any]] = {
 _SCRIPT = re.compile(r"<script.*?</script>", re.S | re.I)
 
 
-def _categories(desk: Any, slug: str) -> list[str]:
-    with desk.db.transaction() as s:
-        return [c.name for c in ensure_categories(s, get_incident(s, slug))]
+EMPTY_FORM = {
+    "category": "",
+    "outcome": "answered",
+    "channel": "phone",
+    "fraud": "",
+    "note": "",
+    "entry": "",
+    "received_at": "",
+}
 
 
-@router.get("/i/{slug}/desk")
-def desk_form(
+def _desk_page(
     request: Request,
-    slug: Slug,
-    desk: DeskDep,
-    me: Reviewer,
-    find: Annotated[str, Query(max_length=100)] = "",
-    show: Annotated[Literal["calls", "web", "all"], Query()] = "calls",
+    desk: Desk,
+    me: Principal,
+    slug: str,
+    *,
+    find: str = "",
+    show: str = "calls",
+    form: dict[str, str] | None = None,
+    error: BreachdeskError | None = None,
 ) -> Response:
-    """The one-screen form an operator fills in after each call, and the latest inquiries."""
+    """The desk form (with what was typed and why it was refused, after a refusal)."""
     context = incident_context(desk, slug, "desk")
     words = find.strip()
     entries = desk.entries(slug)
@@ -120,7 +126,7 @@ def desk_form(
     shown = RECENT_FILTERS[show]
     recent, _ = inquiries.list_inquiries(desk.db, slug, limit=15, **shown)
     context |= {
-        "categories": _categories(desk, slug),
+        "categories": inquiries.category_names(desk.db, slug),
         "outcomes": OUTCOMES,
         "channels": CHANNELS,
         "find": words,
@@ -136,8 +142,35 @@ def desk_form(
             name: inquiries.list_inquiries(desk.db, slug, limit=0, **filters)[1]
             for name, filters in RECENT_FILTERS.items()
         },
+        "form": form or EMPTY_FORM,
+        "error": None if error is None else _refusal(error),
+        "error_field": getattr(error, "where", None),
     }
-    return render(request, me, "console/desk_form.html", context)
+    return render(
+        request, me, "console/desk_form.html", context, status=200 if error is None else 422
+    )
+
+
+def _refusal(exc: BreachdeskError) -> str:
+    """Why an inquiry was not logged, as the operator reads it (no field code in front)."""
+    if isinstance(exc, InvalidInputError):
+        return exc.reason
+    if isinstance(exc, NotFoundError):
+        return labels.not_found(exc.kind, exc.key)
+    return str(exc)
+
+
+@router.get("/i/{slug}/desk")
+def desk_form(
+    request: Request,
+    slug: Slug,
+    desk: DeskDep,
+    me: Reviewer,
+    find: Annotated[str, Query(max_length=100)] = "",
+    show: Annotated[Literal["calls", "web", "all"], Query()] = "calls",
+) -> Response:
+    """The one-screen form an operator fills in after each call, and the latest inquiries."""
+    return _desk_page(request, desk, me, slug, find=find, show=show)
 
 
 @router.post("/i/{slug}/desk")
@@ -154,16 +187,25 @@ def desk_log(
     fraud: Annotated[str, Form(max_length=5)] = "",
     note: Annotated[str, Form(max_length=4000)] = "",
     entry: Annotated[str, Form(max_length=40)] = "",
+    received_at: Annotated[str, Form(max_length=100)] = "",
+    find: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Log one inquiry; the note is redacted before it is stored."""
+    """Log one inquiry; the note is redacted before it is stored. 受付日時 (optional, default
+    now) is read by the one date-time parser; a future or implausible one is refused."""
     suggested = None if category else inquiries.suggest_category(note) if note else None
     try:
+        when = (
+            parse_moment(received_at, where="received_at", field="受付日時")
+            if received_at.strip()
+            else None
+        )
         view = inquiries.log_inquiry(
             desk.db,
             slug,
             inquiries.InquiryInput(
                 channel=channel,
                 outcome=outcome,
+                received_at=when,
                 handled_by=me.name,
                 category=category or None,
                 fraud_report=bool(fraud),
@@ -171,13 +213,22 @@ def desk_log(
                 entry=entry or None,
                 source="console",
             ),
+            by=actor_of(request, me),
         )
     except BreachdeskError as exc:
-        return redirect(
-            request, slug_url(slug, "desk"), f"記録できませんでした：{exc}", kind="error"
-        )
-    audit(request, me, "inquiry.log", f"{slug}/{view.id}", {"channel": channel, "outcome": outcome})
-    text = f"記録しました（#{view.id}・{view.category or '分類なし'}）。"
+        if isinstance(exc, NotFoundError) and exc.kind == "incident":
+            raise
+        typed = {
+            "category": category,
+            "outcome": outcome,
+            "channel": channel,
+            "fraud": fraud,
+            "note": note,
+            "entry": entry,
+            "received_at": received_at,
+        }
+        return _desk_page(request, desk, me, slug, find=find, form=typed, error=exc)
+    text = f"記録しました（#{view.id}・{view.received_at:%m/%d %H:%M}・{view.category or '分類なし'}）。"
     if suggested and not category:
         text += f"分類はメモから「{suggested}」と推定しました。"
     return redirect(request, slug_url(slug, "desk"), text)
@@ -206,10 +257,15 @@ def add_campaign(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Record a campaign."""
-    view = campaign_service.add_campaign(
-        desk.db, slug, channel=channel, sent_on=sent_on, audience=audience, note=note
+    campaign_service.add_campaign(
+        desk.db,
+        slug,
+        channel=channel,
+        sent_on=sent_on,
+        audience=audience,
+        note=note,
+        by=actor_of(request, me),
     )
-    audit(request, me, "campaign.add", f"{slug}/{view.id}", {"channel": channel})
     return redirect(request, slug_url(slug, "campaigns"), "キャンペーンを記録しました。")
 
 
@@ -230,12 +286,11 @@ def import_calls(
 ) -> Response:
     """Import a phone system's call log (CSV or XLSX): every row, or none with each bad row."""
 
-    def audited(s: Session, r: CallLogResult) -> None:
-        audit_in(s, request, me, "calls.import", slug, {"file": r.file_name, "calls": r.calls})
-
     try:
         with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-            result = import_call_log(desk.db, slug, saved.path, name=saved.name, also=audited)
+            result = import_call_log(
+                desk.db, slug, saved.path, name=saved.name, by=actor_of(request, me)
+            )
     except NotFoundError:
         raise
     except BreachdeskError as exc:
@@ -260,14 +315,15 @@ def import_campaign_results(
 ) -> Response:
     """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
 
-    def audited(s: Session, delivered: int, bounced: int) -> None:
-        detail: dict[str, object] = {"delivered": delivered, "bounced": bounced}
-        audit_in(s, request, me, "campaign.results", f"{slug}/{campaign_id}", detail)
-
     try:
         with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
             delivered, bounced = campaign_service.import_delivery_results(
-                desk.db, campaign_id, saved.path, slug=slug, name=saved.name, also=audited
+                desk.db,
+                campaign_id,
+                saved.path,
+                slug=slug,
+                name=saved.name,
+                by=actor_of(request, me),
             )
     except NotFoundError:
         raise  # a campaign of another incident is a 404, not a flash message
@@ -286,8 +342,9 @@ def bounced_csv(
     request: Request, slug: Slug, campaign_id: Id, desk: DeskDep, me: Editor
 ) -> Response:
     """The bounced recipients (personal data: editors only, audited) as the next audience."""
-    body = campaign_service.export_bounced(desk.db, campaign_id, slug=slug)
-    audit(request, me, "campaign.export_bounced", f"{slug}/{campaign_id}", {})
+    body = campaign_service.export_bounced(
+        desk.db, campaign_id, slug=slug, by=actor_of(request, me)
+    )
     return Response(
         body.encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
@@ -296,12 +353,6 @@ def bounced_csv(
             "Cache-Control": "no-store",
         },
     )
-
-
-def _campaign_of(desk: Any, slug: str, campaign_id: int) -> None:
-    """404 unless the campaign belongs to this incident."""
-    if campaign_id not in {c.id for c in campaign_service.list_campaigns(desk.db, slug)}:
-        raise NotFoundError("campaign", str(campaign_id))
 
 
 @router.post("/i/{slug}/campaigns/{campaign_id}/purge")
@@ -314,7 +365,7 @@ def purge_campaign(
     confirm: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Forget a campaign's recipients (admins, after confirming; audited); the counts stay."""
-    _campaign_of(desk, slug, campaign_id)
+    campaign_service.campaign_of(desk.db, slug, campaign_id)  # 404 for another incident's
     if confirm != "yes":
         return redirect(
             request,
@@ -322,8 +373,9 @@ def purge_campaign(
             "削除しませんでした：確認のチェックを入れてください。",
             kind="error",
         )
-    removed = campaign_service.purge_deliveries(desk.db, campaign_id)
-    audit(request, me, "campaign.purge", f"{slug}/{campaign_id}", {"removed": removed})
+    removed = campaign_service.purge_deliveries(
+        desk.db, campaign_id, slug=slug, by=actor_of(request, me)
+    )
     return redirect(
         request,
         slug_url(slug, "campaigns"),

@@ -17,12 +17,12 @@ from breachdesk.inquiries.summary import DeskSummary, desk_summary
 from breachdesk.kb import editing
 from breachdesk.kb.importers import FORMATS
 from breachdesk.kb.service import ImportResult, IncidentView
+from breachdesk.web.automation import actor_of
 from breachdesk.web.console.pages import (
     Admin,
     Editor,
     Reader,
     Slug,
-    audit,
     incident_context,
     open_questions,
     redirect,
@@ -84,7 +84,9 @@ def create_incident(
     """Create an empty incident, then go to its page."""
     clean = slug.strip()
     try:
-        editing.create_incident(desk.db, clean, name, organisation.strip() or None)
+        editing.create_incident(
+            desk.db, clean, name, organisation.strip() or None, by=actor_of(request, me)
+        )
     except (InvalidInputError, ConflictError) as exc:
         message = (
             f"識別子「{clean}」のインシデントはすでにあります。"
@@ -94,7 +96,6 @@ def create_incident(
         form = {"slug": clean, "name": name, "organisation": organisation}
         context = {"form": form, "error": message, "area": "incident-new"}
         return render(request, me, "console/incident_new.html", context, status=422)
-    audit(request, me, "incident.create", clean, {"name": name.strip()})
     return redirect(
         request, slug_url(clean), "インシデントを作成しました。文書をアップロードしてください。"
     )
@@ -126,12 +127,17 @@ def rename_incident(
 ) -> Response:
     """Rename an incident or change its organisation."""
     try:
-        editing.update_incident(desk.db, slug, name=name, organisation=organisation.strip() or None)
+        editing.update_incident(
+            desk.db,
+            slug,
+            name=name,
+            organisation=organisation.strip() or None,
+            by=actor_of(request, me),
+        )
     except InvalidInputError:
         return redirect(
             request, slug_url(slug), "名称は1〜300文字で入力してください。", kind="error"
         )
-    audit(request, me, "incident.update", slug, {"name": name.strip()})
     return redirect(request, slug_url(slug), "名称を変更しました。")
 
 
@@ -223,11 +229,16 @@ def import_summary(result: ImportResult) -> str:
     """One line per imported file, in Japanese."""
     if result.unchanged:
         return f"{result.file_name}：前回（v{result.version}）と同じ内容のため、変更はありません"
+    held = (
+        f"・編集済みの項目の新しい本文 {result.held}件は承認待ちの下書きにしました"
+        if result.held
+        else ""
+    )
     return (
         f"{result.file_name} v{result.version}（{result.format}"
         f"{'・' + result.encoding if result.encoding else ''}）："
         f"追加 {result.added}件・変更 {result.changed}件・"
-        f"公開停止 {result.retired}件・変更なし {result.kept}件"
+        f"公開停止 {result.retired}件・変更なし {result.kept}件{held}"
     )
 
 

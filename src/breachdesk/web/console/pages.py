@@ -1,7 +1,8 @@
 """What every console page shares: templates, security headers, flash messages, audit, paging.
 
-Pages are plain server-rendered HTML. A form posts, the route calls the core, writes the audit
-row and answers 303 to a page that shows the result; the message to show there travels in a
+Pages are plain server-rendered HTML. A form posts, the route calls the core (which writes the
+action's audit row in the action's own transaction) and answers 303 to a page that shows the
+result; the message to show there travels in a
 short-lived, HttpOnly flash cookie (JSON, escaped like everything else when rendered).
 """
 
@@ -22,14 +23,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from breachdesk import labels
-from breachdesk.auth import service as auth
 from breachdesk.auth.roles import Permission, role_allows
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.kb import editing
 from breachdesk.kb.contacts import JST
 from breachdesk.review import service as review
-from breachdesk.web.middleware import client_address
 from breachdesk.web.public import secured
 from breachdesk.web.security import requires
 
@@ -45,12 +44,7 @@ FLASH_COOKIE = "bd_flash"
 FLASH_SECONDS = 120
 MAX_FLASH_LINES = 30
 
-ROLE_LABELS = {
-    "admin": "管理者",
-    "editor": "編集者",
-    "operator": "オペレーター",
-    "viewer": "閲覧者",
-}
+ROLE_LABELS = labels.ROLES
 VERSION_LABELS = {
     "served": "承認済み・公開中",
     "served-retired": "承認済み・公開停止中",
@@ -65,12 +59,7 @@ ENTRY_STATE_LABELS = {
     "pending": "承認待ち",
     "unserved": "未公開",
 }
-REVIEW_LABELS = {
-    "open": "未対応",
-    "attached": "FAQに紐付け済み",
-    "needs_entry": "新しいFAQが必要",
-    "dismissed": "対応不要",
-}
+REVIEW_LABELS = labels.REVIEW_STATES
 CHANNEL_LABELS = {"web": "ウェブ", "api": "API"}
 
 
@@ -107,6 +96,9 @@ def _label(code: str | None, kind: str) -> str:
 templates.env.filters["jst"] = jst
 templates.env.filters["label"] = _label
 templates.env.filters["diff_line"] = _diff_line
+templates.env.filters["audit_action"] = labels.audit_action
+templates.env.filters["audit_actor"] = labels.audit_actor
+templates.env.filters["audit_detail"] = labels.audit_detail
 templates.env.globals.update(
     ROLE_LABELS=ROLE_LABELS,
     VERSION_LABELS=VERSION_LABELS,
@@ -180,18 +172,6 @@ def redirect(
             samesite="strict",
         )
     return secured(response, private=True)
-
-
-def audit(
-    request: Request, me: Principal, action: str, target: str, detail: dict[str, Any]
-) -> None:
-    """Write the audit row of a console action that the core has just committed.
-
-    The core's editing functions open (and commit) their own transaction, so the row is written
-    right after, in a transaction of its own.
-    """
-    with request.app.state.desk.db.transaction() as s:
-        auth.record(s, me.name, action, target, detail, client_address(request.scope))
 
 
 def slug_url(slug: str, *parts: str, **query: object) -> str:

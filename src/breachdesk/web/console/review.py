@@ -12,6 +12,7 @@ from breachdesk.desk import Desk
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.review import service as review
 from breachdesk.review.service import QuestionView
+from breachdesk.web.automation import actor_of
 from breachdesk.web.console.catalogue import entry_catalogue, filter_entries
 from breachdesk.web.console.pages import (
     Editor,
@@ -19,7 +20,6 @@ from breachdesk.web.console.pages import (
     Reader,
     Reviewer,
     Slug,
-    audit,
     incident_context,
     redirect,
     render,
@@ -141,11 +141,12 @@ def attach(
     _question(desk, slug, question_id)
     target = _back(slug, back)
     try:
-        added = review.attach_question(desk.db, question_id, entry.strip(), actor=me.name)
+        added = review.attach_question(
+            desk.db, question_id, entry.strip(), actor=me.name, by=actor_of(request, me)
+        )
     except (NotFoundError, InvalidInputError):
         message = "紐付けるFAQ項目が見つかりません。候補から選ぶか、検索してください。"
         return redirect(request, target, message, kind="error")
-    audit(request, me, "question.attach", str(question_id), {"entry": entry, "added": added})
     question = _served_questions(desk, slug).get(entry.strip(), entry)
     message = (
         f"「{question}」に紐付けました。次からこの聞き方にもこの項目で回答します。"
@@ -167,8 +168,9 @@ def mark(
 ) -> Response:
     """Mark a question as needing a new entry, not needing anything, or open again."""
     _question(desk, slug, question_id)
-    review.mark_question(desk.db, question_id, review_state, actor=me.name)
-    audit(request, me, "question.mark", str(question_id), {"review": review_state})
+    review.mark_question(
+        desk.db, question_id, review_state, actor=me.name, by=actor_of(request, me)
+    )
     return redirect(request, _back(slug, back), MARK_MESSAGES[review_state])
 
 

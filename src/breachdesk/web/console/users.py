@@ -12,7 +12,8 @@ from breachdesk.auth import service as auth
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import ConflictError, InvalidInputError
-from breachdesk.web.console.pages import Admin, audit, redirect, render
+from breachdesk.web.automation import actor_of
+from breachdesk.web.console.pages import Admin, redirect, render
 from breachdesk.web.deps import DeskDep
 
 router = APIRouter()
@@ -61,7 +62,14 @@ def create_user(
     """Add a user with an initial password."""
     name = username.strip()
     try:
-        auth.create_user(desk.db, name, password, role, display_name=display_name.strip())
+        auth.create_user(
+            desk.db,
+            name,
+            password,
+            role,
+            display_name=display_name.strip(),
+            by=actor_of(request, me),
+        )
     except (InvalidInputError, ConflictError) as exc:
         message = (
             f"ユーザー名「{name}」はすでに使われています。"
@@ -70,7 +78,6 @@ def create_user(
         )
         form = {"username": name, "display_name": display_name, "role": role}
         return _users_page(request, desk, me, form=form, error=message)
-    audit(request, me, "user.create", name, {"role": role})
     return redirect(request, "/console/users", f"ユーザー「{name}」を追加しました。")
 
 
@@ -85,8 +92,7 @@ def change_role(
     """Change a user's role (not one's own)."""
     if user_id == me.user_id:
         return redirect(request, "/console/users", "自分の権限は変更できません。", kind="error")
-    auth.set_role(desk.db, user_id, role)
-    audit(request, me, "user.role", str(user_id), {"role": role})
+    auth.set_role(desk.db, user_id, role, by=actor_of(request, me))
     return redirect(request, "/console/users", "権限を変更しました。")
 
 
@@ -102,8 +108,7 @@ def set_active(
     if user_id == me.user_id:
         return redirect(request, "/console/users", "自分を無効にはできません。", kind="error")
     on = active == "true"
-    auth.set_active(desk.db, user_id, on)
-    audit(request, me, "user.activate" if on else "user.deactivate", str(user_id), {})
+    auth.set_active(desk.db, user_id, on, by=actor_of(request, me))
     message = "ユーザーを有効にしました。" if on else "ユーザーを無効にしました。"
     return redirect(request, "/console/users", message)
 
@@ -143,13 +148,14 @@ def create_token(
     """Create an API token; its value is shown once, on the next page only."""
     label = name.strip()
     try:
-        secret = auth.create_token(desk.db, label, role, created_by=me.user_id)
+        secret = auth.create_token(
+            desk.db, label, role, created_by=me.user_id, by=actor_of(request, me)
+        )
     except InvalidInputError as exc:
         form = {"name": label, "role": role}
         return _tokens_page(
             request, desk, me, form=form, error=f"入力内容を確認してください（{exc.reason}）。"
         )
-    audit(request, me, "token.create", label, {"role": role})
     return redirect(
         request,
         "/console/tokens",
@@ -162,6 +168,5 @@ def create_token(
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(request: Request, token_id: ItemId, desk: DeskDep, me: Admin) -> Response:
     """Revoke an API token; it stops working at once."""
-    auth.revoke_token(desk.db, token_id)
-    audit(request, me, "token.revoke", str(token_id), {})
+    auth.revoke_token(desk.db, token_id, by=actor_of(request, me))
     return redirect(request, "/console/tokens", "トークンを取り消しました。")
