@@ -18,6 +18,7 @@ from breachdesk.labels import KINDS, column_labels, label
 from breachdesk.register.blind import IDENTIFIERS
 from breachdesk.register.service import SHOWN
 from breachdesk.review.service import REVIEW_STATES
+from breachdesk.web.console.pages import audit_codes
 
 
 def test_every_channel_outcome_and_format_the_core_knows_has_a_japanese_label() -> None:
@@ -216,21 +217,26 @@ def test_every_detail_key_and_coded_value_has_a_japanese_label() -> None:
         "via": keyword_constants("via"),
         "field": set(SHOWN),
         "intents": {i.id for i in load_taxonomy()},
+        # The self-check's refused requests, by route and reason (register/selfcheck.py).
+        "what": {f"{route}/limited" for route in ("check", "code", "link")}
+        | {f"{route}/refused" for route in ("code", "link")},
+        "counted_in": {"register_counters"},
     }
     assert set(labels.AUDIT_VALUES) <= set(vocabulary)
     for key, codes in vocabulary.items():
         assert codes, key  # the vocabulary was found
         for code in codes:
-            shown = labels.audit_value(key, code)
+            shown = labels.audit_value(key, code, audit_codes())
             assert shown != code, (key, code)
 
 
 def test_an_audit_row_reads_in_japanese() -> None:
     detail = {"incident": "aozora", "added": True, "intents": ["compensation"], "role": "admin"}
-    assert labels.audit_detail(detail) == [
+    codes = audit_codes()
+    assert labels.audit_detail(detail, codes) == [
         ("インシデント", "aozora"),
         ("追加", "はい"),
-        ("問い合わせ意図", labels.audit_value("intents", "compensation")),
+        ("問い合わせ意図", codes["intents"]["compensation"]),
         ("権限", "管理者"),
     ]
     assert labels.audit_actor("token:robot") == "APIトークン（robot）"

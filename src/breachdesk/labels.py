@@ -193,6 +193,7 @@ AUDIT_ACTIONS: Final[Mapping[str, str]] = {
     "register.export": "対象者名簿の書き出し",
     "register.check": "本人による対象確認",
     "register.view": "本人による対象内容の表示",
+    "register.refused": "本人確認の制限超過（1時間ごとに集計）",
     "inquiry.log": "受付の記録",
     "calls.import": "通話記録の取り込み",
     "category.add": "問い合わせ分類の追加",
@@ -207,6 +208,9 @@ AUDIT_ACTIONS: Final[Mapping[str, str]] = {
 """Every action an audit row can name."""
 
 AUDIT_KEYS: Final[Mapping[str, str]] = {
+    "what": "断った要求",
+    "hour": "時間帯（開始）",
+    "counted_in": "件数の記録先",
     "incident": "インシデント",
     "name": "名称",
     "by": "方法",
@@ -261,7 +265,16 @@ IDENTIFIERS: Final[Mapping[str, str]] = {
 VIA: Final[Mapping[str, str]] = {"link": "メールのリンク", "code": "SMSの確認コード"}
 """How a person opened their self-check result."""
 
+REFUSED_REQUESTS: Final[Mapping[str, str]] = {
+    "check/limited": "確認の申込み（上限超過）",
+    "code/limited": "確認コードの入力（上限超過）",
+    "link/limited": "確認リンクの利用（上限超過）",
+    "code/refused": "確認コードの入力（無効）",
+    "link/refused": "確認リンクの利用（無効）",
+}
 AUDIT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
+    "what": REFUSED_REQUESTS,
+    "counted_in": {"register_counters": "制限カウンター（集計）"},
     "channel": CHANNELS,
     "outcome": {**OUTCOMES, **REGISTER_OUTCOMES},
     "role": ROLES,
@@ -295,12 +308,20 @@ def audit_actor(actor: str) -> str:
     return actor
 
 
-def audit_detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """An audit row's detail as (label, value) pairs in Japanese, in its stored order."""
-    return [(AUDIT_KEYS.get(key, key), audit_value(key, value)) for key, value in detail.items()]
+def audit_detail(
+    detail: Mapping[str, Any], codes: Mapping[str, Mapping[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """An audit row's detail as (label, value) pairs in Japanese, in its stored order.
+
+    `codes` adds value labels that live with their domains, by detail key (the register's
+    field names under `field`, the intent taxonomy's under `intents`): the face that shows the
+    audit log passes them, so this bottom module imports no domain."""
+    return [
+        (AUDIT_KEYS.get(key, key), audit_value(key, value, codes)) for key, value in detail.items()
+    ]
 
 
-def audit_value(key: str, value: Any) -> str:
+def audit_value(key: str, value: Any, codes: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """One detail value as an operator reads it: a code labelled, yes/no for a flag, a list
     joined, anything else as stored."""
     if value is None:
@@ -308,22 +329,7 @@ def audit_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
     if isinstance(value, list):
-        return "、".join(audit_value(key, item) for item in value) or "なし"
+        return "、".join(audit_value(key, item, codes) for item in value) or "なし"
     text = str(value)
-    if key == "field":
-        return _register_fields().get(text, text)
-    if key == "intents":
-        return _intent_labels().get(text, text)
-    return AUDIT_VALUES.get(key, {}).get(text, text)
-
-
-def _register_fields() -> Mapping[str, str]:
-    from breachdesk.register.service import FIELD_LABELS  # only the audit page needs them
-
-    return FIELD_LABELS
-
-
-def _intent_labels() -> Mapping[str, str]:
-    from breachdesk.intents.taxonomy import load_taxonomy
-
-    return {i.id: i.label for i in load_taxonomy()}
+    known = (codes or {}).get(key) or AUDIT_VALUES.get(key, {})
+    return known.get(text, text)

@@ -9,8 +9,10 @@ short-lived, HttpOnly flash cookie (JSON, escaped like everything else when rend
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from math import ceil
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,7 +100,22 @@ templates.env.filters["label"] = _label
 templates.env.filters["diff_line"] = _diff_line
 templates.env.filters["audit_action"] = labels.audit_action
 templates.env.filters["audit_actor"] = labels.audit_actor
-templates.env.filters["audit_detail"] = labels.audit_detail
+
+
+def _audit_detail(detail: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return labels.audit_detail(detail, audit_codes())
+
+
+@cache
+def audit_codes() -> dict[str, Mapping[str, str]]:
+    """Value labels of the audit log that live with their domains."""
+    from breachdesk.intents.taxonomy import load_taxonomy
+    from breachdesk.register.columns import FIELD_LABELS
+
+    return {"field": FIELD_LABELS, "intents": {i.id: i.label for i in load_taxonomy()}}
+
+
+templates.env.filters["audit_detail"] = _audit_detail
 templates.env.globals.update(
     ROLE_LABELS=ROLE_LABELS,
     VERSION_LABELS=VERSION_LABELS,
