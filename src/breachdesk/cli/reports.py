@@ -208,12 +208,16 @@ def report_regulator(
         str | None, typer.Option("--discovered", help="Day the leak was discovered, YYYY-MM-DD.")
     ] = None,
     unauthorised: Annotated[
-        bool, typer.Option("--unauthorised-access", help="Caused by unauthorised access (60 days).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--unauthorised-access/--no-unauthorised-access",
+            help="Caused by unauthorised access (60 days) or not (30) [default: as the notice says].",
+        ),
+    ] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the XLSX here.")] = None,
 ) -> None:
-    """Draft the 個人情報保護委員会 漏えい等報告 (Markdown on stdout)."""
-    from breachdesk.reports.regulator import draft_markdown, draft_workbook
+    """Draft the 個人情報保護委員会 漏えい等報告 (Markdown on stdout; past deadlines on stderr)."""
+    from breachdesk.reports.regulator import deadline_warnings, draft_markdown, draft_workbook
     from breachdesk.reports.service import regulator_inputs
 
     inputs = run(
@@ -224,6 +228,8 @@ def report_regulator(
             unauthorised_access=unauthorised,
         )
     )
+    for warning in deadline_warnings(inputs):
+        typer.echo(f"warning: {warning}", err=True)
     if xlsx is not None:
         xlsx.write_bytes(draft_workbook(inputs))
     typer.echo(draft_markdown(inputs))
