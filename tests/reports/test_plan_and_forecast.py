@@ -3,6 +3,7 @@ demo desk (two campaigns with their audiences and six weeks of calls)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
+from breachdesk.kb.contacts import JST
 
 runner = CliRunner()
 
@@ -23,7 +25,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
     settings = Settings(db=str(folder / "p.db"), dense_model="none", cache_dir=folder / "c")
     the_desk = Desk(settings)
     the_desk.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_desk(the_desk.db, DEMO_SLUG)
+    # The weeks that end on 2026-10-15: campaigns on 9/10 and 9/24, before the one forecast.
+    seed_demo_desk(the_desk.db, DEMO_SLUG, now=datetime(2026, 10, 15, 16, 0, tzinfo=JST))
     return the_desk
 
 
