@@ -156,8 +156,13 @@ def report_staffing(
 def report_forecast(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
     on: Annotated[
-        str, typer.Option("--on", help="Day of the planned campaign, e.g. 2026-12-01 or 2026/12/1.")
-    ],
+        str | None,
+        typer.Option(
+            "--on",
+            help="Day of the planned campaign, e.g. 2026-12-01 or 2026/12/1 "
+            "[default: the next campaign recorded after today, with its audience].",
+        ),
+    ] = None,
     days: Annotated[int, typer.Option("--days", help="Days to forecast.", min=1, max=120)] = 14,
     audience: Annotated[
         int | None,
@@ -178,7 +183,7 @@ def report_forecast(
     from breachdesk.errors import InvalidInputError
     from breachdesk.inquiries.desk_days import staffing_hours
     from breachdesk.reports.daily import parse_day
-    from breachdesk.reports.service import forecast_csv, forecast_table
+    from breachdesk.reports.service import forecast_csv, forecast_table, next_planned_campaign
     from breachdesk.reports.staffing import Assumptions
 
     def build() -> tuple[Any, Any]:
@@ -187,9 +192,12 @@ def report_forecast(
         db = desk().db
         open_hours = staffing_hours(db, incident, hours, profile)
         a = Assumptions.from_inputs(target, aht, open_hours, patience, profile)
-        return forecast_table(
-            db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
-        )
+        if on is None:
+            planned = next_planned_campaign(db, incident)
+            day, reach = planned.sent_on, audience or planned.audience
+        else:
+            day, reach = parse_day(on), audience
+        return forecast_table(db, incident, on=day, days=days, audience=reach, assumptions=a)
 
     table, rows = run(build)
     if chart is not None:

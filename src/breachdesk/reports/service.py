@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
-from breachdesk.inquiries.campaigns import list_campaigns
+from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries.campaigns import CampaignView, list_campaigns
 from breachdesk.inquiries.dates import check_day
 from breachdesk.inquiries.desk_days import desk_days
 from breachdesk.kb.contacts import JST
@@ -147,6 +148,19 @@ class ForecastRow:
     agents_needed: int | None
     closed: bool = False
     """The desk's published days say it is closed (no calls taken, no agents needed)."""
+
+
+def next_planned_campaign(db: Database, slug: str, *, today: date | None = None) -> CampaignView:
+    """The first campaign recorded after `today` (default: today in JST), the one a forecast
+    is usually for; `InvalidInputError` when none is."""
+    day = today or datetime.now(JST).date()
+    planned = [c for c in list_campaigns(db, slug) if c.sent_on > day]
+    if not planned:
+        raise InvalidInputError(
+            "今日より後に予定されたキャンペーンがありません（--on で予定日を指定してください）",
+            where="on",
+        )
+    return planned[0]
 
 
 def forecast_table(
