@@ -24,10 +24,9 @@ from playwright.sync_api import expect
 
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
-from breachdesk.demo import DEMO_NAME, DEMO_ORGANISATION, DEMO_SLUG, demo_files
-from breachdesk.demo.desk import update_demo_desk
-from breachdesk.demo.register import demo_people, leaked_items, seed_demo_register
-from breachdesk.desk import Desk
+from breachdesk.demo import DEMO_SLUG
+from breachdesk.demo.register import demo_people, leaked_items
+from breachdesk.demo.setup import prepare_demo
 from breachdesk.register.items import item_label, parse_items
 from breachdesk.register.messages import CONFIRMATION
 from breachdesk.register.sample import Person
@@ -50,22 +49,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    key = folder / "demo.master.key"
     settings = Settings(
         db=str(folder / "demo.db"),
         dense_model="none",
         cache_dir=folder / "cache",
-        master_key_file=key,
         public_base_url=f"http://127.0.0.1:{port}",
         rate_limit_per_minute=0,
     )
-    setup = Desk(settings)
-    setup.import_documents(DEMO_SLUG, demo_files(), name=DEMO_NAME, organisation=DEMO_ORGANISATION)
-    update_demo_desk(setup.db, DEMO_SLUG)
-    facts = setup.incident(DEMO_SLUG).facts
-    seed_demo_register(setup.register, DEMO_SLUG, key, facts)
-    auth.create_user(setup.db, "demo", PASSWORD, "admin", display_name="デモ")
-    setup.db.dispose()
+    ready = prepare_demo(settings)  # what `breachdesk demo` does before it serves
+    auth.create_user(ready.desk.db, "demo", PASSWORD, "admin", display_name="デモ")
+    facts = ready.desk.incident(DEMO_SLUG).facts
+    settings = ready.desk.settings  # the demo's key (demo.master.key beside demo.db)
+    ready.desk.db.dispose()
     app = create_demo_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

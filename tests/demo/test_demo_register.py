@@ -50,7 +50,7 @@ def test_the_key_file_is_written_once_and_only_its_owner_may_read_it(tmp_path: P
     assert not ensure_key(key)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     key.write_text("not a key\n")
-    with pytest.raises(KeyUnavailableError):
+    with pytest.raises(KeyUnavailableError, match="鍵として読めません"):
         ensure_key(key)
 
 
@@ -148,3 +148,18 @@ def test_the_demo_command_says_where_the_key_is_and_a_look_up_works(
     assert found.exit_code == 0, found.stderr
     assert found.stdout.startswith("person ") and "090-****-0001" in found.stdout
     assert "カード番号" in found.stdout
+
+
+def test_the_demo_uses_its_own_key_whatever_key_the_shell_names(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from breachdesk.demo.setup import demo_settings
+
+    shell = Settings(
+        db=str(tmp_path / "demo.db"),
+        master_key=SecretStr(new_master_key()),
+        master_key_file=tmp_path / "production.key",
+    )
+    own = demo_settings(shell)
+    assert own.master_key is None
+    assert own.master_key_file == tmp_path / "demo.master.key"

@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
-from breachdesk.demo.register import seed_demo_register
+from breachdesk.demo.setup import prepare_demo
 from breachdesk.demo.web import DemoInfo, create_demo_app, segments
 from breachdesk.desk import Desk
 from breachdesk.web.app import create_app
@@ -43,21 +43,18 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("demo-web")
-    key = folder / "demo.master.key"
     settings = Settings(
         db=str(folder / "demo.db"),
         dense_model="none",
         cache_dir=folder / "cache",
-        master_key_file=key,
         public_base_url=BASE,
         cookie_secure=False,
         rate_limit_per_minute=0,
     )
-    setup = Desk(settings)
-    setup.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_register(setup.register, DEMO_SLUG, key, setup.incident(DEMO_SLUG).facts)
-    auth.create_user(setup.db, "demo", PASSWORD, "admin")
-    setup.db.dispose()
+    ready = prepare_demo(settings)  # what `breachdesk demo` does before it serves
+    auth.create_user(ready.desk.db, "demo", PASSWORD, "admin")
+    settings = ready.desk.settings  # the demo's key (demo.master.key beside demo.db)
+    ready.desk.db.dispose()
     app = create_demo_app(settings)
     with TestClient(app, base_url=BASE) as client:
         desk = app.state.desk

@@ -181,9 +181,8 @@ def demo(
     """Import the fictional demo incident, its desk up to now and its register (or serve it)."""
     import os
 
-    from breachdesk.demo import DEMO_NAME, DEMO_ORGANISATION, DEMO_SLUG, demo_files
-    from breachdesk.demo.desk import update_demo_desk
-    from breachdesk.demo.register import key_path, seed_demo_register
+    from breachdesk.demo import DEMO_SLUG
+    from breachdesk.demo.setup import prepare_demo
 
     if serve and not _port_free(host, port):
         typer.echo(
@@ -193,20 +192,12 @@ def demo(
         )
         raise typer.Exit(2)
     base = settings()
-    key = key_path(base.db)
-    # The demo's register is under the demo's own key, whatever key the shell has configured.
-    from breachdesk.desk import Desk
-
-    d = Desk(base.model_copy(update={"master_key": None, "master_key_file": key}))
-    for r in run(
-        lambda: d.import_documents(
-            DEMO_SLUG, demo_files(), name=DEMO_NAME, organisation=DEMO_ORGANISATION
-        )
-    ):
+    ready = run(lambda: prepare_demo(base))
+    d, update, seeded, key = ready.desk, ready.update, ready.register, ready.key
+    for r in ready.imports:
         typer.echo(
             f"imported {r.file_name}: version {r.version}" + (" (unchanged)" if r.unchanged else "")
         )
-    update = run(lambda: update_demo_desk(d.db, DEMO_SLUG))
     if update.calls:
         typer.echo(
             f"logged {update.calls} fictional calls ({update.first} – {update.last}, up to now) "
@@ -216,11 +207,8 @@ def demo(
         typer.echo("the inquiry desk is up to date")
     for c in update.campaigns:
         typer.echo(f"campaign {c.sent_on} {c.channel} to {c.audience:,} people: {c.note}")
-    facts = run(lambda: d.incident(DEMO_SLUG)).facts
-    seeded = run(lambda: seed_demo_register(d.register, DEMO_SLUG, key, facts))
-    people = run(lambda: d.register.stats(DEMO_SLUG)).people
     typer.echo(
-        f"register: {people} fictional people"
+        f"register: {ready.people} fictional people"
         + (f" ({seeded.people} imported now)" if seeded.people else "")
         + f"; master key {key.resolve()} (the demo's own, mode 0600"
         + ("; written now" if seeded.key_created else "")

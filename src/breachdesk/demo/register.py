@@ -52,7 +52,14 @@ def ensure_key(path: Path) -> bool:
     except FileExistsError:
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
-        MasterKey.from_file(path)  # a damaged file is said now, not on the first look-up
+        try:
+            MasterKey.from_file(path)  # a damaged file is said now, not on the first look-up
+        except KeyUnavailableError as exc:
+            raise KeyUnavailableError(
+                f"デモのマスターキーのファイル（{path}）が鍵として読めません。"
+                "そのファイルを消すと、デモが新しい鍵を作ります（その場合はデモのデータベースも"
+                "消して作り直してください）"
+            ) from exc
         return False
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(new_master_key() + "\n")

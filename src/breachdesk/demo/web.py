@@ -36,7 +36,7 @@ from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG
 from breachdesk.demo.mailbox import Mailbox, SmtpCatcher
 from breachdesk.demo.register import demo_people, leaked_items
-from breachdesk.errors import NotFoundError
+from breachdesk.errors import KeyUnavailableError, NotFoundError
 from breachdesk.register.sample import Person
 from breachdesk.web.app import create_app
 from breachdesk.web.deps import DeskDep
@@ -141,7 +141,7 @@ def guide(request: Request, desk: DeskDep) -> Response:
     incident = desk.incident(info.slug)
     try:
         people = desk.register.stats(info.slug).people
-    except NotFoundError:
+    except (NotFoundError, KeyUnavailableError):  # no register, or served without its key
         people = 0
     listed = demo_people(leaked_items(incident.facts))
     return _page(
