@@ -144,8 +144,12 @@ def test_the_demo_desk_is_loaded_once(db: Database) -> None:
     from breachdesk.inquiries.campaigns import list_campaigns
 
     import_documents(db, DEMO_SLUG, demo_files())
-    calls = seed_demo_desk(db, DEMO_SLUG)
+    from breachdesk.kb.contacts import JST
+
+    now = datetime(2026, 10, 15, 16, 0, tzinfo=JST)
+    calls = seed_demo_desk(db, DEMO_SLUG, now=now)
     assert calls > 1000
-    assert seed_demo_desk(db, DEMO_SLUG) == 0
+    assert seed_demo_desk(db, DEMO_SLUG, now=now) == 0
     assert list_inquiries(db, DEMO_SLUG)[1] == calls
-    assert [c.channel for c in list_campaigns(db, DEMO_SLUG)] == ["mail", "sms"]
+    # Two campaigns sent, and the next one planned.
+    assert [c.channel for c in list_campaigns(db, DEMO_SLUG)] == ["mail", "sms", "letter"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
+from breachdesk.kb.contacts import JST
 
 runner = CliRunner(env={"BREACHDESK_DENSE_MODEL": "none"})
 
@@ -24,7 +26,8 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = str(tmp_path_factory.mktemp("daily") / "demo.db")
     desk = Desk(Settings(db=path, dense_model="none"))
     desk.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_desk(desk.db, DEMO_SLUG)
+    # The six weeks that end on 2026-10-15 (from Friday 2026-09-04): the days asked about below.
+    seed_demo_desk(desk.db, DEMO_SLUG, now=datetime(2026, 10, 15, 16, 0, tzinfo=JST))
     desk.db.dispose()
     return path
 

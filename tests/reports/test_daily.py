@@ -201,6 +201,23 @@ def test_campaigns_are_events_on_their_day(db: Database) -> None:
     assert [e.day for e in table.events] == [day(1), day(1)]
 
 
+def test_a_campaign_planned_after_today_does_not_stretch_the_table(db: Database) -> None:
+    from breachdesk.inquiries.dates import today_jst
+
+    today = today_jst()
+    new_incident(db)
+    log(db, (today - timedelta(days=3), "phone", "answered", None))
+    campaign(db, today - timedelta(days=2), "mail", "お知らせメール配信")
+    campaign(db, today + timedelta(days=10), "letter", "書面でお知らせ（予定）")
+
+    table = daily_table(db, SLUG)
+
+    assert table.rows[-1].day == today - timedelta(days=2)  # the last sent campaign's day
+    assert [e.note for e in table.events] == ["お知らせメール配信"]
+    asked = daily_table(db, SLUG, end=today + timedelta(days=10))  # still there when asked for
+    assert [e.note for e in asked.events] == ["お知らせメール配信", "書面でお知らせ（予定）"]
+
+
 def test_logged_counts_are_read_through_the_report_index_on_sqlite(db: Database) -> None:
     if not db.is_sqlite:
         pytest.skip("the planner of a tiny PostgreSQL table may rightly prefer a scan")

@@ -3,6 +3,7 @@ demo desk (two campaigns with their audiences and six weeks of calls)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
+from breachdesk.kb.contacts import JST
 
 runner = CliRunner()
 
@@ -23,7 +25,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
     settings = Settings(db=str(folder / "p.db"), dense_model="none", cache_dir=folder / "c")
     the_desk = Desk(settings)
     the_desk.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_desk(the_desk.db, DEMO_SLUG)
+    # The weeks that end on 2026-10-15: campaigns on 9/10 and 9/24, before the one forecast.
+    seed_demo_desk(the_desk.db, DEMO_SLUG, now=datetime(2026, 10, 15, 16, 0, tzinfo=JST))
     return the_desk
 
 
@@ -89,3 +92,13 @@ def test_the_forecast_after_a_planned_campaign_scales_with_its_audience(
     plain = tmp_path / "plain.svg"
     cli(desk, "daily", "--incident", DEMO_SLUG, "--chart", str(plain))
     assert b"<svg" in chart.read_bytes() and len(chart.read_bytes()) > len(plain.read_bytes())
+
+
+def test_without_a_day_the_forecast_is_for_the_next_planned_campaign(desk: Desk) -> None:
+    from breachdesk.reports.service import next_planned_campaign
+
+    planned = next_planned_campaign(desk.db, DEMO_SLUG, today=date(2026, 10, 15))
+    assert planned.sent_on == date(2026, 10, 23) and planned.audience  # the demo's next one
+    # Seen from today, that campaign has gone out and nothing else is planned: --on is needed.
+    code, out = cli(desk, "forecast", "--incident", DEMO_SLUG)
+    assert code != 0 and "今日より後に予定されたキャンペーンがありません" in out

@@ -4,6 +4,7 @@ on the fictional demo desk."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from breachdesk.config import Settings
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
+from breachdesk.kb.contacts import JST
 
 
 @pytest.fixture
@@ -22,7 +24,8 @@ def desk(tmp_path: Path) -> Desk:
     settings = Settings(db=str(tmp_path / "f.db"), dense_model="none", cache_dir=tmp_path / "c")
     the_desk = Desk(settings)
     the_desk.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_desk(the_desk.db, DEMO_SLUG)
+    # The demo's six weeks that end on 2026-10-15: its campaigns come before the forecast's day.
+    seed_demo_desk(the_desk.db, DEMO_SLUG, now=datetime(2026, 10, 15, 16, 0, tzinfo=JST))
     auth.create_user(the_desk.db, "vic", PASSWORD, "viewer")
     return the_desk
 

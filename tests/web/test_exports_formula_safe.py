@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import typing
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from breachdesk.demo.desk import seed_demo_desk
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
 from breachdesk.kb import editing
+from breachdesk.kb.contacts import JST
 from breachdesk.spreadsheet import FORMULA_STARTS, safe_cell, workbook_bytes
 from breachdesk.web.app import create_app
 from breachdesk.web.security import _api_routes
@@ -51,7 +52,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Desk:
     settings = Settings(db=str(folder / "e.db"), dense_model="none", cache_dir=folder / "c")
     the_desk = Desk(settings)
     the_desk.import_documents(DEMO_SLUG, demo_files())
-    seed_demo_desk(the_desk.db, DEMO_SLUG)
+    # The demo's weeks that end on 2026-10-15, so the hostile campaign below is the last one.
+    seed_demo_desk(the_desk.db, DEMO_SLUG, now=datetime(2026, 10, 15, 16, 0, tzinfo=JST))
     editing.update_incident(the_desk.db, DEMO_SLUG, name=HOSTILE_NAME, organisation=None)
     campaign = campaigns.add_campaign(
         the_desk.db, DEMO_SLUG, channel="mail", sent_on=date(2026, 11, 20), note=HOSTILE_NOTE

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from breachdesk.cli.common import app, desk, dump, run
-from breachdesk.cli.serve import serve_
+from breachdesk.cli.common import app, desk, dump, run, settings
+from breachdesk.cli.serve import run_server
 
 
 @app.command("import")
@@ -178,19 +178,46 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """Import the bundled fictional incident and answer sample questions (or serve it)."""
-    from breachdesk.demo import DEMO_NAME, DEMO_SLUG, demo_files
+    """Import the fictional demo incident, its desk up to now and its register (or serve it)."""
+    import os
 
-    d = desk()
-    for r in run(lambda: d.import_documents(DEMO_SLUG, demo_files(), name=DEMO_NAME)):
+    from breachdesk.demo import DEMO_SLUG
+    from breachdesk.demo.setup import prepare_demo
+
+    if serve and not _port_free(host, port):
+        typer.echo(
+            f"error: {host}:{port} is in use (is the demo already running?); stop it, or serve "
+            f"on another port: --port {port + 80 if port < 65000 else 8080}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    base = settings()
+    ready = run(lambda: prepare_demo(base))
+    d, update, seeded, key = ready.desk, ready.update, ready.register, ready.key
+    for r in ready.imports:
         typer.echo(
             f"imported {r.file_name}: version {r.version}" + (" (unchanged)" if r.unchanged else "")
         )
-    from breachdesk.demo.desk import seed_demo_desk
-
-    calls = run(lambda: seed_demo_desk(d.db, DEMO_SLUG))
-    if calls:
-        typer.echo(f"loaded {calls} fictional calls and two campaigns into the inquiry desk")
+    if update.calls:
+        typer.echo(
+            f"logged {update.calls} fictional calls ({update.first} – {update.last}, up to now) "
+            "in the inquiry desk"
+        )
+    else:
+        typer.echo("the inquiry desk is up to date")
+    for c in update.campaigns:
+        typer.echo(f"campaign {c.sent_on} {c.channel} to {c.audience:,} people: {c.note}")
+    typer.echo(
+        f"register: {ready.people} fictional people"
+        + (f" ({seeded.people} imported now)" if seeded.people else "")
+        + f"; master key {key.resolve()} (the demo's own, mode 0600"
+        + ("; written now" if seeded.key_created else "")
+        + "; never commit it)"
+    )
+    typer.echo(
+        f"  look one up: BREACHDESK_MASTER_KEY_FILE={key} breachdesk --db {base.db} "
+        f'register lookup --incident {DEMO_SLUG} --phone 090-0000-0001 --reason "本人確認済み"'
+    )
     for question in DEMO_QUESTIONS:
         a = run(partial(d.ask, DEMO_SLUG, question))
         typer.echo(f"\nQ: {question}")
@@ -199,17 +226,40 @@ def demo(
             if a.answered
             else f"A: (回答できません) 窓口 {a.contact.phone if a.contact else '-'}"
         )
-    if serve:
-        import secrets
+    if not serve:
+        return
+    import secrets
 
-        from breachdesk.auth import service as auth
+    from breachdesk.auth import service as auth
 
-        if not run(lambda: auth.list_users(d.db)):
-            password = secrets.token_urlsafe(12)
-            run(lambda: auth.create_user(d.db, "demo", password, "admin", display_name="デモ"))
-            typer.echo(f"\nconsole: http://{host}:{port}/console  user: demo  password: {password}")
-        typer.echo(f"help page: http://{host}:{port}/i/{DEMO_SLUG}")
-        serve_(host=host, port=port, workers=1)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    site = f"http://{shown}:{port}"
+    typer.echo("")
+    if not run(lambda: auth.list_users(d.db)):
+        password = secrets.token_urlsafe(12)
+        run(lambda: auth.create_user(d.db, "demo", password, "admin", display_name="デモ"))
+        typer.echo(f"console:    {site}/console  user: demo  password: {password}")
+    else:
+        typer.echo(f"console:    {site}/console  (the password was printed when it was made)")
+    typer.echo(f"help page:  {site}/i/{DEMO_SLUG}")
+    typer.echo(f"demo guide: {site}/demo  (fictional people to try the self-check as)")
+    typer.echo(f"demo inbox: {site}/demo/outbox  (the register's mail and SMS land here)")
+    # The server process reads its settings from the environment, as `serve` does.
+    os.environ.pop("BREACHDESK_MASTER_KEY", None)
+    os.environ["BREACHDESK_MASTER_KEY_FILE"] = str(key.resolve())
+    os.environ["BREACHDESK_PUBLIC_BASE_URL"] = site
+    run_server(host=host, port=port, workers=1, factory="breachdesk.demo.web:create_demo_app")
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError:
+        return False
+    return True
 
 
 @app.command()

@@ -156,8 +156,13 @@ def report_staffing(
 def report_forecast(
     incident: Annotated[str, typer.Option("--incident", help="Incident slug.")],
     on: Annotated[
-        str, typer.Option("--on", help="Day of the planned campaign, e.g. 2026-12-01 or 2026/12/1.")
-    ],
+        str | None,
+        typer.Option(
+            "--on",
+            help="Day of the planned campaign, e.g. 2026-12-01 or 2026/12/1 "
+            "[default: the next campaign recorded after today, with its audience].",
+        ),
+    ] = None,
     days: Annotated[int, typer.Option("--days", help="Days to forecast.", min=1, max=120)] = 14,
     audience: Annotated[
         int | None,
@@ -178,7 +183,7 @@ def report_forecast(
     from breachdesk.errors import InvalidInputError
     from breachdesk.inquiries.desk_days import staffing_hours
     from breachdesk.reports.daily import parse_day
-    from breachdesk.reports.service import forecast_csv, forecast_table
+    from breachdesk.reports.service import forecast_csv, forecast_table, next_planned_campaign
     from breachdesk.reports.staffing import Assumptions
 
     def build() -> tuple[Any, Any]:
@@ -187,9 +192,12 @@ def report_forecast(
         db = desk().db
         open_hours = staffing_hours(db, incident, hours, profile)
         a = Assumptions.from_inputs(target, aht, open_hours, patience, profile)
-        return forecast_table(
-            db, incident, on=parse_day(on), days=days, audience=audience, assumptions=a
-        )
+        if on is None:
+            planned = next_planned_campaign(db, incident)
+            day, reach = planned.sent_on, audience or planned.audience
+        else:
+            day, reach = parse_day(on), audience
+        return forecast_table(db, incident, on=day, days=days, audience=reach, assumptions=a)
 
     table, rows = run(build)
     if chart is not None:
@@ -208,12 +216,16 @@ def report_regulator(
         str | None, typer.Option("--discovered", help="Day the leak was discovered, YYYY-MM-DD.")
     ] = None,
     unauthorised: Annotated[
-        bool, typer.Option("--unauthorised-access", help="Caused by unauthorised access (60 days).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--unauthorised-access/--no-unauthorised-access",
+            help="Caused by unauthorised access (60 days) or not (30) [default: as the notice says].",
+        ),
+    ] = None,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the XLSX here.")] = None,
 ) -> None:
-    """Draft the 個人情報保護委員会 漏えい等報告 (Markdown on stdout)."""
-    from breachdesk.reports.regulator import draft_markdown, draft_workbook
+    """Draft the 個人情報保護委員会 漏えい等報告 (Markdown on stdout; past deadlines on stderr)."""
+    from breachdesk.reports.regulator import deadline_warnings, draft_markdown, draft_workbook
     from breachdesk.reports.service import regulator_inputs
 
     inputs = run(
@@ -224,6 +236,8 @@ def report_regulator(
             unauthorised_access=unauthorised,
         )
     )
+    for warning in deadline_warnings(inputs):
+        typer.echo(f"warning: {warning}", err=True)
     if xlsx is not None:
         xlsx.write_bytes(draft_workbook(inputs))
     typer.echo(draft_markdown(inputs))

@@ -17,6 +17,13 @@ def serve_(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Serve the help pages, the console and the API (uvicorn)."""
+    run_server(host=host, port=port, workers=workers)
+
+
+def run_server(
+    *, host: str, port: int, workers: int, factory: str = "breachdesk.web.app:create_app"
+) -> None:
+    """Run uvicorn over the app `factory` builds (the demo serves its own, `demo.web`)."""
     import copy
     import os
 
@@ -34,7 +41,7 @@ def serve_(
         "propagate": False,
     }
     uvicorn.run(
-        "breachdesk.web.app:create_app",
+        factory,
         factory=True,
         host=host,
         port=port,

@@ -5,6 +5,7 @@ from pathlib import Path
 
 DEMO_SLUG = "sakura-books"
 DEMO_NAME = "さくら書房オンラインストア カード情報流出(架空の事例)"
+DEMO_ORGANISATION = "株式会社さくら書房(架空)"
 
 
 def demo_files() -> list[Path]:

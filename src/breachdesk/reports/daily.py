@@ -16,7 +16,8 @@ from. It merges three sources, each aggregated in the database:
 
 A day with neither is zero from the first day anything was logged (the desk was open and nobody
 called), and `None` ("not counted") before it. Without `start`/`end` the table runs from the
-first to the last day with any figure, inquiry or campaign — within the plausible window of
+first to the last day with any figure, inquiry or campaign sent by today (a campaign planned for
+later is not data yet) — within the plausible window of
 `inquiries.dates` (2000-01-01 to a year ahead): rows dated outside it (a `0001-01-01` stored
 before dates were checked) are left out and named in the table's `notes` (Japanese sentences: the
 console, the API and the CLI show them to people as they are), and a range wider than
@@ -45,7 +46,7 @@ from breachdesk.db.tables import (
 )
 from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import day_input
-from breachdesk.inquiries.dates import EARLIEST, check_day, latest_day
+from breachdesk.inquiries.dates import EARLIEST, check_day, latest_day, today_jst
 from breachdesk.kb.service import get_incident
 from breachdesk.labels import column_labels, label
 from breachdesk.reports.model import DailyTable, DayRow, Event
@@ -236,11 +237,13 @@ def _data_range(
                 DailyCategoryFigure.day <= last_plausible,
             )
         ).one(),
+        # A campaign planned after today is a plan, not data: it does not stretch the table
+        # into days nobody could have called yet.
         s.execute(
             select(func.min(Campaign.sent_on), func.max(Campaign.sent_on)).where(
                 Campaign.incident_id == incident.id,
                 Campaign.sent_on >= EARLIEST,
-                Campaign.sent_on <= last_plausible,
+                Campaign.sent_on <= min(last_plausible, today_jst()),
             )
         ).one(),
         (first_logged, last_logged),

@@ -6,7 +6,12 @@ its names: 概要 (発生日, 発覚日, 報告日 and the account), 漏えい�
 実施状況, 公表の実施状況, 再発防止のための措置, その他参考事項. 発覚日, 発生日 and 原因 are read
 from the notice's own sentences (`notice_facts`). Due dates: the 速報 "promptly" after discovery —
 in practice within about 3 to 5 days — and the 確報 within 30 days, or 60 days when the leak came
-from unauthorised access (不正の目的をもって行われたおそれがある事態, 施行規則 第8条第2項).
+from unauthorised access (不正の目的をもって行われたおそれがある事態, 施行規則 第7条第3号 and
+第8条第2項). Whether it did is read from the notice (`notice_facts`: 不正アクセス, 不正な手段,
+サイバー攻撃, ランサムウェア…) unless a person says otherwise; the draft names its basis either
+way. A deadline already past on the day the draft is made is a warning on every face (the console
+page, the CLI, the Markdown and the workbook). The 報告者 is the organisation as entered, else the
+name the notice gives itself.
 
 Nothing is composed: each item quotes the organisation's own published passages (chosen by
 their headings) or lists facts extracted from them; figures computed by breachdesk are labelled
@@ -39,12 +44,15 @@ class RegulatorInputs:
     incident_name: str
     organisation: str | None
     discovered_on: date | None
-    unauthorised_access: bool
+    unauthorised_access: bool | None
+    """True or False as a person said; None: as the notice states (`NoticeFacts.unauthorised`)."""
     facts: dict[str, Any]
     passages: list[tuple[str, str]]
     totals: DeskTotals | None = None
     campaigns: list[Event] = field(default_factory=list)
     notice: NoticeFacts = field(default_factory=NoticeFacts)
+    today: date | None = None
+    """The day the draft is made: deadlines before it are warned about (None: no warnings)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,42 @@ def discovered_on(inputs: RegulatorInputs) -> date | None:
     return inputs.discovered_on or (found.day if found else None)
 
 
+@dataclass(frozen=True)
+class AccessBasis:
+    """Whether the leak came from unauthorised access (the 確報 in 60 days, not 30), and why."""
+
+    unauthorised: bool
+    source: str  # 入力 / 公表文 / システム判定
+    quote: str | None = None
+
+    @property
+    def days(self) -> int:
+        return 60 if self.unauthorised else 30
+
+
+def access_basis(inputs: RegulatorInputs) -> AccessBasis:
+    """As a person said, else as the notice states; a notice that states no attack gives 30."""
+    if inputs.unauthorised_access is not None:
+        return AccessBasis(inputs.unauthorised_access, "入力")
+    stated = inputs.notice.unauthorised
+    if stated is not None:
+        return AccessBasis(True, "公表文", stated.sentence)
+    return AccessBasis(False, "システム判定")
+
+
+def reporter(inputs: RegulatorInputs) -> Field:
+    """報告者: the organisation as entered, else the name the notice gives itself."""
+    if inputs.organisation:
+        return Field("報告者", inputs.organisation, "入力")
+    named = inputs.notice.organisation
+    if named is not None:
+        return Field("報告者", named.name, "公表文", quote=named.sentence)
+    return Field("報告者", BLANK.format(what="事業者名"), "未記入", blank=True)
+
+
 def overview(inputs: RegulatorInputs) -> list[Field]:
-    """The form's dated lines: 発生日, 発覚日, 報告日, then the 速報/確報 deadlines."""
+    """The form's dated lines: 発生日, 発覚日, 報告日, then the 速報/確報 deadlines and the
+    basis of the 確報's (30 or 60 days)."""
 
     def quoted(label: str, quote: Quote | None, what: str) -> Field:
         if quote is None or quote.day is None:
@@ -111,11 +153,37 @@ def overview(inputs: RegulatorInputs) -> list[Field]:
     else:
         fields.append(quoted("発覚日", inputs.notice.discovered, "発覚日"))
     fields.append(Field("報告日", BLANK.format(what="報告日（提出する日）"), "未記入", blank=True))
+    basis = access_basis(inputs)
     day = discovered_on(inputs)
     if day is not None:
-        for label, due in due_dates(day, inputs.unauthorised_access).items():
+        for label, due in due_dates(day, basis.unauthorised).items():
             fields.append(Field(label, _day(due), "システム計算"))
+    else:
+        fields.append(
+            Field(
+                "確報（期限）",
+                f"発覚日から{basis.days}日（発覚日を記入すると日付を計算します）",
+                "未記入",
+                blank=True,
+            )
+        )
+    fields.append(Field("確報の期限の根拠", basis_text(basis), basis.source, quote=basis.quote))
     return fields
+
+
+def basis_text(basis: AccessBasis) -> str:
+    """Why the 確報 is due in 30 or 60 days, with the article."""
+    if basis.unauthorised:
+        return (
+            "不正アクセス等（不正の目的をもって行われたおそれがある漏えい等、個人情報保護法施行規則"
+            " 第7条第3号）のため、発覚日から60日（同 第8条第2項）"
+        )
+    tail = (
+        "公表文に不正アクセス等の記載がありません。該当する場合は60日です"
+        if basis.source == "システム判定"
+        else "不正アクセス等によらないため"
+    )
+    return f"発覚日から30日（個人情報保護法施行規則 第8条第2項）。{tail}"
 
 
 def due_dates(discovered_on: date, unauthorised_access: bool) -> dict[str, date]:
@@ -125,6 +193,30 @@ def due_dates(discovered_on: date, unauthorised_access: bool) -> dict[str, date]
         "速報（目安・最長）": discovered_on + timedelta(days=5),
         "確報（期限）": discovered_on + timedelta(days=60 if unauthorised_access else 30),
     }
+
+
+def deadline_warnings(inputs: RegulatorInputs) -> list[str]:
+    """The deadlines already past on `inputs.today`, each as a sentence to show a person."""
+    day = discovered_on(inputs)
+    if day is None or inputs.today is None:
+        return []
+    due = due_dates(day, access_basis(inputs).unauthorised)
+    out = []
+    first_report = due["速報（目安・最長）"]
+    if inputs.today > first_report:
+        late = (inputs.today - first_report).days
+        out.append(
+            f"速報の目安（発覚日から3〜5日、{_day(first_report)}まで）を{late}日過ぎています。"
+            "まだ提出していない場合は、直ちに速報を提出してください。"
+        )
+    final = due["確報（期限）"]
+    if inputs.today > final:
+        late = (inputs.today - final).days
+        out.append(
+            f"確報の期限（{_day(final)}）を{late}日過ぎています。"
+            "まだ提出していない場合は、直ちに確報を提出してください。"
+        )
+    return out
 
 
 def _passage(inputs: RegulatorInputs, keywords: tuple[str, ...]) -> str | None:
@@ -209,17 +301,16 @@ def blocks(item: Item) -> list[tuple[str, str]]:
 
 
 def draft_markdown(inputs: RegulatorInputs) -> str:
-    """The draft as Markdown, in the form's order."""
-    lines = [
-        f"# 漏えい等報告（案）— {inputs.incident_name}",
-        "",
-        f"- 報告者：{inputs.organisation or BLANK.format(what='事業者名')}",
-    ]
-    for f in overview(inputs):
+    """The draft as Markdown, in the form's order; past deadlines are warned about first."""
+    lines = [f"# 漏えい等報告（案）— {inputs.incident_name}", ""]
+    for warning in deadline_warnings(inputs):
+        lines.append(f"> **警告**：{warning}")
+    if lines[-1]:
+        lines.append("")
+    for f in [reporter(inputs), *overview(inputs)]:
         lines.append(f"- {f.label}：{f.value}" + (f"（{f.source}）" if not f.blank else ""))
-    if discovered_on(inputs) is not None:
-        basis = "不正アクセス等のため60日" if inputs.unauthorised_access else "30日"
-        lines.append(f"- 確報の期限は発覚日から{basis}（個人情報保護法施行規則 第8条）")
+        if f.quote and f.label in ("報告者", "確報の期限の根拠"):
+            lines.append(f"  > {f.quote}")
     lines += [
         "",
         "> 公表文の引用と breachdesk の集計から作成した下書きです。提出前に確認・加筆してください。",
@@ -246,9 +337,14 @@ def draft_workbook(inputs: RegulatorInputs) -> bytes:
     sheet.title = "漏えい等報告（案）"
     sheet.append([f"漏えい等報告（案）— {inputs.incident_name}"])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(["報告者", inputs.organisation or BLANK.format(what="事業者名")])
-    for f in overview(inputs):
-        sheet.append([f.label, f.value, f.source])
+    late = PatternFill("solid", fgColor="F8D7DA")
+    for warning in deadline_warnings(inputs):
+        sheet.append(["警告", warning])
+        for cell in sheet[sheet.max_row]:
+            cell.fill = late
+            cell.font = Font(bold=True, color="842029")
+    for f in [reporter(inputs), *overview(inputs)]:
+        sheet.append([f.label, f.value, f.source, *([f.quote] if f.quote else [])])
     sheet.append([])
     sheet.append(["項目", "内容", "出典"])
     for cell in sheet[sheet.max_row]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from statistics import median
 
 from sqlalchemy import func, select
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Inquiry
-from breachdesk.inquiries.campaigns import list_campaigns
+from breachdesk.errors import InvalidInputError
+from breachdesk.inquiries.campaigns import CampaignView, list_campaigns
 from breachdesk.inquiries.dates import check_day
 from breachdesk.inquiries.desk_days import desk_days
+from breachdesk.kb.contacts import JST
 from breachdesk.kb.service import describe_incident, get_incident, list_entries
 from breachdesk.labels import label
 from breachdesk.reports.daily import daily_table
@@ -32,10 +34,17 @@ from breachdesk.spreadsheet import csv_text
 
 
 def regulator_inputs(
-    db: Database, slug: str, *, discovered_on: date | None, unauthorised_access: bool
+    db: Database,
+    slug: str,
+    *,
+    discovered_on: date | None,
+    unauthorised_access: bool | None = None,
+    today: date | None = None,
 ) -> RegulatorInputs:
     """The incident's facts, its notice passages by heading, the desk's totals and campaigns.
-    A `discovered_on` outside the plausible window is refused (its due dates would overflow)."""
+    `unauthorised_access` None reads it from the notice; `today` (default: today in JST) is the
+    day past deadlines are warned about. A `discovered_on` outside the plausible window is
+    refused (its due dates would overflow)."""
     if discovered_on is not None:
         check_day(discovered_on, where="discovered")
     incident = describe_incident(db, slug)
@@ -77,6 +86,7 @@ def regulator_inputs(
         totals=totals if table.rows else None,
         campaigns=table.events,
         notice=stated,
+        today=today or datetime.now(JST).date(),
     )
 
 
@@ -138,6 +148,19 @@ class ForecastRow:
     agents_needed: int | None
     closed: bool = False
     """The desk's published days say it is closed (no calls taken, no agents needed)."""
+
+
+def next_planned_campaign(db: Database, slug: str, *, today: date | None = None) -> CampaignView:
+    """The first campaign recorded after `today` (default: today in JST), the one a forecast
+    is usually for; `InvalidInputError` when none is."""
+    day = today or datetime.now(JST).date()
+    planned = [c for c in list_campaigns(db, slug) if c.sent_on > day]
+    if not planned:
+        raise InvalidInputError(
+            "今日より後に予定されたキャンペーンがありません（--on で予定日を指定してください）",
+            where="on",
+        )
+    return planned[0]
 
 
 def forecast_table(

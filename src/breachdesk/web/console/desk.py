@@ -33,9 +33,11 @@ from breachdesk.reports.model import DailyTable
 from breachdesk.reports.regulator import (
     blocks,
     build_items,
+    deadline_warnings,
     draft_markdown,
     draft_workbook,
     overview,
+    reporter,
 )
 from breachdesk.reports.service import (
     ForecastRow,
@@ -538,12 +540,15 @@ def regulator(
     desk: DeskDep,
     me: Reader,
     discovered: Day = None,
-    unauthorised: Annotated[bool, Query()] = False,
+    unauthorised: Annotated[Literal["", "true", "false"], Query()] = "",
     download: Annotated[Literal["", "md", "xlsx"], Query()] = "",
 ) -> Response:
     """The 個人情報保護委員会 漏えい等報告 draft (blank items stay visibly blank)."""
     inputs = regulator_inputs(
-        desk.db, slug, discovered_on=discovered, unauthorised_access=unauthorised
+        desk.db,
+        slug,
+        discovered_on=discovered,
+        unauthorised_access={"true": True, "false": False}.get(unauthorised),
     )
     if download == "xlsx":
         return Response(
@@ -560,11 +565,13 @@ def regulator(
         )
     context = incident_context(desk, slug, "regulator")
     context |= {
+        "reporter": reporter(inputs),
         "fields": overview(inputs),
+        "warnings": deadline_warnings(inputs),
         "items": build_items(inputs),
         "blocks": blocks,
-        "organisation": inputs.organisation,
         "discovered": discovered,
         "unauthorised": unauthorised,
+        "today": inputs.today,
     }
     return render(request, me, "console/report_regulator.html", context)
