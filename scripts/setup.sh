@@ -7,4 +7,4 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[dev,postgres,e5,web,reports]'
+.venv/bin/python -m pip install -q -e '.[dev,postgres,web,reports]'
