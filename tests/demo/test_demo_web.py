@@ -26,6 +26,7 @@ from breachdesk.demo.setup import prepare_demo
 from breachdesk.demo.web import DemoInfo, create_demo_app, segments
 from breachdesk.desk import Desk
 from breachdesk.web.app import create_app
+from selfcheck_forms import form_token, open_link
 
 sys.path.append(str(Path(__file__).parents[1] / "web"))
 from console_session import PASSWORD
@@ -86,7 +87,13 @@ def test_a_listed_person_s_link_arrives_in_the_demo_inbox_and_opens_their_items(
     before = len(demo.info.mailbox.messages())
     sent = demo.client.post(
         f"/i/{DEMO_SLUG}/check",
-        data={"kind": "mail", "identifier": mail, "fact_kind": "postal", "fact": postal},
+        data={
+            "kind": "mail",
+            "identifier": mail,
+            "fact_kind": "postal",
+            "fact": postal,
+            "csrf_token": form_token(demo.client, f"/i/{DEMO_SLUG}/check"),
+        },
     )
     assert sent.status_code == 200
     wait_for(demo, before + 1)
@@ -99,7 +106,7 @@ def test_a_listed_person_s_link_arrives_in_the_demo_inbox_and_opens_their_items(
         f"{BASE}/i/{DEMO_SLUG}/check/v?k="
     )
     target = urlsplit(link.attributes["href"] or "")
-    view = HTMLParser(demo.client.get(f"{target.path}?{target.query}").text)
+    view = HTMLParser(open_link(demo.client, f"{target.path}?{target.query}").text)
     assert [li.text() for li in view.css("#leaked li")][:3] == [
         "カード名義人名",
         "カード番号",
@@ -116,6 +123,7 @@ def test_someone_not_listed_gets_the_same_page_and_nothing_arrives(demo: Demo) -
             "identifier": "someone@example.jp",
             "fact_kind": "postal",
             "fact": "100-0001",
+            "csrf_token": form_token(demo.client, f"/i/{DEMO_SLUG}/check"),
         },
     )
     assert page.status_code == 200 and HTMLParser(page.text).css_first("#sent") is not None

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from breachdesk.db import Database
 from breachdesk.db.tables import Incident
 from breachdesk.desk import Desk
+from selfcheck_forms import FormClient, form_token, open_link  # noqa: F401 (re-exported)
 
 SLUG = "shop"
 
@@ -56,36 +57,6 @@ class Provider:
     url: str
     received: list[dict[str, Any]] = field(default_factory=list)
     authorisations: list[str] = field(default_factory=list)
-
-
-class FormClient(Protocol):
-    """The part of a TestClient (or httpx.Client) the self-check helpers use."""
-
-    def get(self, url: str, **kwargs: Any) -> Any: ...
-    def post(self, url: str, **kwargs: Any) -> Any: ...
-
-
-def form_token(client: FormClient, page: str = f"/i/{SLUG}/check") -> str:
-    """The CSRF token of a self-check form (its cookie stays in the client)."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    field = LexborHTMLParser(client.get(page).text).css_first('input[name="csrf_token"]')
-    assert field is not None, page
-    return str(field.attributes["value"])
-
-
-def open_link(client: FormClient, path: str) -> Any:
-    """Open a mailed link as a person does: its page (a button), then the button's POST."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    page = client.get(path)
-    assert page.status_code == 200
-    tree = LexborHTMLParser(page.text)
-    form = {
-        str(field.attributes["name"]): str(field.attributes["value"])
-        for field in tree.css("form#open-form input[type=hidden]")
-    }
-    return client.post(path.split("?", 1)[0], data=form)
 
 
 NOTICE = (

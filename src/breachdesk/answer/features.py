@@ -39,9 +39,11 @@ FEATURES = (
     "e5",  # multilingual-e5-small cosine: the question (query side) with the entry's passage
     "e5_gap",  # how far this entry's e5 score is from the best one
     "e5_phrasing",  # e5 cosine with the closest phrasing an editor attached to the entry
+    "e5_question",  # e5 cosine, question to question: the entry's question field or a phrasing
     "readings_q",  # BM25 on reading bigrams, question field (kana-typed questions, typos)
     "readings_a",  # the same on the answer
 )
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
 def question_intents(
@@ -131,13 +133,16 @@ def score_features(query: Query, index: IncidentIndex, tokenizer: Tokenizer) -> 
         f[:, 15] = index.entry_intents @ asked
     if query.e5 is not None and index.e5_passages is not None:
         e5 = index.e5_passages @ query.e5
-        f[:, 16] = e5
-        f[:, 17] = e5.max() - e5
-        if index.e5_phrasings is not None and len(index.e5_phrasings):
-            best = np.zeros(n)
-            np.maximum.at(best, index.phrasing_owner, index.e5_phrasings @ query.e5)
-            f[:, 18] = best
+        f[:, COLUMN["e5"]] = e5
+        f[:, COLUMN["e5_gap"]] = e5.max() - e5
+        if index.e5_questions is not None:
+            rows = index.e5_questions @ query.e5
+            f[:, COLUMN["e5_question"]] = index.by_entry(rows.astype(np.float64))
+            if len(rows) > n:  # attached phrasings
+                best = np.zeros(n)
+                np.maximum.at(best, index.question_owner[n:], rows[n:])
+                f[:, COLUMN["e5_phrasing"]] = best
     if query.reading and index.readings_q is not None and index.readings_a is not None:
-        f[:, 19] = index.by_entry(index.readings_q.relative_scores(query.reading))
-        f[:, 20] = index.readings_a.relative_scores(query.reading)
+        f[:, COLUMN["readings_q"]] = index.by_entry(index.readings_q.relative_scores(query.reading))
+        f[:, COLUMN["readings_a"]] = index.readings_a.relative_scores(query.reading)
     return Scored(f, terms, asked)

@@ -105,10 +105,9 @@ class IncidentIndex:
     converter: KanaConverter | None = None
     # e5 (question side for question rows, passage side for entries): a ranker of its own.
     e5_passages: NDArray[np.float32] | None = None
-    # e5 vectors of the question rows beyond the entries' own (attached phrasings: the askers'
-    # own wording, so embedded on the question side), owned by phrasing_owner.
-    e5_phrasings: NDArray[np.float32] | None = None
-    phrasing_owner: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # e5 vectors of the question rows (the entries' question fields, then their attached
+    # phrasings: question to question, both on the question side), owned like words_q's rows.
+    e5_questions: NDArray[np.float32] | None = None
 
     def by_entry(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-entry maximum of per-question-row scores (the best phrasing counts)."""
@@ -292,12 +291,10 @@ def build_index(
         readings_a = BM25([_reading_grams(w) for w in a_words])
         vocabulary_words = [pair for words in (*q_words, *a_words) for pair in words]
         converter = KanaConverter([*vocabulary_words, *kana_words])
-    e5_passages = e5_phrasings = None
-    n = len(entries)
+    e5_passages = e5_questions = None
     if e5 is not None and entries:
         e5_passages = build.encoded(e5.passage, [e.passage_text for e in entries])
-        if len(q_texts) > n:
-            e5_phrasings = build.encoded(e5.query, q_texts[n:])
+        e5_questions = build.encoded(e5.query, q_texts)
     return IncidentIndex(
         entries=list(entries),
         words_q=BM25(q_tokens),
@@ -318,8 +315,7 @@ def build_index(
         readings_a=readings_a,
         converter=converter,
         e5_passages=e5_passages,
-        e5_phrasings=e5_phrasings,
-        phrasing_owner=np.array(q_owner[n:], dtype=np.int64),
+        e5_questions=e5_questions,
     )
 
 

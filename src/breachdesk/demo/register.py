@@ -95,7 +95,7 @@ def demo_people(items: list[str], count: int = PEOPLE) -> list[Person]:
                 payment="クレジットカード",
                 card_brand=rng.choice(BRANDS),
                 card_last4=f"{rng.randrange(10000):04d}",
-                period=f"{ordered:%Y-%m-%d} のご注文",
+                period=f"{ordered:%Y-%m-%d}",
                 items="・".join(lost),
             )
         )
