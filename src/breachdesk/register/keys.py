@@ -157,7 +157,9 @@ def prepare_rotation(
     prepared = 0
     for register_id in ids:
         with db.transaction() as s:
-            register = s.get(Register, register_id, with_for_update=not db.is_sqlite)
+            # A row lock on PostgreSQL; SQLAlchemy writes no FOR UPDATE for SQLite, whose
+            # write lock covers the whole database at the transaction's first write.
+            register = s.get(Register, register_id, with_for_update=True)
             if register is None or register.key_id == new.id:
                 continue
             material = old.unwrap(_current_wrap(register, old), wrap_context(register.id))
