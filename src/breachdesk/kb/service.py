@@ -193,7 +193,10 @@ def import_documents(
       the organisation's wording wins — or rejects, keeping the edit served. The same
       published text is then not proposed again. Both texts are legally sensitive, so neither
       silently replaces the other; the console lists the draft among those waiting.
-    An entry that was retired and is published again comes back with the published text.
+    An entry the document had dropped (retired by an import) and now publishes again comes back
+    with the published text. An entry an editor withdrew (`Entry.withdrawn`) stays withdrawn
+    whatever the document says, until an editor restores it; its versions still follow the
+    document, so a restored entry serves the current text.
     """
     check_slug(slug)
     if not paths:
@@ -330,10 +333,12 @@ def _store_document(
             added += 1
             continue
         entry.position = position
-        was_retired = entry.retired
-        entry.retired = False
+        # Retired by an earlier import (the document had dropped it): published again. An
+        # editor's withdrawal stays; its text is still kept current for when it is restored.
+        dropped = entry.retired and not entry.withdrawn
+        entry.retired = entry.withdrawn
         latest = newest.get(eid)
-        if latest is not None and _same_text(latest, parsed) and not was_retired:
+        if latest is not None and _same_text(latest, parsed) and not dropped:
             latest.document_id = document.id
             latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
             kept += 1
@@ -344,7 +349,7 @@ def _store_document(
             row.intents, row.intents_by = list(now.intents or []), now.intents_by
         if (
             now is not None
-            and not was_retired
+            and not dropped
             and _edited_text(now, published.get(eid))
             and not _same_text(now, parsed)
         ):

@@ -58,6 +58,8 @@ class EntryDetail:
     phrasings: list[str]
     helpful: int
     not_helpful: int
+    withdrawn: bool = False
+    """Retired by an editor (kept retired across re-imports), not dropped by its document."""
 
     @property
     def pending(self) -> list[VersionView]:
@@ -149,6 +151,7 @@ def entry_detail(db: Database, slug: str, entry_id: str) -> EntryDetail:
             phrasings,
             int(votes.get(True, 0)),
             int(votes.get(False, 0)),
+            entry.withdrawn,
         )
 
 

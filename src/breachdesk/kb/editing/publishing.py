@@ -89,11 +89,14 @@ def set_retired(
     *,
     also: Callable[[Session], None] | None = None,
 ) -> None:
-    """Withdraw an entry from the public (or bring it back); its history is kept. `also` as
-    in `approve_version`."""
+    """Withdraw an entry from the public (or bring it back); its history is kept. A withdrawn
+    entry stays withdrawn across re-imports of its document until it is brought back (an entry
+    the document dropped is retired too, but by the import, and comes back when the document
+    has it again). `also` as in `approve_version`."""
     with db.transaction() as s:
         incident = get_incident(s, slug)
         entry = find_entry(s, incident, entry_id)
+        entry.withdrawn = retired
         if entry.retired != retired:
             entry.retired = retired
             refresh_incident(s, incident)
