@@ -113,9 +113,12 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 def label(kind: str, code: str | None) -> str:
-    """The Japanese label of `code` (one of `KINDS`), or the code itself when it has none."""
+    """The Japanese label of `code` (one of `KINDS`), or the code itself when it has none. A
+    source that names who acted (`cli:eri`, `token:deploy`) reads as an audit row's actor."""
     if code is None:
         return "—"
+    if kind == "source" and code not in SOURCES:
+        return audit_actor(code)
     return KINDS[kind].get(code, code)
 
 
