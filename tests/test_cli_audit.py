@@ -25,6 +25,7 @@ from breachdesk.cli import app
 from breachdesk.config import Settings
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
+from breachdesk.kb import editing
 from db_snapshot import snapshot
 
 SLUG = "aozora"
@@ -210,3 +211,42 @@ def test_a_token_is_still_the_last_word_of_token_add(cli: Cli) -> None:
     assert value.startswith("bd_") and "作成しました" in result.output
     principal = auth.resolve_token(cli.desk.db, value)
     assert principal is not None and principal.role == "editor"
+
+
+def test_import_commits_with_its_audit_row_or_not_at_all(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faq = cli.file("faq.txt", FAQ + "Q2. 再発行の手数料は？\nA2. 当社が負担します。\n")
+    args = ["import", faq, *INCIDENT]
+    before = snapshot(cli.desk.db)
+    real = auth.record
+
+    def failing(*_: object, **__: object) -> None:
+        raise RuntimeError("the audit row could not be written")
+
+    monkeypatch.setattr(auth, "record", failing)
+    assert isinstance(cli.invoke(args).exception, RuntimeError)
+    assert snapshot(cli.desk.db) == before, "the import stored documents without its audit row"
+
+    monkeypatch.setattr(auth, "record", real)
+    result = cli.invoke(args)
+    assert result.exit_code == 0, result.output
+    rows, _ = auth.list_audit(cli.desk.db, action="documents.import")
+    me = f"cli:{getpass.getuser()}"
+    assert [(r.actor, r.target) for r in rows] == [(me, SLUG)]
+    assert rows[0].detail["files"] == [Path(faq).name] and rows[0].detail["added"] == 2
+    [document] = [
+        d for d in editing.list_documents(cli.desk.db, SLUG) if d.file_name == Path(faq).name
+    ]
+    assert document.imported_by == me
+
+
+def test_an_import_that_makes_an_incident_audits_both_as_the_os_user(cli: Cli) -> None:
+    result = cli.invoke(["import", cli.file("faq.txt", FAQ), "--incident", "hoshi"])
+    assert result.exit_code == 0, result.output
+    rows, _ = auth.list_audit(cli.desk.db, target="hoshi")
+    me = f"cli:{getpass.getuser()}"
+    assert sorted((r.action, r.actor) for r in rows) == [
+        ("documents.import", me),
+        ("incident.create", me),
+    ]

@@ -33,6 +33,12 @@ def test_an_unknown_code_shows_as_itself_rather_than_vanishing() -> None:
     assert label("outcome", None) == "—"
 
 
+def test_a_source_that_names_who_acted_reads_as_an_audit_actor() -> None:
+    assert label("source", "cli:eri") == "コマンドライン（eri）"  # `breachdesk import` as eri
+    assert label("source", "cli") == "コマンドライン"
+    assert label("source", "eri") == "eri"  # a console user's name as it is
+
+
 def test_the_daily_header_is_translated_but_category_names_are_kept() -> None:
     header = ["date", "offered", "answered", "answer_rate", "不正利用", "events"]
     assert column_labels(header) == ["日付", "入電", "応答", "応答率", "不正利用", "出来事"]

@@ -131,6 +131,6 @@ def test_every_tour_command_runs_as_written(
     draft = next(text for name, text in printed.items() if name.startswith("report regulator"))
     assert "- 確報（期限）：2026年11月2日（システム計算）" in draft.splitlines()
     stats = next(text for name, text in printed.items() if name.startswith("register stats"))
-    assert stats.startswith("300 people")
+    assert stats.startswith("300 人（取り込み")
     found = next(text for name, text in printed.items() if name.startswith("register lookup"))
-    assert found.startswith("person ") and "090-****-0001" in found
+    assert found.startswith("参照番号 ") and "090-****-0001" in found

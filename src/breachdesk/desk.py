@@ -23,6 +23,7 @@ from breachdesk.config import Settings
 from breachdesk.db import Database, open_database
 from breachdesk.errors import InvalidInputError
 from breachdesk.inquiries import service as inquiries
+from breachdesk.inquiries.figures import store_daily_tables
 from breachdesk.kb import editing, service
 from breachdesk.kb.scope import (
     CHANNELS,
@@ -134,10 +135,11 @@ class Desk:
         create: bool = True,
     ) -> list[service.ImportResult]:
         """Import files into an incident in one transaction (see `kb.service.import_documents`)
-        that also gives entries without a category the one their question suggests and, with
-        `audit`, writes the `documents.import` audit row (and `incident.create` when the import
-        made the incident): a crash leaves all of it or none, and re-importing the same files
-        repairs categories a partial import left out. `names` are uploads' own names (see
+        that also stores the daily call-centre tables the documents hold as the desk's figures
+        (`inquiries.figures`), gives entries without a category the one their question suggests
+        and, with `audit`, writes the `documents.import` audit row (and `incident.create` when
+        the import made the incident): a crash leaves all of it or none, and re-importing the
+        same files repairs categories a partial import left out. `names` are uploads' own names (see
         `kb.service.read_sources`). With `create` False a missing incident is not found."""
 
         def created(s: Session, incident: Incident) -> None:
@@ -173,6 +175,7 @@ class Desk:
                 also=also,
                 create=create,
                 created=created,
+                daily=store_daily_tables,
             )
             if any(not r.unchanged for r in results):
                 self.classify_entries(slug)

@@ -90,7 +90,12 @@ class CsrfError(BreachdeskError):
     """A form was posted without the session's CSRF token."""
 
     def __init__(self) -> None:
-        super().__init__("the form's CSRF token is missing or wrong; reload the page and retry")
+        # People read it on the error page (a self-check form left open too long, a console
+        # form from another session): what to do, in Japanese.
+        super().__init__(
+            "フォームの有効期限が切れたか、正しく送信されませんでした。"
+            "ページを開き直してから、もう一度お試しください"
+        )
 
 
 class ThrottledError(BreachdeskError):

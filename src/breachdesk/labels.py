@@ -113,9 +113,12 @@ KINDS: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 def label(kind: str, code: str | None) -> str:
-    """The Japanese label of `code` (one of `KINDS`), or the code itself when it has none."""
+    """The Japanese label of `code` (one of `KINDS`), or the code itself when it has none. A
+    source that names who acted (`cli:eri`, `token:deploy`) reads as an audit row's actor."""
     if code is None:
         return "—"
+    if kind == "source" and code not in SOURCES:
+        return audit_actor(code)
     return KINDS[kind].get(code, code)
 
 
@@ -133,9 +136,19 @@ NOT_FOUND_KINDS: Final[Mapping[str, str]] = {
     "question": "質問",
     "user": "ユーザー",
     "token": "APIトークン",
+    "API token": "APIトークン",
     "version": "版",
+    "document version": "文書の版",
+    "entry version": "FAQ項目の版",
+    "affected register": "対象者名簿",
+    "person": "名簿の対象者",
+    "import": "名簿の取り込み",
+    "confirmation link": "確認用のリンク",
+    "confirmation code": "確認コード",
+    "SMS gateway": "SMSの送信口",
 }
-"""What a `NotFoundError`'s kind is called on an error page."""
+"""What a `NotFoundError`'s kind is called on an error page or in a command's message (a test
+walks every kind the code raises)."""
 
 STOCK_DETAILS: Final[frozenset[str]] = frozenset(
     {"Not Found", "Method Not Allowed", "Forbidden", "Unauthorized", "Bad Request"}

@@ -150,3 +150,26 @@ def test_an_operator_look_up_shows_masked_values_and_adds_audit_rows(
     assert who.mail not in page.content()
     rows = auth.list_audit(served.desk.db, action="register.lookup")[0]
     assert len(rows) == before + 1 and rows[0].actor == "r-operator"
+
+
+QUIET_FAQ = (
+    "よくあるご質問\n\nQ1. 補償はありますか？\nA1. 500円分のポイントを付与します。\n\n"
+    "お問い合わせ窓口\n専用ダイヤル 0120-000-111(10:00~17:00)\n"
+)
+
+
+def test_without_a_register_the_check_page_says_so_and_points_to_the_scope_check_and_the_desk(
+    page: Any, served: Served, tmp_path: Path, shots: Path, axe_violations: Any
+) -> None:
+    faq = tmp_path / "faq.txt"
+    faq.write_text(QUIET_FAQ, encoding="utf-8")
+    served.desk.import_documents("quiet-shop", [faq], name="静かな店の漏えい")
+    page.goto(f"{served.url}/i/quiet-shop/check")
+    notice = page.locator("#self-check-unavailable")
+    expect(notice).to_contain_text("現在できません")
+    expect(page.locator("#self-check")).to_have_count(0)
+    expect(notice.locator(".desk-card")).to_contain_text("0120-000-111")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(shots / "register-check-unavailable.png"), full_page=True)
+    notice.get_by_role("link", name="いつ・どこで・どう支払いましたか").click()
+    expect(page.locator("#scope-check")).to_be_in_viewport()

@@ -20,10 +20,10 @@ from breachdesk.desk import Desk
 from breachdesk.inquiries.campaigns import list_campaigns
 from breachdesk.inquiries.desk_days import desk_days, main_desk, open_hours, staffing_hours
 from breachdesk.inquiries.service import list_inquiries
-from breachdesk.inquiries.summary import desk_summary
 from breachdesk.kb.contacts import JST
 from breachdesk.reports.daily import daily_table
 from breachdesk.reports.service import forecast_table
+from breachdesk.reports.summary import desk_summary
 
 AUTUMN = datetime(2026, 10, 15, 16, 0, tzinfo=JST)  # a Thursday, late in the desk's day
 """The weeks that end here start on Friday 2026-09-04 and hold 敬老の日 (2026-09-21)."""

@@ -146,7 +146,7 @@ def test_the_demo_command_says_where_the_key_is_and_a_look_up_works(
     ]
     found = runner.invoke(app, look, env={"BREACHDESK_MASTER_KEY_FILE": str(key)})
     assert found.exit_code == 0, found.stderr
-    assert found.stdout.startswith("person ") and "090-****-0001" in found.stdout
+    assert found.stdout.startswith("参照番号 ") and "090-****-0001" in found.stdout
     assert "カード番号" in found.stdout
 
 

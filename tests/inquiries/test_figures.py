@@ -1,5 +1,5 @@
 """Storing a parsed daily table: figures, category figures, campaigns; idempotent re-imports;
-the knowledge-base import stores a document's table in its own transaction.
+the documents import hands a document's table to the desk's storing step, in its own transaction.
 
 The tables are fictional (a fictional city's points-card desk).
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import (
@@ -22,7 +23,7 @@ from breachdesk.db.tables import (
     Incident,
 )
 from breachdesk.errors import DocumentFormatError
-from breachdesk.inquiries.figures import event_channel, store_daily_table
+from breachdesk.inquiries.figures import event_channel, store_daily_table, store_daily_tables
 from breachdesk.kb import service
 from breachdesk.kb.importers.dailytable import ParsedDailyTable, ParsedDay, ParsedEvent
 
@@ -187,8 +188,9 @@ def test_import_stores_the_documents_daily_table_with_its_entries(
     path = tmp_path / "sakura-report.txt"
     path.write_text(REPORT.format(bad="7"), encoding="utf-8")
 
-    results = service.import_documents(db, "sakura", [path])
-    again = service.import_documents(db, "sakura", [path])
+    # The inquiry desk's storing step, as `Desk.import_documents` passes it to the import.
+    results = service.import_documents(db, "sakura", [path], daily=store_daily_tables)
+    again = service.import_documents(db, "sakura", [path], daily=store_daily_tables)
 
     assert results[0].added > 0 and again[0].unchanged
     got = snapshot(db)
@@ -201,10 +203,43 @@ def test_import_with_a_bad_daily_table_writes_nothing(db: Database, tmp_path: Pa
     path.write_text(REPORT.format(bad="七"), encoding="utf-8")
 
     with pytest.raises(DocumentFormatError, match="not a count") as caught:
-        service.import_documents(db, "sakura", [path])
+        service.import_documents(db, "sakura", [path], daily=store_daily_tables)
 
     assert caught.value.line == REPORT.split("\n").index("入電件数合計\t12\t30\t{bad}") + 1
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 0
         assert s.scalar(select(func.count()).select_from(Document)) == 0
+        assert s.scalar(select(func.count()).select_from(DailyFigure)) == 0
+
+
+def test_the_knowledge_base_import_alone_stores_entries_and_no_figures(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "sakura-report.txt"
+    path.write_text(REPORT.format(bad="七"), encoding="utf-8")  # a table it does not even read
+
+    (result,) = service.import_documents(db, "sakura", [path])
+
+    assert result.added > 0
+    assert snapshot(db)["figures"] == [] and snapshot(db)["campaigns"] == []
+
+
+def test_a_failing_daily_step_rolls_back_the_entries_of_its_import(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "sakura-report.txt"
+    path.write_text(REPORT.format(bad="7"), encoding="utf-8")
+    given: list[int] = []
+
+    def failing(s: Session, incident: Incident, tables: list[ParsedDailyTable]) -> None:
+        store_daily_tables(s, incident, tables)
+        given.append(len(tables))
+        raise RuntimeError("the figures could not be stored")
+
+    with pytest.raises(RuntimeError):
+        service.import_documents(db, "sakura", [path], daily=failing)
+
+    assert given == [1]
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 0
         assert s.scalar(select(func.count()).select_from(DailyFigure)) == 0

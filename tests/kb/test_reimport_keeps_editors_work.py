@@ -168,3 +168,65 @@ def test_an_edit_survives_a_reimport_that_leaves_its_published_text_alone(
     (result,) = import_documents(db, SLUG, [faq])
     assert (result.changed, result.held) == (1, 0)
     assert (served(db, eid).answer, served(db, eid).version) == ("編集した回答です。", edited)
+
+
+def listed(db: Database) -> set[str]:
+    return {e.id for e in list_entries(db, SLUG)}
+
+
+def republish(db: Database, faq: Path, text: str) -> ImportResult:
+    faq.write_text(text, encoding="utf-8")
+    (result,) = import_documents(db, SLUG, [faq], actor="ken")
+    return result
+
+
+def test_an_entry_an_editor_withdrew_stays_withdrawn_when_the_document_is_imported_again(
+    imported: Database, faq: Path
+) -> None:
+    db = imported
+    eid = about(db)
+    editing.set_retired(db, SLUG, eid, True)
+    assert editing.entry_detail(db, SLUG, eid).withdrawn
+
+    same = publish(db, faq, ORIGINAL + "\n")  # the same document, one byte longer
+    changed = publish(db, faq, "お一人様1,000円分のポイントを付与いたします。")
+
+    assert not same.unchanged and eid not in listed(db)
+    assert (changed.changed, changed.retired) == (1, 0) and eid not in listed(db)
+    detail = editing.entry_detail(db, SLUG, eid)
+    assert detail.retired and detail.withdrawn
+    # Its versions followed the document: brought back, it serves the current text.
+    editing.set_retired(db, SLUG, eid, False)
+    assert served(db, eid).answer == "お一人様1,000円分のポイントを付与いたします。"
+    assert not editing.entry_detail(db, SLUG, eid).withdrawn
+
+
+def test_an_entry_the_document_dropped_comes_back_when_the_document_has_it_again(
+    imported: Database, faq: Path
+) -> None:
+    db = imported
+    eid = about(db)
+    full = faq.read_text(encoding="utf-8")
+    without = full.replace("Q2. 被害の補償はありますか？\nA2. " + ORIGINAL + "\n", "")
+    assert without != full
+
+    dropped = republish(db, faq, without)
+    assert dropped.retired == 1 and eid not in listed(db)
+    assert not editing.entry_detail(db, SLUG, eid).withdrawn
+
+    republish(db, faq, full)
+    assert eid in listed(db) and served(db, eid).answer == ORIGINAL
+
+
+def test_a_withdrawal_outlasts_the_document_dropping_and_publishing_the_entry_again(
+    imported: Database, faq: Path
+) -> None:
+    db = imported
+    eid = about(db)
+    full = faq.read_text(encoding="utf-8")
+    editing.set_retired(db, SLUG, eid, True)
+
+    republish(db, faq, full.replace("Q2. 被害の補償はありますか？\nA2. " + ORIGINAL + "\n", ""))
+    republish(db, faq, full)
+
+    assert eid not in listed(db) and editing.entry_detail(db, SLUG, eid).withdrawn

@@ -39,10 +39,10 @@ def cli(tmp_path: Path) -> Cli:
 def test_import_prints_added_updated_unchanged_and_progress(cli: Cli, crowd_csv: Path) -> None:
     first = cli("register", "import", str(crowd_csv), "--incident", "shop")
     assert first.exit_code == 0, first.output
-    assert "60 added, 0 updated, 0 unchanged" in first.stdout
-    assert "rows/s" in first.stderr
+    assert "60 行（追加 60、更新 0、変更なし 0。" in first.stdout
+    assert "行、毎秒" in first.stderr
     again = cli("register", "import", str(crowd_csv), "--incident", "shop")
-    assert "0 added, 0 updated, 60 unchanged" in again.stdout
+    assert "60 行（追加 0、更新 0、変更なし 60。" in again.stdout
 
 
 def test_lookup_prints_masked_values_only_and_is_audited_as_the_os_user(
@@ -85,12 +85,13 @@ def test_rotation_then_the_old_key_is_refused_with_a_clear_error(
     new.chmod(0o600)
     rotated = cli("keys", "rotate", "--new-key-file", str(new))
     assert rotated.exit_code == 0, rotated.output
-    assert "1 registers re-wrapped" in rotated.stdout
+    assert "1 件の名簿をマスターキー" in rotated.stdout
     old = cli("register", "stats", "--incident", "shop")
-    assert old.exit_code == 2 and "does not open" in old.stderr
+    assert old.exit_code == 2 and "開けません" in old.stderr
     assert cli("register", "stats", "--incident", "shop", key=new).exit_code == 0
     none = cli("register", "stats", "--incident", "shop", key=tmp_path / "missing.key")
-    assert none.exit_code == 2 and "cannot read the master key file" in none.stderr
+    assert none.exit_code == 2 and "マスターキーのファイル" in none.stderr
+    assert "を読めません" in none.stderr
 
 
 def test_keys_new_writes_an_owner_only_file_or_prints_with_a_chmod_warning(
@@ -122,8 +123,8 @@ def test_a_lookup_without_a_reason_prints_nothing_of_the_person_and_audits_nothi
         refused = cli(
             "register", "lookup", "--incident", "shop", "--mail", who.mail, "--reason", reason
         )
-        assert refused.exit_code == 2 and "reason" in refused.stderr
-        assert "person" not in refused.stdout and who.mail[1:] not in refused.output
+        assert refused.exit_code == 2 and "理由を入力してください" in refused.stderr
+        assert "参照番号" not in refused.stdout and who.mail[1:] not in refused.output
     assert auth.list_audit(open_database(str(cli.db)), action="register.lookup")[1] == 0
 
 
@@ -131,7 +132,7 @@ def test_lookup_and_import_name_columns_in_japanese(
     cli: Cli, crowd_csv: Path, crowd: list[Person]
 ) -> None:
     imported = cli("register", "import", str(crowd_csv), "--incident", "shop")
-    assert "people matched by 顧客番号" in imported.stdout
+    assert "同じ方かどうかは顧客番号で照合" in imported.stdout
     found = cli(
         "register", "lookup", "--incident", "shop", "--mail", crowd[1].mail, "--reason", "電話"
     )

@@ -135,7 +135,7 @@ def test_the_export_is_admin_only_masked_and_names_who_asked(
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert "by ada for カード会社" in rows[0][0] and len(rows) == 62
+    assert "ada　依頼者：カード会社" in rows[0][0] and len(rows) == 62
     assert not any(p.mail in response.text or p.phone in response.text for p in crowd)
     [row], _ = auth.list_audit(register_desk.db, action="register.export")
     assert (row.actor, row.detail["requested_by"]) == ("ada", "カード会社")

@@ -161,6 +161,8 @@ def test_free_text_that_reaches_the_export_is_refused_when_it_holds_a_contact_or
         "2024年4月1日から2024年9月30日まで",
         "2024/4/1～2024/9/30",
         "2024年4月",
+        "2026-03-14 のご注文",
+        "2024年4月ご利用分",
     ],
 )
 def test_periods_written_as_dates_are_accepted(period: str) -> None:

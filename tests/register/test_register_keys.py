@@ -42,7 +42,9 @@ def test_a_master_key_round_trips_through_its_text_and_has_a_stable_id() -> None
 def test_a_malformed_master_key_is_a_clear_error_that_does_not_echo_it(bad: str) -> None:
     if bad == "truncated":  # generated here: collection must be the same in every xdist worker
         bad = new_master_key()[:-4]
-    with pytest.raises(KeyUnavailableError, match="not a breachdesk master key") as caught:
+    with pytest.raises(
+        KeyUnavailableError, match="breachdesk のマスターキーではありません"
+    ) as caught:
         MasterKey.parse(bad)
     assert not bad or bad not in str(caught.value)
 
@@ -50,7 +52,7 @@ def test_a_malformed_master_key_is_a_clear_error_that_does_not_echo_it(bad: str)
 def test_a_missing_master_key_names_both_settings(tmp_path: Path) -> None:
     with pytest.raises(KeyUnavailableError, match="BREACHDESK_MASTER_KEY_FILE"):
         load_master_key(None, None)
-    with pytest.raises(KeyUnavailableError, match="cannot read"):
+    with pytest.raises(KeyUnavailableError, match="を読めません"):
         load_master_key(None, tmp_path / "absent.key")
     key_file = tmp_path / "m.key"
     key_file.write_text(new_master_key())
@@ -154,7 +156,9 @@ def test_an_interrupted_rotation_leaves_every_record_readable_and_can_be_finishe
     # Half-way: the old key still opens every register; the new one the register it reached.
     assert readable_with(db, master, SLUGS, crowd[9])
     assert readable_with(db, new, SLUGS[:1], crowd[9])
-    with pytest.raises(KeyUnavailableError, match="run the rotation again"):
+    with pytest.raises(
+        KeyUnavailableError, match="もう一度 `breachdesk keys rotate` を実行してください"
+    ):
         keys.commit_rotation(db, new)  # refuses: nothing switched while some are behind
     assert readable_with(db, master, SLUGS, crowd[9])
     keys.rotate(db, master, new)
@@ -173,7 +177,7 @@ def test_a_wrong_key_serves_nothing_and_writes_no_new_register(
     with pytest.raises(KeyUnavailableError):
         service.stats(db, stranger, "shop-a")
     add_incident(db, "shop-b")
-    with pytest.raises(KeyUnavailableError, match="nothing written"):
+    with pytest.raises(KeyUnavailableError, match="何も書き込んでいません"):
         import_register(db, stranger, "shop-b", crowd_csv)
     with db.read() as s:
         assert len(list(s.scalars(select(Register)))) == 1

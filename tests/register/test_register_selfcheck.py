@@ -201,7 +201,7 @@ def test_the_public_page_links_to_the_self_check(register_desk: Desk) -> None:
     assert tree.css_first("form#self-check") and tree.css_first("form#scope-check")
 
 
-def test_without_the_master_key_the_form_still_shows_and_a_check_is_refused(
+def test_without_the_master_key_the_self_check_is_not_offered_and_a_check_is_refused(
     register_desk: Desk, crowd: list[Person]
 ) -> None:
     keyless = Desk(
@@ -209,7 +209,9 @@ def test_without_the_master_key_the_form_still_shows_and_a_check_is_refused(
     )
     client = public(keyless)
     form = client.get(f"/i/{SLUG}/check")
-    assert form.status_code == 200 and HTMLParser(form.text).css_first("form#self-check")
+    page = HTMLParser(form.text)
+    assert form.status_code == 200 and page.css_first("form#self-check") is None
+    assert page.css_first("#self-check-unavailable") and page.css_first("form#scope-check")
     who = crowd[0]
     refused = client.post(
         f"/i/{SLUG}/check",
@@ -218,7 +220,9 @@ def test_without_the_master_key_the_form_still_shows_and_a_check_is_refused(
             "identifier": who.mail,
             "fact_kind": "postal",
             "fact": who.postal,
-            "csrf_token": form_token(client),
+            # A form left open from before the key went missing (the code page's token).
+            "csrf_token": form_token(client, f"/i/{SLUG}/check/code"),
         },
     )
     assert refused.status_code == 503 and who.mail not in refused.text
+    assert HTMLParser(refused.text).css_first("#self-check-unavailable") is not None

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from breachdesk.cli.common import app, desk, dump, run, settings
+from breachdesk.cli.common import app, cli_actor, desk, dump, run, settings
 from breachdesk.cli.serve import run_server
 
 
@@ -24,9 +24,17 @@ def import_(
 ) -> None:
     """Import FAQ and notice documents into an incident, in one transaction."""
     d = desk()
+    # Audited as the console's and the API's imports are, in the import's own transaction.
+    actor = cli_actor().name
     results = run(
         lambda: d.import_documents(
-            incident, files, name=name, organisation=organisation, format=format
+            incident,
+            files,
+            name=name,
+            organisation=organisation,
+            format=format,
+            actor=actor,
+            audit=True,
         )
     )
     for r in results:

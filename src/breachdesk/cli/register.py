@@ -1,20 +1,45 @@
-"""`breachdesk keys|register`: the affected-person register and its master key."""
+"""`breachdesk keys|register`: the affected-person register and its master key.
+
+What these commands print for the operator is Japanese, their errors included (the register's
+errors are written in Japanese; what was not found is named with `labels.not_found`); `--json`
+keeps its English keys for other tools.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from breachdesk.cli.common import Incident, app, desk, dump, run
+from breachdesk.errors import InvalidInputError, NotFoundError
+from breachdesk.labels import not_found
 
 keys_app = typer.Typer(help="The register's master key.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 register_app = typer.Typer(help="The affected-person register.", no_args_is_help=True)
 app.add_typer(register_app, name="register")
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """`run`, with what was not found named in Japanese and a bad option's reason said without
+    the field's code (the exit codes are `run`'s: 3 and 2)."""
+
+    def said() -> T:
+        try:
+            return action()
+        except NotFoundError as exc:
+            typer.echo(f"error: {not_found(exc.kind, exc.key)}", err=True)
+            raise typer.Exit(3) from exc
+        except InvalidInputError as exc:
+            typer.echo(f"error: {exc.reason}", err=True)
+            raise typer.Exit(2) from exc
+
+    return run(said)
 
 
 @keys_app.command("new")
@@ -33,16 +58,16 @@ def keys_new(
 
     key = new_master_key()
     if out is not None:
-        run(lambda: write_key_file(out, key))
+        _run(lambda: write_key_file(out, key))
         typer.echo(
-            f"{out}: new master key written (mode 0600); point BREACHDESK_MASTER_KEY_FILE at it"
+            f"{out}: 新しいマスターキーを書き込みました（所有者だけが読める 0600）。"
+            "BREACHDESK_MASTER_KEY_FILE でこのファイルを指定してください"
         )
         return
     typer.echo(key)
     typer.echo(
         "注意: 鍵を保存したファイルは所有者だけが読めるように `chmod 600 FILE` してください"
-        "（ほかの人も読めるファイルは使われません）。 "
-        "Warning: chmod 600 the file you saved the key in; a key file others can read is refused.",
+        "（ほかの人も読めるファイルは使われません）",
         err=True,
     )
 
@@ -56,11 +81,11 @@ def keys_rotate(
 ) -> None:
     """Re-wrap every data key with a new master key; the old key then opens none of them."""
     d = desk()
-    r = run(lambda: d.register.rotate(new_key_file))
+    r = _run(lambda: d.register.rotate(new_key_file))
     typer.echo(
-        f"{r.rewrapped} registers re-wrapped by master key {r.new_key_id}"
-        + (f" ({r.already} already were)" if r.already else "")
-        + "; point BREACHDESK_MASTER_KEY_FILE at the new key"
+        f"{r.rewrapped} 件の名簿をマスターキー {r.new_key_id} で暗号化し直しました"
+        + (f"（{r.already} 件はすでにこの鍵でした）" if r.already else "")
+        + "。BREACHDESK_MASTER_KEY_FILE で新しい鍵のファイルを指定してください"
     )
 
 
@@ -69,8 +94,8 @@ def _progress_printer() -> Callable[[Any], None]:
     live = sys.stderr.isatty()
 
     def show(p: Any) -> None:
-        left = f", about {p.remaining:.0f} s left" if p.remaining is not None else ""
-        line = f"{p.rows:,} rows, {p.rate:,.0f} rows/s{left}"
+        left = f"、残り約 {p.remaining:.0f} 秒" if p.remaining is not None else ""
+        line = f"{p.rows:,} 行、毎秒 {p.rate:,.0f} 行{left}"
         typer.echo(("\r" + line + "   ") if live else line, err=True, nl=not live)
 
     return show
@@ -99,7 +124,7 @@ def register_import(
     from breachdesk.register.items import item_mapping
 
     d = desk()
-    r = run(
+    r = _run(
         lambda: d.register.import_file(
             incident,
             file,
@@ -112,8 +137,8 @@ def register_import(
     if sys.stderr.isatty():
         typer.echo("", err=True)
     typer.echo(
-        f"{r.file_name}: {r.rows} rows: {r.added} added, {r.updated} updated, "
-        f"{r.unchanged} unchanged (people matched by {FIELD_LABELS[r.key]})"
+        f"{r.file_name}: {r.rows} 行（追加 {r.added}、更新 {r.updated}、変更なし {r.unchanged}。"
+        f"同じ方かどうかは{FIELD_LABELS[r.key]}で照合）"
     )
 
 
@@ -138,13 +163,13 @@ def register_lookup(
     """Find a caller by one identifier; prints masked values only (audited as the OS user)."""
     given = [(k, v) for k, v in (("mail", mail), ("phone", phone), ("customer", customer)) if v]
     if len(given) != 1:
-        typer.echo("error: give exactly one of --mail, --phone, --customer", err=True)
+        typer.echo("error: --mail、--phone、--customer のどれか1つを指定してください", err=True)
         raise typer.Exit(2)
     kind, value = given[0]
     from breachdesk.register.columns import FIELD_LABELS
 
     d = desk()
-    people = run(
+    people = _run(
         lambda: d.register.lookup(incident, kind, value, reason=reason, actor=f"cli:{_os_user()}")
     )
     for p in people:
@@ -152,9 +177,10 @@ def register_lookup(
             typer.echo(dump(p.as_json()))
         else:
             values = "  ".join(f"{FIELD_LABELS.get(k, k)}={v}" for k, v in p.masked.items())
-            typer.echo(f"person {p.id}  {values}  leaked: {'・'.join(p.item_labels) or '-'}")
+            leaked = "・".join(p.item_labels) or "なし"
+            typer.echo(f"参照番号 {p.id}  {values}  漏えい項目={leaked}")
     if not people and not as_json:
-        typer.echo("not on the register")
+        typer.echo("名簿に該当する方はいません")
 
 
 @register_app.command("stats")
@@ -165,10 +191,10 @@ def register_stats(
     """People on the register, and people per leaked item."""
     from breachdesk.register.items import item_label
 
-    st = run(lambda: desk().register.stats(incident))
+    st = _run(lambda: desk().register.stats(incident))
     if as_json:
         typer.echo(dump({"people": st.people, "items": st.per_item, "imports": st.imports}))
         return
-    typer.echo(f"{st.people} people ({st.imports} imports)")
+    typer.echo(f"{st.people} 人（取り込み {st.imports} 回）")
     for item, count in st.per_item.items():
         typer.echo(f"{item_label(item)}\t{item}\t{count}")

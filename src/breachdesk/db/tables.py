@@ -82,6 +82,10 @@ class Entry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Retired by an editor (the console's 公開停止), not because the document dropped it: an
+    # import then leaves it retired, even when the document still has (or has again) its
+    # question, until an editor restores it.
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The inquiry category a question answered by this entry is counted under (Step 3).
     category_id: Mapped[int | None] = mapped_column(

@@ -195,7 +195,11 @@ def decode_csv(path: Path, data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DocumentFormatError(str(path), None, "not UTF-8 or Shift_JIS (CP932) text")
+    raise DocumentFormatError(
+        str(path),
+        None,
+        "UTF-8 でも Shift_JIS（CP932）でも読めません（CSV として保存し直してください）",
+    )
 
 
 def _cell(value: Any) -> str:

@@ -219,6 +219,13 @@ def _store_campaigns(
     return added, removed
 
 
+def store_daily_tables(s: Session, incident: Incident, tables: list[ParsedDailyTable]) -> None:
+    """Store every daily table a documents import found (`kb.service.import_documents`'s
+    `daily` step), in its transaction."""
+    for table in tables:
+        store_daily_table(s, incident, table)
+
+
 def _add(a: int | None, b: int | None) -> int | None:
     if a is None:
         return b
@@ -237,4 +244,5 @@ __all__ = [
     "category_for_label",
     "event_channel",
     "store_daily_table",
+    "store_daily_tables",
 ]

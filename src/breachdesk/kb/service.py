@@ -24,16 +24,18 @@ from breachdesk import pacing
 from breachdesk.db import Database
 from breachdesk.db.tables import Contact, Document, Entry, EntryVersion, Incident, utcnow
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
-from breachdesk.inquiries.figures import store_daily_table
 from breachdesk.kb.contacts import find_contacts
 from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.importers import parse_document
-from breachdesk.kb.importers.dailytable import read_daily_tables
+from breachdesk.kb.importers.dailytable import ParsedDailyTable, read_daily_tables
 from breachdesk.kb.parsed import ParsedDocument, ParsedEntry
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 SECTION_SEP = " > "
 AUTO_INTENTS = "auto"  # `intents_by` of the classifier's intents (an editor's name otherwise)
+DailyTables = Callable[[Session, Incident, list[ParsedDailyTable]], None]
+"""What an import does, in its transaction, with the daily call-centre tables its documents hold
+(the inquiry desk stores their figures: `Desk` passes it)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def import_documents(
     also: Callable[[Session, Incident, list[ImportResult]], None] | None = None,
     create: bool = True,
     created: Callable[[Session, Incident], None] | None = None,
+    daily: DailyTables | None = None,
 ) -> list[ImportResult]:
     """Import files into an incident (created if new), all in one transaction.
 
@@ -170,7 +173,10 @@ def import_documents(
     Everything the import does is in that transaction, so a crash (kill -9) leaves either all
     of it or none: `also` runs last inside it, for what the caller adds to every import (the
     inquiry categories of new entries, the audit row). `names` are the files' own names when
-    the paths are where uploads were saved (see `read_sources`).
+    the paths are where uploads were saved (see `read_sources`). `daily` is given the daily
+    call-centre tables found in the documents (read, and a malformed one refused, before
+    anything is written), in the transaction before `also`; without it they are not read: the
+    knowledge base keeps entries, and a day's figures are the inquiry desk's.
 
     Re-importing an unchanged file is a no-op. A changed file becomes a new document version:
     entries whose question is unchanged keep their ids (with a new version when the text
@@ -187,14 +193,19 @@ def import_documents(
       the organisation's wording wins — or rejects, keeping the edit served. The same
       published text is then not proposed again. Both texts are legally sensitive, so neither
       silently replaces the other; the console lists the draft among those waiting.
-    An entry that was retired and is published again comes back with the published text.
+    An entry the document had dropped (retired by an import) and now publishes again comes back
+    with the published text. An entry an editor withdrew (`Entry.withdrawn`) stays withdrawn
+    whatever the document says, until an editor restores it; its versions still follow the
+    document, so a restored entry serves the current text.
     """
     check_slug(slug)
     if not paths:
         raise InvalidInputError("no files to import")
     parsed = read_sources(paths, format=format, max_bytes=max_bytes, names=names)
-    # Step 3: daily call-centre tables in the same documents, parsed before anything is written.
-    daily_tables = read_daily_tables(parsed, max_bytes=max_bytes, today=_today_jst())
+    # Daily call-centre tables in the same documents, parsed before anything is written.
+    daily_tables = (
+        read_daily_tables(parsed, max_bytes=max_bytes, today=_today_jst()) if daily else []
+    )
     results: list[ImportResult] = []
     with db.transaction() as s:
         incident = s.scalar(select(Incident).where(Incident.slug == slug))
@@ -221,9 +232,8 @@ def import_documents(
             changed_any = changed_any or not result.unchanged
         if changed_any:
             refresh_incident(s, incident)
-        # Step 3: store them in the same transaction (idempotent, even for unchanged files).
-        for table in daily_tables:
-            store_daily_table(s, incident, table)
+        if daily is not None:  # stored in the same transaction (even for unchanged files)
+            daily(s, incident, daily_tables)
         if also is not None:
             also(s, incident, results)
     return results
@@ -323,10 +333,12 @@ def _store_document(
             added += 1
             continue
         entry.position = position
-        was_retired = entry.retired
-        entry.retired = False
+        # Retired by an earlier import (the document had dropped it): published again. An
+        # editor's withdrawal stays; its text is still kept current for when it is restored.
+        dropped = entry.retired and not entry.withdrawn
+        entry.retired = entry.withdrawn
         latest = newest.get(eid)
-        if latest is not None and _same_text(latest, parsed) and not was_retired:
+        if latest is not None and _same_text(latest, parsed) and not dropped:
             latest.document_id = document.id
             latest.line_start, latest.line_end = parsed.line_start, parsed.line_end
             kept += 1
@@ -337,7 +349,7 @@ def _store_document(
             row.intents, row.intents_by = list(now.intents or []), now.intents_by
         if (
             now is not None
-            and not was_retired
+            and not dropped
             and _edited_text(now, published.get(eid))
             and not _same_text(now, parsed)
         ):

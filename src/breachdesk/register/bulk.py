@@ -17,6 +17,11 @@ writer thread touches it, and leaving the `with` block waits for them (and raise
 error of any). On SQLite the writes stay in the importing thread: the driver binds every row's
 values holding the GIL, so a writer thread only competed for it (1M people: 55.8 s either way,
 but 63 s of CPU instead of 50).
+
+This module is the one place outside `breachdesk.db` that tells the two stores apart
+(`tests/db/test_seam.py` names it): the COPY stream, the writer thread and ANALYZE are one tuned
+path of the register's import, and moving it into the seam would be a rewrite of that path for
+one caller.
 """
 
 from __future__ import annotations

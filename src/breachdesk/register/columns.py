@@ -89,8 +89,11 @@ _DATE = re.compile(
     r"\d{4}\s*[-/.年]\s*\d{1,2}(?:\s*[-/.月]\s*\d{1,2}\s*日?|\s*月)?|\d{8}|\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"
 )
 _PERIOD_REST = re.compile(
-    r"(?:[\s〜~\-ー–—―、,/()（）]|から|まで|頃|ごろ|以降|以前|及び|および|と)*"
+    r"(?:[\s〜~\-ー–—―、,/()（）]|から|まで|頃|ごろ|以降|以前|及び|および|と"
+    r"|の|ご?注文|ご?利用|ご?購入|分)*"
 )
+"""What a period cell may hold besides its dates: range words, and what the dates are of
+(``2026-03-14 のご注文``, ``2024年4月ご利用分``)."""
 
 
 def header_key(text: str) -> str:
@@ -160,7 +163,8 @@ def is_short_text(value: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def is_period(value: str) -> bool:
-    """Whether a period cell is dates and range words only (2024-04-01〜2024-09-30, 2024年4月)."""
+    """Whether a period cell is dates and range words only (2024-04-01〜2024-09-30, 2024年4月,
+    2026-03-14 のご注文)."""
     text = unicodedata.normalize("NFKC", value)
     rest = _DATE.sub(" ", text)
     return rest != text and _PERIOD_REST.fullmatch(rest) is not None

@@ -34,8 +34,9 @@ INDEX_BYTES = 16
 register size and the index stays small."""
 
 NO_KEY = (
-    "no master key for the affected register: set BREACHDESK_MASTER_KEY or point "
-    "BREACHDESK_MASTER_KEY_FILE at a file made by `breachdesk keys new`"
+    "対象者名簿のマスターキーが設定されていません。BREACHDESK_MASTER_KEY に鍵を設定するか、"
+    "`breachdesk keys new --out FILE` で作った鍵のファイルを BREACHDESK_MASTER_KEY_FILE で"
+    "指定してください"
 )
 
 
@@ -55,7 +56,7 @@ class MasterKey:
         return hmac.new(self.material, b"breachdesk master key id", hashlib.sha256).hexdigest()[:16]
 
     @classmethod
-    def parse(cls, text: str, *, where: str = "master key") -> MasterKey:
+    def parse(cls, text: str, *, where: str = "マスターキー") -> MasterKey:
         """Read a key as `keys new` writes it; anything else is a clear error (never echoed)."""
         try:
             material = base64.urlsafe_b64decode(text.strip().encode("ascii"))
@@ -63,8 +64,8 @@ class MasterKey:
             material = b""
         if len(material) != KEY_BYTES:
             raise KeyUnavailableError(
-                f"{where} is not a breachdesk master key (expected the 44 characters "
-                "`breachdesk keys new` prints)"
+                f"{where}は breachdesk のマスターキーではありません（`breachdesk keys new` が"
+                "出力する44文字の鍵を指定してください。値は表示しません）"
             )
         return cls(material)
 
@@ -77,9 +78,9 @@ class MasterKey:
             text = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
             raise KeyUnavailableError(
-                f"cannot read the master key file {path}: {type(exc).__name__}"
+                f"マスターキーのファイル {path} を読めません（{type(exc).__name__}）"
             ) from exc
-        return cls.parse(text, where=f"the master key file {path}")
+        return cls.parse(text, where=f"マスターキーのファイル {path} の中身")
 
     def wrap(self, data_key: bytes, context: bytes) -> bytes:
         """The data key sealed under this key; `context` binds the wrap to its register."""
@@ -93,8 +94,8 @@ class MasterKey:
             )
         except (InvalidTag, ValueError) as exc:
             raise KeyUnavailableError(
-                f"the master key {self.id} does not open this data key (damaged, or wrapped "
-                "by another key)"
+                f"マスターキー {self.id} ではこの名簿のデータキーを開けません"
+                "（壊れているか、別のマスターキーで暗号化されています）"
             ) from exc
 
 
@@ -110,8 +111,7 @@ def check_key_file_mode(path: Path) -> None:
         raise KeyUnavailableError(
             f"マスターキーのファイル {path} はグループやほかのユーザーも読める権限"
             f"（{stat.S_IMODE(mode):04o}）になっているため、使いません。"
-            f"`chmod 600 {path}` で所有者だけが読めるようにしてください "
-            f"(the master key file is readable by group or others; run chmod 600 on it)"
+            f"`chmod 600 {path}` で所有者だけが読めるようにしてください"
         )
 
 
@@ -122,12 +122,10 @@ def write_key_file(path: Path, key: str) -> None:
     except FileExistsError:
         raise KeyUnavailableError(
             f"{path} はすでにあります。マスターキーを上書きすると、その鍵で守られた名簿を"
-            "開けなくなるため、書き込みません (the file exists; a key is never overwritten)"
+            "開けなくなるため、書き込みません"
         ) from None
     except OSError as exc:
-        raise KeyUnavailableError(
-            f"{path} を作れません: {exc.strerror} (cannot create the key file)"
-        ) from exc
+        raise KeyUnavailableError(f"鍵のファイル {path} を作れません（{exc.strerror}）") from exc
     with os.fdopen(fd, "w", encoding="ascii") as out:
         if os.name == "posix":
             os.fchmod(out.fileno(), 0o600)  # whatever the umask
@@ -137,7 +135,7 @@ def write_key_file(path: Path, key: str) -> None:
 def load_master_key(key: str | None, key_file: Path | None) -> MasterKey:
     """The configured master key: `BREACHDESK_MASTER_KEY`, else the key file, else an error."""
     if key:
-        return MasterKey.parse(key, where="BREACHDESK_MASTER_KEY")
+        return MasterKey.parse(key, where="BREACHDESK_MASTER_KEY の値")
     if key_file is not None and str(key_file) not in ("", "."):  # an empty variable is unset
         return MasterKey.from_file(key_file)
     raise KeyUnavailableError(NO_KEY)
@@ -148,7 +146,7 @@ class DataKey:
 
     def __init__(self, material: bytes) -> None:
         if len(material) != KEY_BYTES:
-            raise KeyUnavailableError("a data key must be 32 bytes")
+            raise KeyUnavailableError("データキーは32バイトでなければなりません")
         record_key = hmac.digest(material, b"breachdesk record encryption", "sha256")
         self._index_key = hmac.digest(material, b"breachdesk blind index", "sha256")
         self._aead = AESGCM(record_key)
@@ -167,7 +165,7 @@ class DataKey:
             return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context)
         except (InvalidTag, ValueError) as exc:
             raise KeyUnavailableError(
-                "a register record does not decrypt (damaged, or moved to another row)"
+                "対象者名簿の記録を復号できません（壊れているか、別の行に移されています）"
             ) from exc
 
     def blind(self, kind: str, normalised: str) -> bytes:

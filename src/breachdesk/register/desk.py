@@ -6,12 +6,14 @@ no key) and passes the settings the register functions need.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
 from breachdesk.config import Settings
 from breachdesk.db import Database
+from breachdesk.errors import KeyUnavailableError
 from breachdesk.privacy.redact import redact
 from breachdesk.register import keys, service
 from breachdesk.register.crypto import MasterKey, load_master_key
@@ -22,6 +24,8 @@ from breachdesk.register.mail import SmtpMailer
 from breachdesk.register.outbox import Outbox
 from breachdesk.register.selfcheck import SelfCheck, SelfView
 from breachdesk.register.sms import HttpSms
+
+log = logging.getLogger("breachdesk.register")
 
 
 class RegisterDesk:
@@ -132,6 +136,21 @@ class RegisterDesk:
         """Whether the incident has a register (no key needed, nothing personal read)."""
         with self.db.read() as s:
             return keys.find_register(s, slug) is not None
+
+    def available(self, slug: str) -> bool:
+        """Whether the incident's register can be used now: it exists and the configured
+        master key opens its data key (nothing personal is read). Why not is for the server's
+        log: the public page says only that the self-check is not available."""
+        with self.db.read() as s:
+            register = keys.find_register(s, slug)
+            if register is None:
+                return False
+            try:
+                self.keyring.data_key(register)
+            except KeyUnavailableError as exc:
+                log.warning("affected register of %s unavailable: %s", slug, exc)
+                return False
+        return True
 
     def stats(self, slug: str) -> service.RegisterStats:
         return service.stats(self.db, self.keyring, slug)

@@ -187,7 +187,7 @@ def import_register(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise DocumentFormatError(name, None, f"読めません（{exc.strerror}）") from exc
+            raise DocumentFormatError(name, None, f"読めません（{_why(exc)}）") from exc
     rows, total = _rows(Path(name), data)
     del data
     try:
@@ -209,6 +209,18 @@ def import_register(
         if not _concurrent(exc):
             raise
         raise ConflictError(BUSY) from None  # the driver's message may carry key values
+
+
+def _why(error: OSError) -> str:
+    """Why a file could not be read, in Japanese for the common cases (the system's words
+    otherwise)."""
+    if isinstance(error, FileNotFoundError):
+        return "ファイルがありません"
+    if isinstance(error, PermissionError):
+        return "読む権限がありません"
+    if isinstance(error, IsADirectoryError):
+        return "フォルダーです"
+    return error.strerror or type(error).__name__
 
 
 BUSY = (

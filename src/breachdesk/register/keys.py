@@ -41,9 +41,9 @@ def open_data_key(register: Register, master: MasterKey) -> DataKey:
         wrapped = register.pending_wrapped_key
     else:
         raise KeyUnavailableError(
-            f"the configured master key {master.id} does not open register {register.id} "
-            f"(its data key is wrapped by master key {register.key_id}); check "
-            "BREACHDESK_MASTER_KEY / BREACHDESK_MASTER_KEY_FILE"
+            f"設定されているマスターキー {master.id} では名簿 {register.id} を開けません"
+            f"（この名簿のデータキーはマスターキー {register.key_id} で暗号化されています）。"
+            "BREACHDESK_MASTER_KEY と BREACHDESK_MASTER_KEY_FILE を確認してください"
         )
     return DataKey(master.unwrap(wrapped, wrap_context(register.id)))
 
@@ -117,8 +117,8 @@ def ensure_register(s: Session, slug: str, keyring: Keyring) -> tuple[Register, 
     }
     if others:
         raise KeyUnavailableError(
-            f"the configured master key {master.id} is not the one the existing registers use "
-            f"({', '.join(sorted(others))}); nothing written"
+            f"設定されているマスターキー {master.id} は、ほかの名簿が使っている鍵"
+            f"（{'、'.join(sorted(others))}）と違います。何も書き込んでいません"
         )
     material = DataKey.generate()
     register = Register(
@@ -151,13 +151,18 @@ def prepare_rotation(
     Registers already under `new` are skipped. Returns how many were prepared.
     """
     if old.id == new.id:
-        raise KeyUnavailableError("the new master key is the key in use; make one with keys new")
+        raise KeyUnavailableError(
+            "新しいマスターキーがいま使っている鍵と同じです。"
+            "`breachdesk keys new --out FILE` で新しい鍵を作ってください"
+        )
     with db.read() as s:
         ids = list(s.scalars(select(Register.id).order_by(Register.id)))
     prepared = 0
     for register_id in ids:
         with db.transaction() as s:
-            register = s.get(Register, register_id, with_for_update=not db.is_sqlite)
+            # A row lock on PostgreSQL; SQLAlchemy writes no FOR UPDATE for SQLite, whose
+            # write lock covers the whole database at the transaction's first write.
+            register = s.get(Register, register_id, with_for_update=True)
             if register is None or register.key_id == new.id:
                 continue
             material = old.unwrap(_current_wrap(register, old), wrap_context(register.id))
@@ -176,8 +181,8 @@ def _current_wrap(register: Register, old: MasterKey) -> bytes:
     if register.pending_key_id == old.id and register.pending_wrapped_key is not None:
         return register.pending_wrapped_key  # an earlier rotation to `old` was interrupted
     raise KeyUnavailableError(
-        f"the configured master key {old.id} does not open register {register.id} (wrapped "
-        f"by {register.key_id}); nothing rotated"
+        f"設定されているマスターキー {old.id} では名簿 {register.id} を開けません"
+        f"（鍵 {register.key_id} で暗号化されています）。何も切り替えていません"
     )
 
 
@@ -192,7 +197,8 @@ def commit_rotation(db: Database, new: MasterKey) -> tuple[int, int]:
         behind = [r.id for r in registers if new.id not in (r.key_id, r.pending_key_id)]
         if behind:
             raise KeyUnavailableError(
-                f"registers {behind} are not yet wrapped by {new.id}; run the rotation again"
+                f"名簿 {'、'.join(map(str, behind))} はまだ新しい鍵 {new.id} で暗号化されていません。"
+                "もう一度 `breachdesk keys rotate` を実行してください"
             )
         switched = 0
         for r in registers:

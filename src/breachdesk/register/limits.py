@@ -2,9 +2,9 @@
 
 A limit was a count followed by an insert: thirty checks sent at once all counted four and all
 went through (7 messages on SQLite, 14 on PostgreSQL instead of 5). `bump` adds one to a counter
-and returns the new value in a single ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: concurrent
-requests see 1, 2, 3 … and exactly `limit` of them are under it, on either store (PostgreSQL
-serialises the conflicting rows; SQLite takes its write lock at the statement).
+and returns the new value in a single statement (`db.upsert.increment`, where the two stores'
+``INSERT … ON CONFLICT DO UPDATE … RETURNING`` is built): concurrent requests see 1, 2, 3 … and
+exactly `limit` of them are under it, on either store.
 
 Counters are per clock hour (`hour_of`). Those of the limits are kept for the hour they count
 (`prune`); those that record refused requests in aggregate (`REFUSED`) are kept, a handful of
@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from breachdesk.db.tables import RegisterCheck, RegisterCounter
+from breachdesk.db.upsert import increment
 
 ADDRESS = "address"
 """Self-check requests (checks, code tries, link opens) from one client address."""
@@ -32,6 +32,7 @@ REFUSED = "refused"
 """Requests refused, by what was refused (`subject`: ``check/limited``, ``code/refused`` …)."""
 KEEP_CHECKS = timedelta(days=1)
 """How long a check's row (its link or code hash, for opening it) is kept after it expires."""
+_COUNTERS = cast(Table, RegisterCounter.__table__)
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -40,19 +41,8 @@ def hour_of(moment: datetime) -> datetime:
 
 def bump(s: Session, register_id: int, kind: str, subject: str, hour: datetime) -> int:
     """Add one to a counter (created at 1) and return its new value, in one statement."""
-    table = cast(Table, RegisterCounter.__table__)
-    dialect = s.get_bind().dialect.name
-    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        build(table)
-        .values(register_id=register_id, kind=kind, subject=subject, hour=hour, count=1)
-        .on_conflict_do_update(
-            index_elements=["register_id", "kind", "subject", "hour"],
-            set_={"count": table.c.count + 1},
-        )
-        .returning(table.c.count)
-    )
-    return int(s.execute(statement).scalar_one())
+    key = {"register_id": register_id, "kind": kind, "subject": subject, "hour": hour}
+    return increment(s, _COUNTERS, key)
 
 
 def prune(s: Session, register_id: int, now: datetime) -> None:

@@ -13,6 +13,23 @@ from string import Template
 CONFIRMATION = "ご登録の連絡先に確認用のご案内をお送りしました"
 """What the self-check answers to everyone, listed or not, matching or not."""
 
+UNAVAILABLE_PUBLIC = (
+    "ただいま、ご本人の情報で対象かどうかを確認することはできません。"
+    "お手数ですが、時間をおいてお試しいただくか、お問い合わせ窓口へご連絡ください。"
+)
+"""What a person is told when the register cannot be used (no register, or its key cannot be
+opened): nothing about keys or configuration, and where to turn instead."""
+UNAVAILABLE_OPERATOR = (
+    "対象者名簿の鍵（マスターキー）を開けないため、いまは名簿を使えません。"
+    "サーバーの管理者に鍵の設定を確認してもらってください（原因はサーバーのログに記録されています）。"
+)
+"""What an operator is told when the register's key cannot be opened: the key file's path and
+the key ids go to the server's log only."""
+NO_REGISTER = (
+    "この事案の対象者名簿はまだ取り込まれていません。管理者が名簿を取り込むと検索できます。"
+)
+"""What an operator looking someone up is told when the incident has no register yet."""
+
 MAIL_SUBJECT = Template("【$organisation】対象確認のご案内")
 MAIL_BODY = Template(
     "$organisation をご利用のお客様\n\n"

@@ -118,7 +118,11 @@ class SelfCheck:
     ) -> Outgoing | None:
         """Run one self-check; the message to send if (and only if) it should be sent."""
         if kind not in IDENTIFIER_KINDS or fact_kind not in FACT_KINDS:
-            raise InvalidInputError("unknown identifier or fact kind", where="kind")
+            raise InvalidInputError(
+                "確認に使う情報は、ご登録の情報（メールアドレス・電話番号・お客様番号）と"
+                "ご本人確認の情報（郵便番号・生年月日）から選んでください",
+                where="kind",
+            )
         now = utcnow()
         hour = hour_of(now)
         token = secrets.token_urlsafe(32)
@@ -265,7 +269,10 @@ class SelfCheck:
         `CODE_TRIES` tries per identifier and hour, counted by one atomic statement before the
         code is compared; a wrong code and an identifier without a code do the same work."""
         if kind not in IDENTIFIER_KINDS:
-            raise InvalidInputError("unknown identifier kind", where="kind")
+            raise InvalidInputError(
+                "ご登録の情報は、メールアドレス・電話番号・お客様番号から選んでください",
+                where="kind",
+            )
         now = utcnow()
         hour = hour_of(now)
         with self.db.transaction() as s:

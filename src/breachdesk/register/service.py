@@ -85,11 +85,9 @@ class RegisterStats:
 def _reason(reason: str) -> str:
     text = " ".join(reason.split())
     if not text:
-        raise InvalidInputError("a reason is required to look into the register", where="reason")
+        raise InvalidInputError("対象者名簿を見る理由を入力してください", where="reason")
     if len(text) > MAX_REASON:
-        raise InvalidInputError(
-            f"the reason is longer than {MAX_REASON} characters", where="reason"
-        )
+        raise InvalidInputError(f"理由は{MAX_REASON}文字以内にしてください", where="reason")
     # An operator writes why they look; the caller's number or address must not go with it.
     return redact(text)
 
@@ -160,7 +158,8 @@ def find_people(
 ) -> list[FoundPerson]:
     """People whose `kind` identifier normalises to the same as `value` (by blind index)."""
     if kind not in IDENTIFIERS:
-        raise InvalidInputError(f"look up by one of {', '.join(IDENTIFIERS)}", where="kind")
+        names = "・".join(FIELD_LABELS[k] for k in IDENTIFIERS)
+        raise InvalidInputError(f"検索には{names}のいずれかを使ってください", where="kind")
     normalised = normalise(kind, value)
     if not normalised:
         return []
@@ -229,7 +228,8 @@ def reveal(
     """One value of one person in clear, audited (a second row after the look-up's)."""
     why = _reason(reason)
     if field not in SHOWN:
-        raise InvalidInputError(f"reveal one of {', '.join(SHOWN)}", where="field")
+        names = "・".join(FIELD_LABELS[f] for f in SHOWN)
+        raise InvalidInputError(f"表示できる項目は{names}です", where="field")
     with db.transaction() as s:
         register = get_register(s, slug)
         key = keyring.data_key(register)
@@ -303,7 +303,7 @@ def export(
     why = _reason(reason)
     asked = redact(" ".join(requested_by.split()))  # free text: "佐藤 090-…" keeps no number
     if not asked:
-        raise InvalidInputError("name who asked for the export", where="requested_by")
+        raise InvalidInputError("書き出しを依頼した人を入力してください", where="requested_by")
     out = io.StringIO()
     # Every cell through safe_cell, as in every other file the desk writes: the list is the
     # organisation's own, and a "=HYPERLINK(…)" in it must not run in the recipient's Excel.
@@ -314,8 +314,8 @@ def export(
         now = utcnow()
         writer.writerow(
             [
-                f"# {slug} 対象者名簿（マスク済み） exported {now:%Y-%m-%d %H:%M} UTC "
-                f"by {actor} for {asked}: {why}"
+                f"# {slug} 対象者名簿（マスク済み）　書き出し：{now:%Y-%m-%d %H:%M} UTC、"
+                f"{actor}　依頼者：{asked}　理由：{why}"
             ]
         )
         writer.writerow(["参照番号", *(FIELD_LABELS[f] for f in SHOWN), "漏えい項目", "版"])

@@ -43,4 +43,4 @@ class HttpSms:
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:
             if not 200 <= response.status < 300:
-                raise OSError(f"the SMS provider answered {response.status}")
+                raise OSError(f"SMS の送信サービスが {response.status} を返しました")

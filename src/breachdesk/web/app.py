@@ -31,14 +31,12 @@ from breachdesk.errors import (
     PermissionDeniedError,
     ThrottledError,
 )
+from breachdesk.register.messages import UNAVAILABLE_OPERATOR, UNAVAILABLE_PUBLIC
 from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
 from breachdesk.web.security import query_parameter_names
 
 HERE = Path(__file__).parent
 log = logging.getLogger("breachdesk.web")
-KEY_UNAVAILABLE = "対象者名簿の鍵を開けないため、いまは名簿を使えません。お手数ですが、時間をおいてお試しください。"
-"""What a page or an API caller is told when the register's key is unavailable: the key file's
-path and the key ids are for the server log only."""
 
 
 def error_status(exc: BreachdeskError) -> tuple[int, dict[str, str]]:
@@ -123,10 +121,14 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         status, headers = error_status(exc)
         api_call = request.url.path.startswith("/api/")
         if isinstance(exc, KeyUnavailableError):
+            # The key file's path and the key ids are for the server's log only: a person is
+            # told, in Japanese, that the register cannot be used now and whom to turn to.
             log.error("affected register unavailable: %s", exc)
             if api_call:
-                return JSONResponse({"error": KEY_UNAVAILABLE}, status_code=status)
-            return public.error_page(request, KEY_UNAVAILABLE, status)
+                return JSONResponse({"error": UNAVAILABLE_OPERATOR}, status_code=status)
+            console = request.url.path.startswith("/console")
+            text = UNAVAILABLE_OPERATOR if console else UNAVAILABLE_PUBLIC
+            return public.error_page(request, text, status)
         if isinstance(exc, AuthenticationError) and not api_call and request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(

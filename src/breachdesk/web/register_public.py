@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,6 +25,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from breachdesk.desk import Desk
 from breachdesk.errors import CsrfError, InvalidInputError, NotFoundError
 from breachdesk.inquiries.day_input import parse_day
 from breachdesk.kb.contacts import JST
@@ -91,16 +93,27 @@ def _check_csrf(request: Request, sent: str) -> None:
         raise CsrfError()
 
 
-@router.get("/i/{slug}/check", response_class=HTMLResponse)
-def check_form(request: Request, slug: str, desk: DeskDep) -> Response:
-    """「対象かどうか確認する」: the self-check form and the scope check."""
+def _check_page(
+    request: Request, desk: Desk, slug: str, now: datetime, *, status: int = 200
+) -> Response:
+    """The self-check form and the scope check; without a usable register (none, or its key
+    cannot be opened) the page says that the self-check is not available and where to turn
+    instead — the scope check below, the desk — and nothing of why."""
     incident = desk.incident(slug)
-    return _page(
-        request,
-        "check.html",
-        {"incident": incident, "register": desk.register.exists(slug)},
-        form=incident.slug,
-    )
+    available = desk.register.available(slug)
+    context: dict[str, object] = {
+        "incident": incident,
+        "register": available,
+        "desks": [] if available else desk_views(incident.contacts, now),
+        "now_label": now.astimezone(JST).strftime("%H:%M"),
+    }
+    return _page(request, "check.html", context, status, form=incident.slug)
+
+
+@router.get("/i/{slug}/check", response_class=HTMLResponse)
+def check_form(request: Request, slug: str, desk: DeskDep, now: Now) -> Response:
+    """「対象かどうか確認する」: the self-check form and the scope check."""
+    return _check_page(request, desk, slug, now)
 
 
 @router.post("/i/{slug}/check", response_class=HTMLResponse)
@@ -108,6 +121,7 @@ def check(
     request: Request,
     slug: str,
     desk: DeskDep,
+    now: Now,
     kind: Annotated[IdentifierKind, Form()],
     identifier: Annotated[str, Form(max_length=320)],
     fact_kind: Annotated[FactKind, Form()],
@@ -117,6 +131,8 @@ def check(
     """Always the same answer; a listed person with a matching fact is sent a link or code."""
     _check_csrf(request, csrf_token)
     incident = desk.incident(slug)
+    if not desk.register.available(slug):  # a form left open, or a script: the same notice
+        return _check_page(request, desk, slug, now, status=503)
     desk.register.self_check(
         slug,
         kind=kind,
@@ -217,7 +233,7 @@ def scope(
         "payment": payment or "card",
         "answer": None,
         "problem": None,
-        "register": desk.register.exists(slug),
+        "register": desk.register.available(slug),
     }
     status = 200
     if day and day.strip():

@@ -13,10 +13,10 @@ from fastapi.responses import Response
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import ConflictError, DocumentFormatError, InvalidInputError
-from breachdesk.inquiries.summary import DeskSummary, desk_summary
 from breachdesk.kb import editing
 from breachdesk.kb.importers import FORMATS
 from breachdesk.kb.service import ImportResult, IncidentView
+from breachdesk.reports.summary import DeskSummary, desk_summary
 from breachdesk.web.automation import actor_of
 from breachdesk.web.console.pages import (
     Admin,

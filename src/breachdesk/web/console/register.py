@@ -6,6 +6,7 @@ Identifiers and reasons travel in POST bodies only, never in a URL (URLs reach a
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -16,10 +17,16 @@ from fastapi.responses import Response
 
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
-from breachdesk.errors import BreachdeskError, InvalidInputError, NotFoundError
+from breachdesk.errors import (
+    BreachdeskError,
+    InvalidInputError,
+    KeyUnavailableError,
+    NotFoundError,
+)
 from breachdesk.register.columns import FIELD_LABELS, FIELDS, parse_mapping
 from breachdesk.register.importer import RegisterFormatError
 from breachdesk.register.items import ITEM_LABELS, item_label, item_mapping
+from breachdesk.register.messages import NO_REGISTER, UNAVAILABLE_OPERATOR
 from breachdesk.register.service import SHOWN, PersonView, person_target
 from breachdesk.web.console.pages import (
     Admin,
@@ -35,6 +42,7 @@ from breachdesk.web.middleware import client_address
 from breachdesk.web.uploads import saved_upload
 
 router = APIRouter()
+log = logging.getLogger("breachdesk.web")
 
 Kind = Literal["mail", "phone", "customer"]
 Field_ = Literal[
@@ -112,8 +120,12 @@ def lookup(
             slug, kind, value, reason=reason, actor=me.name, address=client_address(request.scope)
         )
     except InvalidInputError as exc:
-        error = "検索の理由を入力してください。" if exc.where == "reason" else str(exc)
+        error = "検索の理由を入力してください。" if exc.where == "reason" else exc.reason
         return _page(request, desk, me, slug, form=form, error=error, status=422)
+    except NotFoundError as exc:
+        if exc.kind != "affected register":
+            raise
+        return _page(request, desk, me, slug, form=form, error=NO_REGISTER, status=404)
     return _page(request, desk, me, slug, form=form, people=people, stats=False)
 
 
@@ -142,6 +154,10 @@ def reveal(
         # Nothing about the person: no audit row records this request, so nothing is shown.
         error = "表示する理由を入力してください。もう一度検索してから表示してください。"
         return _page(request, desk, me, slug, form=form, error=error, status=422)
+    except NotFoundError as exc:
+        if exc.kind != "affected register":
+            raise
+        return _page(request, desk, me, slug, form=form, error=NO_REGISTER, status=404)
     return _page(
         request,
         desk,
@@ -184,9 +200,18 @@ def upload(
         raise
     except BreachdeskError as exc:
         return redirect(
-            request, slug_url(slug, "register"), f"取り込みませんでした：{exc}", kind="error"
+            request, slug_url(slug, "register"), f"取り込みませんでした：{_said(exc)}", kind="error"
         )
     return redirect(request, slug_url(slug, "register", "imports", job.id))
+
+
+def _said(error: BreachdeskError) -> str:
+    """An import's error as an admin reads it; a key problem's details (the key file's path,
+    the key ids) go to the server's log instead."""
+    if isinstance(error, KeyUnavailableError):
+        log.error("affected register unavailable: %s", error)
+        return UNAVAILABLE_OPERATOR
+    return str(error)
 
 
 def _pairs(text: str) -> list[str]:
@@ -206,6 +231,7 @@ def import_progress(
     context = {
         **incident_context(desk, slug, "register"),
         "job": job,
+        "error": _said(job.error) if job.error is not None else None,
         "problems": problems,
         "self_url": slug_url(slug, "register", "imports", job.id),
     }

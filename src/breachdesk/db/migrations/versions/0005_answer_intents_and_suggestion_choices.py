@@ -7,15 +7,34 @@ Create Date: 2026-12-01 08:20:00
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import sqlalchemy as sa
 from alembic import op
-
-from breachdesk.review.grouping import question_key
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+# The review queue's twin key (`review.grouping.question_key`) as it stood when this revision
+# was written, copied so that the database package imports nothing from the domains above it
+# and the revision keeps doing what it did whatever the queue's key becomes.
+_DROP = re.compile(r"[\s\u3000\W_ー〜~･・]+")
+_ENDINGS = re.compile(
+    r"(?:を?教えて(?:ください|下さい|ほしい|欲しい|いただけますか|もらえますか))$"
+    r"|(?:(?:なの|なん|の|ん)?(?:でしょうか|ですか|ますか|ですよね|ですね|です|ます|だろうか|かな|か|ね|よ))$"
+    r"|(?:なの|の|は|って)$"
+)
+
+
+def question_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in folded)
+    folded = _DROP.sub("", folded)
+    stripped = _ENDINGS.sub("", folded)
+    return (stripped or folded)[:200]
 
 
 def upgrade() -> None:

@@ -9,9 +9,9 @@ from breachdesk.db.tables import PublicQuestion
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.inquiries.campaigns import add_campaign
 from breachdesk.inquiries.service import InquiryInput, list_inquiries, log_inquiry
-from breachdesk.inquiries.summary import desk_summary
 from breachdesk.kb.contacts import JST
 from breachdesk.kb.service import get_incident, import_documents
+from breachdesk.reports.summary import desk_summary
 
 MONDAY = datetime(2026, 9, 7, 11, 0, tzinfo=JST)
 SATURDAY = datetime(2026, 9, 5, 11, 0, tzinfo=JST)

@@ -5,7 +5,8 @@ today and how many were answered, how many questions the public page was asked t
 many it answered, how many wait for review, the next campaign, and whether the desk is open
 now. The console's dashboard shows it per incident; the counts come from the same tables the
 daily report reads (phone calls from the inquiry log, web questions from the public question
-log), so the two never disagree.
+log), so the two never disagree. It reads the inquiry desk and the review queue, so it stands
+with the reports, above both.
 """
 
 from __future__ import annotations
