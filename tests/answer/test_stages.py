@@ -47,9 +47,9 @@ def test_a_month_inside_a_published_period_matches_that_entry() -> None:
         extract_facts("カード会社へご連絡ください。"),
     ]
     scores = date_scores("2026年5月に買いました", facts)
-    assert scores[0] == 1.0 and scores[2] == 0.0
+    assert scores[0] == 1.0 and scores[1] < 1.0 and scores[2] == 0.0
     later = date_scores("2026年10月に買いました", facts)
-    assert later[1] == 1.0 and later[0] == 0.0
+    assert later[1] == 1.0 and later[0] < 1.0 and later[2] == 0.0
 
 
 def test_a_question_without_dates_gives_no_date_evidence() -> None:
@@ -131,9 +131,9 @@ def test_reading_a_question_file_names_the_bad_line(tmp_path: Path) -> None:
         list(read_questions(path))
 
 
-def test_notes_and_bare_headings_are_never_suggestable() -> None:
-    from breachdesk.answer.engine import suggestable
+def test_notes_and_bare_headings_are_never_offered_but_short_real_answers_are() -> None:
     from breachdesk.answer.index import IndexEntry
+    from breachdesk.answer.index import offerable as suggestable
 
     def entry(kind: str, question: str, answer: str) -> IndexEntry:
         return IndexEntry(id="e", kind=kind, section="", question=question, answer=answer)
@@ -149,6 +149,24 @@ def test_notes_and_bare_headings_are_never_suggestable() -> None:
         entry("passage", "ご案内", "ご不明な点は下記窓口までお問い合わせください。")
     )
     assert not suggestable(entry("note", "※", "※ 本件に関する最新情報は当サイトでお知らせします。"))
+    assert not suggestable(entry("passage", "※", "※ 上記は2026年10月時点の情報です。"))
+    assert not suggestable(
+        entry("passage", "株式会社テスト", "株式会社テスト\n代表取締役 山田太郎")
+    )
+    # A short published answer, and a なお-led passage that says something, are real answers.
+    assert suggestable(entry("qa", "メールアドレスも流出しましたか", "流出いたしました。"))
+    assert suggestable(
+        entry(
+            "passage",
+            "3 漏えいした情報 > なお",
+            "なお、パスワードは暗号化して保存しており流出しておりません。",
+        )
+    )
+    assert suggestable(
+        entry(
+            "passage", "お問い合わせ窓口", "ご不明な点は下記までお問い合わせください。0120-000-000"
+        )
+    )
 
 
 def test_leak_questions_name_their_items_in_the_askers_words() -> None:

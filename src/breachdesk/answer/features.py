@@ -117,7 +117,7 @@ def score_features(query: Query, index: IncidentIndex, tokenizer: Tokenizer) -> 
         f[:, 8] = len(unique - index.vocabulary) / len(unique)
     else:
         f[:, 8] = 1.0
-    f[:, 7] = date_scores(question, index.facts)
+    f[:, 7] = date_scores(question, index.facts, index.reference_day)
     f[:, 9] = [1.0 if e.kind != "qa" else 0.0 for e in index.entries]
     dense = np.maximum(f[:, 4], f[:, 5])
     f[:, 10] = dense.max() - dense
