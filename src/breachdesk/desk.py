@@ -117,6 +117,11 @@ class Desk:
         if engine.encoder is not None:
             engine.encoder.encode(["準備"])
         engine.tokenizer("準備")
+        if engine.e5 is not None:
+            engine.e5.query.encode(["準備"])
+        if engine.readings is not None:
+            engine.readings.reading("準備")
+            engine.kana_words()
         for slug in slugs if slugs is not None else [i.slug for i in self.incidents()]:
             engine.load(slug)
 
@@ -264,7 +269,14 @@ class Desk:
         review queue as a proposed phrasing of that entry). The entry must have been suggested
         for that question, the token be the one issued with it, and the question asked about
         `slug` when one is given."""
-        review.record_choice(self.db, question_id, entry, token=token, slug=slug)
+        review.record_choice(
+            self.db,
+            question_id,
+            entry,
+            token=token,
+            slug=slug,
+            agree=self.settings.learn_from_choices,
+        )
 
     def ask_questions(self, questions: Iterable[Question]) -> list[tuple[Question, Answer]]:
         """Answer a batch in input order; a question with no incident is an input error."""
@@ -285,16 +297,28 @@ class Desk:
 
     def calibrate(
         self, folders: list[Path], *, max_wrong: float, min_silent: float, l2: float
-    ) -> tuple[Calibration, dict[str, dict[str, float | int]]]:
-        """Fit the answer models on training incidents; return them and their
-        leave-one-incident-out figures at the chosen thresholds."""
-        from breachdesk.answer.calibrate import collect, fit, outcomes
+    ) -> tuple[
+        Calibration,
+        Calibration,
+        dict[str, dict[str, float | int]],
+        dict[str, dict[str, float | int]],
+    ]:
+        """Fit the answer models on training incidents; return them (for the whole stack, and
+        for an engine without e5) and the whole stack's leave-one-incident-out figures at the
+        chosen thresholds: on a desk's first day, and with half of each incident's questions
+        attached from the review queue."""
+        from breachdesk.answer.calibrate import collect, collect_learnt, fit_both, outcomes
 
-        samples = collect(self.engine, self.import_training(folders))
-        calibration, predictions = fit(samples, max_wrong=max_wrong, min_silent=min_silent, l2=l2)
-        return calibration, score_results(
-            outcomes(samples, predictions, calibration.threshold, calibration.suggest_threshold)
+        questions = self.import_training(folders)
+        samples = collect(self.engine, questions)
+        learnt = collect_learnt(self.engine, questions)
+        calibration, predictions, lite = fit_both(
+            samples, max_wrong=max_wrong, min_silent=min_silent, l2=l2, learnt=learnt
         )
+        t, s = calibration.threshold, calibration.suggest_threshold
+        first_day = score_results(outcomes(samples, predictions[: len(samples)], t, s))
+        learning = score_results(outcomes(learnt, predictions[len(samples) :], t, s))
+        return calibration, lite, first_day, learning
 
     def evaluate(
         self, questions: Iterable[Question]
