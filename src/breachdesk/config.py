@@ -81,6 +81,15 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Answers to recently asked identical questions kept per worker (0: none).",
     )
+    learn_from_choices: int = Field(
+        default=3,
+        ge=0,
+        le=1000,
+        description=(
+            "Once this many askers of the same question chose the same suggested entry, the "
+            "question becomes a phrasing of it, as an editor's attach would (0: only editors)."
+        ),
+    )
     kb_rebuild_in_background: bool = Field(
         default=True,
         description="Serve the previous index of a changed incident while a thread builds the new one.",

@@ -193,6 +193,7 @@ AUDIT_ACTIONS: Final[Mapping[str, str]] = {
     "entry.restore": "項目の公開再開",
     "question.attach": "質問をFAQに紐付け",
     "question.mark": "質問の対応状況の変更",
+    "phrasing.learn": "質問者の選択から別の聞き方を登録",
     "user.create": "ユーザーの追加",
     "user.role": "権限の変更",
     "user.deactivate": "ユーザーの無効化",
@@ -255,6 +256,7 @@ AUDIT_KEYS: Final[Mapping[str, str]] = {
     "field": "表示した項目",
     "requested_by": "依頼者",
     "via": "確認方法",
+    "askers": "同じ回答を選んだ質問者の数",
 }
 """What each key of an audit row's detail means."""
 
@@ -315,6 +317,8 @@ def audit_actor(actor: str) -> str:
     """Who did it: a user's name as it is, an API token, the command line, the public."""
     if actor == "public":
         return "公開ページの利用者"
+    if actor == "askers":
+        return "同じ回答を選んだ質問者"
     for prefix, what in AUDIT_ACTORS.items():
         if actor.startswith(prefix):
             return f"{what}（{actor.removeprefix(prefix) if prefix != '?' else actor}）"

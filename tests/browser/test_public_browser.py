@@ -126,7 +126,7 @@ def test_a_vague_question_shows_suggestions_and_a_choice_lands_in_the_review_que
         deadline -= 1
     assert get_question(desk.db, question_id).chosen_entry == chosen.id
 
-    # The review queue proposes it as a phrasing of the chosen entry; one click accepts it.
+    # The review queue proposes it as a phrasing of the chosen entry, to check, then accept.
     auth.create_user(desk.db, "s-editor", PASSWORD, "editor")
     console = browser.new_context(locale="ja-JP").new_page()
     try:
@@ -137,6 +137,7 @@ def test_a_vague_question_shows_suggestions_and_a_choice_lands_in_the_review_que
         console.goto(f"{base}/console/i/{SEED}/review")
         item = console.locator(f"#q{question_id}")
         expect(item.locator(".proposal")).to_contain_text(chosen.question)
+        item.get_by_text("確認して登録する").click()
         item.get_by_role("button", name="この聞き方を登録する").click()
         expect(console.locator("body")).to_contain_text("紐付けました")
     finally:

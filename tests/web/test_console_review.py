@@ -47,7 +47,7 @@ def items(html: str) -> list[LexborNode]:
     return HTMLParser(html).css("ul.queue > li")
 
 
-def test_a_chosen_suggestion_is_accepted_with_one_click(desk: Desk) -> None:
+def test_a_chosen_suggestion_is_a_proposal_to_check_not_the_primary_action(desk: Desk) -> None:
     asked = desk.ask_public(SLUG, "カードの再発行は必要？")
     assert asked.answer.outcome == "suggested" and asked.question_id is not None
     chosen = asked.answer.suggestions[0].entry
@@ -57,11 +57,17 @@ def test_a_chosen_suggestion_is_accepted_with_one_click(desk: Desk) -> None:
     (item,) = items(editor.get(f"/console/i/{SLUG}/review").text)
     proposal = item.css_first(".proposal")
     assert proposal is not None
-    form = proposal.css_first("form")
+    # The button waits in a fold that says to check the entry first, and is a secondary one.
+    fold = proposal.css_first("details")
+    assert fold is not None and "確かめてから" in fold.text(deep=True)
+    form = fold.css_first("form")
     assert form is not None
     fields = {i.attributes["name"]: i.attributes["value"] for i in form.css("input[type=hidden]")}
     assert fields["entry"] == chosen
-    assert len(form.css("button")) == 1  # one click
+    (button,) = form.css("button")
+    assert "button-secondary" in (button.attributes.get("class") or "")
+    # Unanswered, the engine's probability is no grade to show.
+    assert item.css_first(".confidence") is None
     editor.post(form.attributes["action"] or "", data={**fields, "csrf_token": csrf})
     assert editing.entry_detail(desk.db, SLUG, chosen).phrasings == ["カードの再発行は必要？"]
     assert review.get_question(desk.db, asked.question_id).review == "attached"
@@ -80,12 +86,22 @@ def test_twins_are_one_item_and_the_badge_counts_decisions(desk: Desk) -> None:
     assert badge is not None and badge.text(deep=True) == "2"  # twins once, each decision once
 
 
-def test_the_confidence_is_a_percentage_with_its_meaning(desk: Desk) -> None:
+def test_the_confidence_is_a_percentage_with_its_meaning_only_on_answers(desk: Desk) -> None:
     desk.ask_public(SLUG, ODD)
+    desk.engine.threshold = 0.0  # this once, the desk answers
+    answered = desk.ask_public(SLUG, "補償はありますか")
+    desk.engine.threshold = 1.0
+    assert answered.answer.answered and answered.question_id is not None
     editor, _ = signed_in(desk, "eri")
-    page = HTMLParser(editor.get(f"/console/i/{SLUG}/review").text)
-    confidence = page.css_first("ul.queue .confidence")
+    page = HTMLParser(editor.get(f"/console/i/{SLUG}/review?state=all").text)
+    shown = {int((li.attributes.get("id") or "q0")[1:]): li for li in page.css("ul.queue > li")}
+    confidence = shown[answered.question_id].css_first(".confidence")
     assert confidence is not None
     assert re.fullmatch(r"確からしさ \d{1,3} %", confidence.text(deep=True).strip())
     assert "確からしさ" in (confidence.attributes.get("title") or "")
+    assert all(
+        li.css_first(".confidence") is None
+        for qid, li in shown.items()
+        if qid != answered.question_id
+    )
     assert "スコア" not in page.body.text(deep=True)  # type: ignore[union-attr]

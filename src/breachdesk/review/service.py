@@ -196,18 +196,54 @@ def record_feedback(
             vote.at = utcnow()
 
 
+ASKERS = "askers"  # who attached a phrasing that askers agreed on
+
+
 def record_choice(
-    db: Database, question_id: int, entry_id: str, *, token: str, slug: str | None = None
-) -> None:
+    db: Database,
+    question_id: int,
+    entry_id: str,
+    *,
+    token: str,
+    slug: str | None = None,
+    agree: int = 0,
+) -> bool:
     """Log which suggested entry a person chose for their question (they hold the token issued
     with it); a second choice replaces the first. Only an entry that was actually suggested
-    for that question can be chosen."""
+    for that question can be chosen.
+
+    With `agree` > 0, once that many askers of the same question (its twins: the same
+    `group_key`) have chosen the same entry, the question becomes a phrasing of that entry —
+    evidence for the next person's wording as an editor's attach is — written by `askers`
+    with its audit row, in the same transaction. Returns whether it did. Only an entry the
+    engine itself offered for that question can be chosen, so askers can only confirm one of
+    its own candidates; an editor sees the phrasing on the entry and in the audit trail."""
     with db.transaction() as s:
         question = _asker_question(s, question_id, token, slug)
         if entry_id not in {c["entry"] for c in question.suggested or []}:
             raise InvalidInputError("that entry was not suggested for this question", where="entry")
         question.chosen_entry_id = entry_id
         question.chosen_at = utcnow()
+        if agree <= 0 or not question.group_key:
+            return False
+        s.flush()
+        agreeing = s.scalar(
+            select(func.count(PublicQuestion.id)).where(
+                PublicQuestion.incident_id == question.incident_id,
+                PublicQuestion.group_key == question.group_key,
+                PublicQuestion.chosen_entry_id == entry_id,
+                PublicQuestion.review != "dismissed",
+            )
+        )
+        if (agreeing or 0) < agree:
+            return False
+        incident = s.get(Incident, question.incident_id)
+        assert incident is not None
+        added = add_phrasing(s, incident, entry_id, question.question, actor=ASKERS)
+        if added:
+            detail = {"incident": incident.slug, "entry": entry_id, "askers": agreeing}
+            audited(s, Actor(ASKERS), "phrasing.learn", str(question_id), detail)
+        return added
 
 
 def _needs_decision() -> ColumnElement[bool]:

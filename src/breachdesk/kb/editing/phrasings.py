@@ -4,6 +4,7 @@ engine indexes them with the entry."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
@@ -32,8 +33,15 @@ def add_phrasing(s: Session, incident: Incident, entry_id: str, text: str, *, ac
     )
     if exists is not None:
         return False
-    s.add(EntryPhrasing(entry_id=entry.id, text=phrase, created_by=actor))
-    incident.kb_version = (incident.kb_version or 0) + 1
+    # Two requests may attach the same phrasing at once (two editors, or askers agreeing): the
+    # unique constraint decides, and the one that loses keeps its transaction.
+    try:
+        with s.begin_nested():
+            s.add(EntryPhrasing(entry_id=entry.id, text=phrase, created_by=actor))
+    except IntegrityError:
+        return False
+    # One statement, so concurrent attaches never both write the same next version.
+    incident.kb_version = Incident.kb_version + 1
     incident.updated_at = utcnow()
     return True
 
