@@ -155,7 +155,9 @@ def main() -> None:
         for qid in query_ids:
             start = time.perf_counter()
             _, scored = engine.score(SLUG, engine.check_question(queries[qid]))
-            ranked = engine.calibration.rank(scored.features)  # the order and confidence `ask` uses
+            ranked = engine.calibration.rank(
+                scored.features, loaded.index.offerable
+            )  # as `ask` does
             scoring_s += time.perf_counter() - start
             engine_hits.append(hits(ranked.order, docs, relevant[qid]))
             answered.append(ranked.confidence >= engine.threshold)

@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,12 @@ import numpy as np
 from breachdesk import pacing
 from breachdesk.answer.decide import Calibration, shipped_calibration
 from breachdesk.answer.features import Query, Scored, score_features
-from breachdesk.answer.index import IncidentIndex, IndexEntry, build_index, top_intents
+from breachdesk.answer.index import (
+    IncidentIndex,
+    IndexEntry,
+    build_index,
+    top_intents,
+)
 from breachdesk.answer.model import (
     ABSTAINED,
     ANSWERED,
@@ -43,25 +48,9 @@ from breachdesk.text.tokens import Tokenizer
 
 JST = ZoneInfo("Asia/Tokyo")
 logger = logging.getLogger(__name__)
-MAX_SUGGESTIONS = 3
+MAX_SUGGESTIONS = 5
 # Suggestions come from this many of the best-ranked entries, skipping those that cannot answer.
-SUGGESTION_POOL = 5
-# A passage shorter than this (after its heading) is a heading or a note, never an answer.
-_MIN_ANSWER_CHARS = 12
-_NOTE = re.compile(r"^(※|注|なお|ご不明な点|お問い?合わ?せ|詳しくは|下記|以下)")
-
-
-def suggestable(entry: IndexEntry) -> bool:
-    """Whether an entry may be offered to choose from: a real question, or a passage with a body.
-
-    Never a note (「ご不明な点は下記窓口まで…」) or a bare section heading (「4 お問い合わせ窓口」).
-    """
-    if entry.kind == "note":
-        return False
-    body = entry.answer.strip()
-    if len(body) < _MIN_ANSWER_CHARS or body == entry.question.strip():
-        return False
-    return entry.kind == "qa" or not _NOTE.match(body)
+SUGGESTION_POOL = 8
 
 
 @dataclass
@@ -95,7 +84,7 @@ class AnswerEngine:
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.cache = cache
-        self.calibration = calibration or shipped_calibration()
+        self.calibration = calibration or shipped_calibration(e5=e5 is not None)
         self.threshold = self.calibration.threshold if threshold is None else threshold
         self.suggest_threshold = min(self.calibration.suggest_threshold, self.threshold)
         self.max_question_chars = max_question_chars
@@ -262,6 +251,31 @@ class AnswerEngine:
             reading = tuple(self.readings.ngrams(question))
         return Query(text, question, vectors, e5, reading)
 
+    def with_phrasings(self, slug: str, phrasings: Mapping[str, Sequence[str]]) -> IncidentIndex:
+        """The incident's index as it would be with more phrasings attached (entry id → texts),
+        built beside the served one without touching the database: how calibration shows the
+        decide model a desk that has learnt from its askers."""
+        loaded = self.load(slug)
+        entries = [
+            replace(e, phrasings=(*e.phrasings, *phrasings.get(e.id, ())))
+            for e in loaded.index.entries
+        ]
+        return build_index(
+            entries,
+            self.tokenizer,
+            self.encoder,
+            self.cache,
+            previous=loaded.index,
+            intent_model=self.intent_model,
+            readings=self.readings,
+            kana_words=self.kana_words(),
+            e5=self.e5,
+        )
+
+    def score_on(self, index: IncidentIndex, question: str) -> Scored:
+        """Feature matrix of a question against a given index (see `with_phrasings`)."""
+        return score_features(self.query(question, index), index, self.tokenizer)
+
     def score(
         self, slug: str, question: str, loaded: _Loaded | None = None
     ) -> tuple[_Loaded, Scored]:
@@ -292,10 +306,12 @@ class AnswerEngine:
         if not entries:
             return Answer(slug, text, False, None, None, None, None, None, None, 0.0, [], desk)
         intent = asked_intent(loaded.index, scored)
-        ranked = self.calibration.rank(scored.features)
+        eligible = loaded.index.offerable
+        ranked = self.calibration.rank(scored.features, eligible)
         order = [int(i) for i in ranked.order]
         best = entries[order[0]]
-        score = ranked.confidence
+        # An incident with nothing that can be an answer (only notes) answers nothing.
+        score = ranked.confidence if eligible[order[0]] else 0.0
         # Runner-ups are shown as "もしかして" links, scored by their share of the rank softmax.
         shares = np.exp(ranked.scores - ranked.scores[order[0]])
         shares /= shares.sum()
@@ -322,9 +338,14 @@ class AnswerEngine:
         suggestions: list[Suggestion] = []
         if score >= self.suggest_threshold:
             suggestions = [
-                Suggestion(e.id, e.question, e.answer, e.section or None)
-                for e in (entries[i] for i in order[:SUGGESTION_POOL])
-                if suggestable(e)
+                Suggestion(
+                    entries[i].id,
+                    entries[i].question,
+                    entries[i].answer,
+                    entries[i].section or None,
+                )
+                for i in order[:SUGGESTION_POOL]
+                if eligible[i]
             ][:MAX_SUGGESTIONS]
         top = Candidate(best.id, best.question, float(shares[order[0]]))
         return Answer(

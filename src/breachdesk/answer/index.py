@@ -6,6 +6,7 @@ function of the entries, the tokenizer and the encoder, so tests can build one w
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 
 from breachdesk import pacing
 from breachdesk.answer.bm25 import BM25
+from breachdesk.answer.dates import reference_day
 from breachdesk.intents.classifier import DENSE_DIM, IntentModel
 from breachdesk.kb.facts import Facts
 from breachdesk.text.encoders import (
@@ -63,6 +65,45 @@ class IndexEntry:
         return f"{self.question_field}\n{self.answer}"
 
 
+# A passage shorter than this (after its heading) is a heading or a label, never an answer; a
+# published question's answer may be as short as it is (「流出いたしました。」).
+_MIN_PASSAGE_CHARS = 12
+# A remark (※ …) this short is a footnote to something else, not an answer of its own.
+_FOOTNOTE_MAX_CHARS = 80
+_FOOTNOTE = re.compile(r"^[※＊*]|^注[)）:：]")
+# A pointer to the desk that says nothing else: 「ご不明な点は…お問い合わせください」.
+_REFERRAL = re.compile(r"^(?:ご不明な点|ご不明点|ご質問|お問い?合わ?せ|詳しくは|詳細は)")
+_PHONE = re.compile(r"\d{2,4}[-‐ー－]\d{2,4}[-‐ー－]\d{3,4}")
+_SENTENCE = re.compile(r"[。．.!！?？]")
+
+
+def offerable(entry: IndexEntry) -> bool:
+    """Whether an entry may be an answer or a suggestion: a published question's answer, or a
+    passage with a body that says something.
+
+    Never a note (a letterhead, a signature, a closing apology, a pointer to the desk the
+    importer recognised), a bare heading (no body, or a body that repeats it), a ※ footnote or a
+    「ご不明な点は…」 pointer without a number to call. Such entries are also never ranked first.
+    """
+    if entry.kind == "note":
+        return False
+    body = entry.answer.strip()
+    if not body or body == entry.question.strip():
+        return False
+    if entry.kind == "qa":
+        return True
+    if len(re.sub(r"\s", "", body)) < _MIN_PASSAGE_CHARS:
+        return False
+    if _FOOTNOTE.match(body) and len(body) <= _FOOTNOTE_MAX_CHARS:
+        return False
+    if _REFERRAL.match(body) and not _PHONE.search(body) and len(body) <= 120:
+        return False
+    # A few short lines without a sentence: a label, a signature or an address block. A desk's
+    # contact block is a real answer (「電話番号は？」): it has digits.
+    lines = [line for line in body.splitlines() if line.strip()]
+    return bool(_SENTENCE.search(body) or any(c.isdigit() for c in body) or len(lines) > 3)
+
+
 def answer_chunks(answer: str) -> list[str]:
     """Sentences and lines of an answer, for sentence-level dense matching of long passages."""
     parts = [p.strip() for p in _SENTENCE_END.split(answer)]
@@ -97,6 +138,10 @@ class IncidentIndex:
     # Tokens and vectors by text, handed to the next build so that a changed knowledge base
     # only tokenizes and embeds the texts that changed.
     memo: TextMemo = field(default_factory=lambda: TextMemo({}, {}))
+    # Which entries may be an answer or a suggestion (`engine.offerable`), by row.
+    offerable: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, bool))
+    # What 去年 and 今年 in a question are counted from (`answer.dates.reference_day`).
+    reference_day: dt.date | None = None
     # Readings: character bigrams of each question row's and each answer's reading, so a
     # question typed in kana meets the kanji of the documents (`text.readings`).
     readings_q: BM25 | None = None
@@ -316,6 +361,8 @@ def build_index(
         converter=converter,
         e5_passages=e5_passages,
         e5_questions=e5_questions,
+        offerable=np.array([offerable(e) for e in entries], dtype=bool),
+        reference_day=reference_day(facts),
     )
 
 

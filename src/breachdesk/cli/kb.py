@@ -280,26 +280,40 @@ def calibrate(
             file_okay=False,
         ),
     ],
-    out: Annotated[Path | None, typer.Option(help="Write the calibration JSON here.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the calibration JSON here (and the one for an engine without e5 beside "
+            "it, as calibration-lexical.json)."
+        ),
+    ] = None,
     max_wrong: Annotated[
         float, typer.Option(help="Highest wrong-answer share the answer threshold allows.")
-    ] = 0.05,
+    ] = 0.03,
     min_silent: Annotated[
         float, typer.Option(help="Lowest share of off-topic questions left with no suggestion.")
-    ] = 0.6,
+    ] = 0.3,
     l2: Annotated[float, typer.Option(help="L2 regularisation of the logistic model.")] = 1.0,
 ) -> None:
     """Fit the answer models on training incidents; print leave-one-incident-out figures."""
+    from breachdesk.answer.decide import SHIPPED_LEXICAL
     from breachdesk.answer.evaluation import format_figures
 
     d = desk()
-    calibration, cv = run(
+    calibration, lite, cv, learnt = run(
         lambda: d.calibrate(folders, max_wrong=max_wrong, min_silent=min_silent, l2=l2)
     )
     typer.echo(format_figures(cv, "leave-one-incident-out, at the chosen thresholds"))
+    typer.echo(
+        format_figures(
+            learnt, "the same, each question asked with the other half of its incident attached"
+        )
+    )
     typer.echo(
         f"threshold {calibration.threshold}, suggestions from {calibration.suggest_threshold}"
     )
     if out is not None:
         out.write_text(calibration.to_json() + "\n", encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        beside = out.with_name(SHIPPED_LEXICAL)
+        beside.write_text(lite.to_json() + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out} and, for an engine without e5, {beside}")
