@@ -36,9 +36,9 @@ from breachdesk.answer.decide import (
     decide_features,
     fit_listwise,
     fit_logistic,
+    lexical_only,
     order_of,
     rank_scores,
-    lexical_only,
 )
 from breachdesk.answer.engine import MAX_SUGGESTIONS, SUGGESTION_POOL, AnswerEngine
 from breachdesk.answer.evaluation import Outcome, Question, figures, score_results

@@ -18,13 +18,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Literal, get_args
 
 from breachdesk.errors import InvalidInputError
 from breachdesk.privacy.redact import find_personal_data
 from breachdesk.register.blind import IDENTIFIERS, MAIL, fold, normalise
 from breachdesk.register.items import LabelHash, UnknownItemError, parse_items
 
-FIELDS = (
+# A person's fields that can be shown one at a time (the console's reveal names one of them).
+ShownField = Literal[
     "customer",
     "name",
     "kana",
@@ -36,8 +38,8 @@ FIELDS = (
     "card_brand",
     "card_last4",
     "period",
-    "items",
-)
+]
+FIELDS: tuple[str, ...] = (*get_args(ShownField), "items")
 FIELD_LABELS = {
     "customer": "顧客番号",
     "name": "氏名",

@@ -23,7 +23,7 @@ from breachdesk.errors import (
     KeyUnavailableError,
     NotFoundError,
 )
-from breachdesk.register.columns import FIELD_LABELS, FIELDS, parse_mapping
+from breachdesk.register.columns import FIELD_LABELS, FIELDS, ShownField, parse_mapping
 from breachdesk.register.importer import RegisterFormatError
 from breachdesk.register.items import ITEM_LABELS, item_label, item_mapping
 from breachdesk.register.messages import NO_REGISTER, UNAVAILABLE_OPERATOR
@@ -45,19 +45,6 @@ router = APIRouter()
 log = logging.getLogger("breachdesk.web")
 
 Kind = Literal["mail", "phone", "customer"]
-Field_ = Literal[
-    "customer",
-    "name",
-    "kana",
-    "mail",
-    "phone",
-    "postal",
-    "birth",
-    "payment",
-    "card_brand",
-    "card_last4",
-    "period",
-]
 KIND_LABELS = {"mail": "メールアドレス", "phone": "電話番号", "customer": "顧客番号"}
 Reason = Annotated[str, Form(max_length=500)]
 PersonId = Annotated[int, Form(ge=1, le=2**31 - 1)]
@@ -136,7 +123,7 @@ def reveal(
     desk: DeskDep,
     me: Reviewer,
     person: PersonId,
-    field: Annotated[Field_, Form()],
+    field: Annotated[ShownField, Form()],
     reason: Reason = "",
 ) -> Response:
     """Show one value of one person in clear: a second audit row, with its reason."""
