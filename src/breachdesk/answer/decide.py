@@ -74,6 +74,8 @@ class Ranked:
     order: NDArray[np.int64]
     scores: NDArray[np.float64]
     confidence: float
+    # The rankers the calibration's `answer_needs` names put the same entry first.
+    agreed: bool = True
 
 
 def zscores(values: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -181,6 +183,10 @@ class Calibration:
     version: int = CALIBRATION_VERSION
     features: tuple[str, ...] = FEATURES
     decide_features: tuple[str, ...] = DECIDE_FEATURES
+    # Single rankers (feature names) that must put the best entry first for the engine to
+    # answer at all: a hard gate the logistic model cannot draw. e5 disagreeing with the blend
+    # is the commonest sign of a plausible wrong entry (see docs/answer-engine.md).
+    answer_needs: tuple[str, ...] = ()
     note: str = ""
 
     def rank(
@@ -190,8 +196,11 @@ class Calibration:
         scores = rank_scores(features, np.asarray(self.rank_weights), self.e5_blend)
         order = order_of(scores, eligible)
         if len(order) == 0:
-            return Ranked(order, scores, 0.0)
-        return Ranked(order, scores, self.confidence(decide_features(features, scores, order)))
+            return Ranked(order, scores, 0.0, False)
+        top = int(order[0])
+        agreed = all(int(np.argmax(features[:, COLUMN[name]])) == top for name in self.answer_needs)
+        confidence = self.confidence(decide_features(features, scores, order))
+        return Ranked(order, scores, confidence, agreed)
 
     def confidence(self, inputs: NDArray[np.float64]) -> float:
         """P(the best entry answers) from its decide inputs."""
@@ -210,6 +219,7 @@ class Calibration:
         data = json.loads(text)
         unknown = set(data["features"]) - set(FEATURES)
         unknown |= set(data["decide_features"]) - set(DECIDE_FEATURES)
+        unknown |= set(data.get("answer_needs", ())) - set(FEATURES)
         if data.get("version") != CALIBRATION_VERSION or unknown:
             raise ValueError(
                 "calibration file does not match this engine "
@@ -232,6 +242,7 @@ class Calibration:
             baselines={
                 str(k): (float(v[0]), float(v[1])) for k, v in data.get("baselines", {}).items()
             },
+            answer_needs=tuple(str(n) for n in data.get("answer_needs", ())),
             note=data.get("note", ""),
         )
 

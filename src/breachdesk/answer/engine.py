@@ -318,7 +318,7 @@ class AnswerEngine:
         candidates = [
             Candidate(entries[i].id, entries[i].question, float(shares[i])) for i in order[1:3]
         ]
-        if score >= self.threshold:
+        if score >= self.threshold and ranked.agreed:
             return Answer(
                 incident=slug,
                 question=text,
