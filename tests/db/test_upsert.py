@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, select
 
 from breachdesk.db import Database
-from breachdesk.db.upsert import increment
+from breachdesk.db.upsert import increment, insert_new
 
 METADATA = MetaData()
 COUNTERS = Table(
@@ -64,3 +64,25 @@ def test_a_rolled_back_increment_leaves_the_counter_as_it_was(counters: Database
         assert increment(s, COUNTERS, {"name": "a", "day": 1}) == 2
         raise RuntimeError("the request failed after counting")
     assert bump(counters, "a") == 2
+
+
+def test_insert_new_says_whether_it_inserted_and_rolls_back_with_its_transaction(
+    counters: Database,
+) -> None:
+    row = {"name": "a", "day": 1, "count": 7}
+
+    def insert(fail: bool = False) -> bool:
+        with counters.transaction() as s:
+            inserted = insert_new(s, COUNTERS, row, unique=("name", "day"))
+            if fail:
+                raise RuntimeError("the caller's next write failed")
+            return inserted
+
+    with pytest.raises(RuntimeError):
+        insert(fail=True)
+    with counters.read() as s:
+        assert s.execute(select(COUNTERS)).all() == []  # nothing committed on its own
+    assert insert() is True
+    assert insert() is False
+    with counters.read() as s:
+        assert [(r.name, r.count) for r in s.execute(select(COUNTERS))] == [("a", 7)]

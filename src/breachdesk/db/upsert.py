@@ -10,7 +10,7 @@ statement). The row is created at 1 when its key is new.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -41,3 +41,33 @@ def increment(s: Session, table: Table, key: Mapping[str, Any], *, column: str =
     else:
         raise NotImplementedError(f"no atomic counter for the {dialect} dialect")
     return int(s.execute(statement).scalar_one())
+
+
+def insert_new(
+    s: Session, table: Table, values: Mapping[str, Any], *, unique: Sequence[str]
+) -> bool:
+    """Insert a row unless one with the same values of the `unique` columns (a unique
+    constraint) exists; whether it did, in one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` of
+    the session's transaction (a row comes back only when one was inserted). Two callers at
+    once never both insert, and the one that finds the row there keeps its transaction — a
+    savepoint would do the same on PostgreSQL, but pysqlite leaves a savepoint outside the
+    transaction, so what it guards would commit on its own."""
+    dialect = s.get_bind().dialect.name
+    key = next(iter(table.primary_key.columns))
+    if dialect == "postgresql":
+        statement = (
+            postgresql.insert(table)
+            .values(dict(values))
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(key)
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite.insert(table)
+            .values(dict(values))
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(key)
+        )
+    else:
+        raise NotImplementedError(f"no insert-if-new for the {dialect} dialect")
+    return s.execute(statement).first() is not None

@@ -3,12 +3,14 @@ engine indexes them with the entry."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from typing import cast
+
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from breachdesk.db import Database
 from breachdesk.db.tables import Entry, EntryPhrasing, Incident, utcnow
+from breachdesk.db.upsert import insert_new
 from breachdesk.errors import InvalidInputError
 from breachdesk.kb.editing.drafts import MAX_QUESTION
 from breachdesk.kb.editing.entries import find_entry
@@ -34,11 +36,9 @@ def add_phrasing(s: Session, incident: Incident, entry_id: str, text: str, *, ac
     if exists is not None:
         return False
     # Two requests may attach the same phrasing at once (two editors, or askers agreeing): the
-    # unique constraint decides, and the one that loses keeps its transaction.
-    try:
-        with s.begin_nested():
-            s.add(EntryPhrasing(entry_id=entry.id, text=phrase, created_by=actor))
-    except IntegrityError:
+    # unique constraint decides, in one statement, and the one that loses keeps its transaction.
+    row = {"entry_id": entry.id, "text": phrase, "created_by": actor, "created_at": utcnow()}
+    if not insert_new(s, cast(Table, EntryPhrasing.__table__), row, unique=("entry_id", "text")):
         return False
     # One statement, so concurrent attaches never both write the same next version.
     incident.kb_version = Incident.kb_version + 1
