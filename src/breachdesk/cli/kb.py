@@ -171,9 +171,10 @@ def eval_(
     )
 
 
+# One of each outcome: an answer, entries to choose from, the desk.
 DEMO_QUESTIONS = (
+    "いつ発覚したんですか",
     "カードの再発行って手数料かかりますか",
-    "2026年10月に本を買いました。私のカードも対象ですか",
     "おすすめの小説を教えてください",
 )
 
@@ -229,11 +230,15 @@ def demo(
     for question in DEMO_QUESTIONS:
         a = run(partial(d.ask, DEMO_SLUG, question))
         typer.echo(f"\nQ: {question}")
-        typer.echo(
-            f"A: {a.answer}"
-            if a.answered
-            else f"A: (回答できません) 窓口 {a.contact.phone if a.contact else '-'}"
-        )
+        desk_line = f"窓口 {a.contact.phone if a.contact else '-'}"
+        if a.answered:
+            typer.echo(f"A: {a.answer}")
+        elif a.suggestions:
+            typer.echo(f"A: (お探しの質問はこちらですか？) {desk_line}")
+            for s in a.suggestions:
+                typer.echo(f"   ・{s.question}")
+        else:
+            typer.echo(f"A: (回答できません) {desk_line}")
     if not serve:
         return
     import secrets
