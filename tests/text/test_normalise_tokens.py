@@ -43,3 +43,12 @@ def test_vocabulary_groups_map_every_variant_to_its_head_word() -> None:
 def test_function_words_are_not_terms() -> None:
     terms = default_tokenizer()("これはですね")
     assert "は" not in terms and "です" not in terms
+
+
+def test_an_impersonated_sender_reads_as_the_documents_own_word() -> None:
+    from breachdesk.text.normalise import as_self_reference
+
+    assert as_self_reference("みどり商店を名乗るメールが来た") == "当社を名乗るメールが来た"
+    assert as_self_reference("株式会社ABCの名前を騙った電話") == "当社を騙った電話"
+    assert as_self_reference("弊社を装ったSMS") == "弊社を装ったSMS"
+    assert as_self_reference("カードの再発行はできますか") == "カードの再発行はできますか"

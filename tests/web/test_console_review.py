@@ -105,3 +105,16 @@ def test_the_confidence_is_a_percentage_with_its_meaning_only_on_answers(desk: D
         if qid != answered.question_id
     )
     assert "スコア" not in page.body.text(deep=True)  # type: ignore[union-attr]
+
+
+def test_only_an_answer_is_pre_selected_as_the_attach_target(desk: Desk) -> None:
+    offered = desk.ask_public(SLUG, "カードってどうしたらいい？")
+    assert offered.answer.outcome == "suggested" and offered.question_id is not None
+    editor, _ = signed_in(desk, "eri")
+    page = HTMLParser(editor.get(f"/console/i/{SLUG}/review").text)
+    (item,) = page.css("ul.queue > li")
+    select = item.css_first(".queue-actions select[name=entry]")
+    assert select is not None
+    chosen = [o for o in select.css("option") if "selected" in o.attributes]
+    # The engine's own guess is not one click away: the editor picks the entry.
+    assert [o.attributes.get("value") for o in chosen] == [""]

@@ -43,6 +43,7 @@ from breachdesk.intents.classifier import IntentModel
 from breachdesk.kb import editing, service
 from breachdesk.kb.contacts import Contact
 from breachdesk.text.encoders import EmbeddingCache, Encoder, QueryPassageEncoders
+from breachdesk.text.normalise import as_self_reference
 from breachdesk.text.readings import Readings, is_kana_typed, vocabulary_words
 from breachdesk.text.tokens import Tokenizer
 
@@ -240,10 +241,12 @@ class AnswerEngine:
 
     def query(self, question: str, index: IncidentIndex) -> Query:
         """The question as the scoring stage sees it: re-written in the incident's words when it
-        was typed in kana, embedded, and read."""
+        was typed in kana, the sender a message impersonates written as 当社 (as the documents
+        say it), embedded, and read."""
         text = question
         if index.converter is not None and is_kana_typed(question):
             text = index.converter.convert(question)
+        text = as_self_reference(text)
         vectors = self.encoder.encode(query_parts(text)) if self.encoder is not None else None
         e5 = self.e5.query.encode([text])[0] if self.e5 is not None else None
         reading: tuple[str, ...] = ()

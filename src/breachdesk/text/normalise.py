@@ -41,3 +41,23 @@ def char_ngrams(text: str, n: int = 2) -> list[str]:
     if len(s) < n:
         return [s] if s else []
     return [s[i : i + n] for i in range(len(s) - n + 1)]
+
+
+# Who a message claims to come from: askers name the organisation (「さくら書房を名乗るメール」),
+# its documents say 当社 / 弊社 (「当社を名乗る電話やメールが来ました」). The name also sits in
+# every letterhead and contact block, so matching it verbatim ranks those first.
+_IMPERSONATED = re.compile(
+    r"(?P<who>[^\s、。,.!?！？「」]{1,24}?)(?P<link>の名前を|の名を|を)"
+    r"(?=名乗|なの|騙|かた|装|よそお)"
+)
+_SELF = ("当社", "弊社", "貴社", "御社")
+
+
+def as_self_reference(text: str) -> str:
+    """`text` with the sender a message impersonates written as 当社, the documents' word for
+    the organisation (matching only; the stored question is never changed)."""
+
+    def replace(match: re.Match[str]) -> str:
+        return match.group(0) if match.group("who").endswith(_SELF) else "当社を"
+
+    return _IMPERSONATED.sub(replace, text)
