@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from breachdesk import pacing
-from breachdesk.answer.evaluation import Question, judge, read_questions, score_results
+from breachdesk.answer.evaluation import Question, read_questions, score_results
 from breachdesk.answer.model import Answer
 from breachdesk.answer.training import find_training_incidents
 from breachdesk.auth import service as auth
@@ -324,13 +324,20 @@ class Desk:
         self, questions: Iterable[Question]
     ) -> dict[str, dict[str, dict[str, float | int]]]:
         """Figures per incident and overall for a question file: the engine as it answers, then
-        plain BM25 and plain USE at their shipped thresholds (key: system name)."""
-        from breachdesk.answer.calibrate import baseline_figures, collect
+        plain BM25 and plain USE at their shipped thresholds (key: system name).
 
-        results = self.ask_questions(questions)
+        Every question is scored once: the engine's outcome is judged from the same feature
+        matrix the baselines use, by `calibrate.outcome`, which decides as `ask` does (answer,
+        up to five offerable suggestions, or nothing; tests/answer hold the two together)."""
+        from breachdesk.answer.calibrate import baseline_figures, collect, engine_policy, outcomes
+
+        asked = list(questions)
+        for q in asked:
+            if not q.incident:
+                raise InvalidInputError("no incident: give one per line or --incident", where=q.id)
+        samples = collect(self.engine, asked)
+        predictions = [engine_policy(self.engine.calibration)(s) for s in samples]
         engine = score_results(
-            (q, judge(q, a.answered, a.answer, [s.answer for s in a.suggestions]))
-            for q, a in results
+            outcomes(samples, predictions, self.engine.threshold, self.engine.suggest_threshold)
         )
-        samples = collect(self.engine, [q for q, _ in results])
         return {"engine": engine, **baseline_figures(samples, self.engine.calibration)}

@@ -298,3 +298,35 @@ def test_a_question_typed_in_kana_finds_what_the_kanji_one_finds(db: Database) -
         index = kana.load(DEMO_SLUG).index
         assert word in kana.query(typed, index).text
         assert plain.query(typed, plain.load(DEMO_SLUG).index).text == typed
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 1.01])
+def test_calibrations_outcome_decides_exactly_as_ask(db: Database, threshold: float) -> None:
+    """`breachdesk eval` and calibration judge the engine by `calibrate.outcome` on the
+    feature matrix; it must decide as `ask` does, or their figures describe another engine."""
+    from breachdesk.answer.calibrate import collect, engine_policy, outcome
+    from breachdesk.answer.evaluation import Question, judge
+
+    import_documents(db, DEMO_SLUG, demo_files())
+    engine = AnswerEngine(
+        db, tokenizer=default_tokenizer(), encoder=HashEncoder(), threshold=threshold
+    )
+    engine.suggest_threshold = min(0.05, threshold)
+    asked = [
+        Question(f"q{i}", DEMO_SLUG, text, {"any_of": [expected]} if expected else "abstain")
+        for i, (text, expected) in enumerate(
+            [
+                ("カードの再発行の手数料は？", "再発行手数料"),
+                ("いつ分かったのですか", "2026年9月3日"),
+                ("代引きで払った場合は？", "代金引換"),
+                ("明日の天気はどうですか", None),
+                ("さくら書房を名乗るメールが来た", "お尋ねすることはございません"),
+            ]
+        )
+    ]
+    samples = collect(engine, asked)
+    policy = engine_policy(engine.calibration)
+    for q, s in zip(asked, samples, strict=True):
+        a = engine.ask(DEMO_SLUG, q.question)
+        asked_outcome = judge(q, a.answered, a.answer, [x.answer for x in a.suggestions])
+        assert outcome(s, policy(s), engine.threshold, engine.suggest_threshold) == asked_outcome
