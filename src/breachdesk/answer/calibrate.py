@@ -43,7 +43,6 @@ from breachdesk.answer.decide import (
 from breachdesk.answer.engine import MAX_SUGGESTIONS, SUGGESTION_POOL, AnswerEngine
 from breachdesk.answer.evaluation import Outcome, Question, figures, score_results
 from breachdesk.answer.features import FEATURES
-from breachdesk.answer.index import offerable
 
 THRESHOLDS = np.round(np.arange(0.02, 0.995, 0.005), 3)
 BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
@@ -64,8 +63,6 @@ class Sample:
     features: NDArray[np.float64]
     positives: NDArray[np.bool_]
     offerable: NDArray[np.bool_]
-    # Asked of a desk that had learnt from other askers (`collect_learnt`).
-    learnt: bool = False
 
 
 def collect(engine: AnswerEngine, questions: Iterable[Question]) -> list[Sample]:
@@ -77,8 +74,7 @@ def collect(engine: AnswerEngine, questions: Iterable[Question]) -> list[Sample]
         loaded, scored = engine.score(q.incident, engine.check_question(q.question))
         entries = loaded.index.entries
         positives = np.array([q.accepts(e.answer) for e in entries], dtype=bool)
-        offer = np.array([offerable(e) for e in entries], dtype=bool)
-        samples.append(Sample(q, scored.features, positives, offer))
+        samples.append(Sample(q, scored.features, positives, loaded.index.offerable))
     return samples
 
 
@@ -106,13 +102,10 @@ def collect_learnt(
                 if right is not None and not q.should_abstain:
                     attached[right.id].append(q.question)
             index = engine.with_phrasings(slug, attached)
-            positives_of = {e.id: e for e in index.entries}
             for q in (q for q, h in zip(asked, half, strict=True) if h == side):
                 scored = engine.score_on(index, engine.check_question(q.question))
-                positives = np.array(
-                    [q.accepts(positives_of[e.id].answer) for e in index.entries], dtype=bool
-                )
-                samples.append(Sample(q, scored.features, positives, index.offerable, True))
+                positives = np.array([q.accepts(e.answer) for e in index.entries], dtype=bool)
+                samples.append(Sample(q, scored.features, positives, index.offerable))
     return samples
 
 
@@ -192,7 +185,7 @@ def views(s: Sample, rng: np.random.Generator, count: int = VIEWS) -> Iterator[S
 
 
 def _subset(s: Sample, rows: NDArray[np.int64]) -> Sample:
-    return Sample(s.question, s.features[rows], s.positives[rows], s.offerable[rows], s.learnt)
+    return Sample(s.question, s.features[rows], s.positives[rows], s.offerable[rows])
 
 
 def fit_rank(samples: Sequence[Sample]) -> NDArray[np.float64]:
