@@ -21,7 +21,8 @@ from breachdesk.kb.facts import extract_facts
 from breachdesk.kb.service import EntryView
 from breachdesk.review.service import get_question
 from breachdesk.web.app import create_app
-from breachdesk.web.public import current_time, summarise
+from breachdesk.web.public import current_time
+from breachdesk.web.public_views import summarise
 
 XSS_SLUG = "markup-test"
 SCRIPT = "<script>alert(1)</script>"

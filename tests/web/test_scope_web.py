@@ -24,7 +24,7 @@ from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.desk import Desk, PublicAnswer
 from breachdesk.web.app import create_app
 from breachdesk.web.middleware import PUBLIC_LIMITED
-from breachdesk.web.public import SCOPE_INTENTS
+from breachdesk.web.public_views import SCOPE_INTENTS
 
 API = f"/api/v1/incidents/{DEMO_SLUG}/scope"
 PAGE = f"/i/{DEMO_SLUG}/check/scope"

@@ -34,7 +34,8 @@ from breachdesk.register.messages import CONFIRMATION
 from breachdesk.register.selfcheck import SelfView
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.middleware import client_address
-from breachdesk.web.public import Now, desk_views, secured, source_labels
+from breachdesk.web.public import Now, secured
+from breachdesk.web.public_views import desk_views, source_labels
 
 router = APIRouter(tags=["public"], include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
