@@ -150,9 +150,8 @@ def decide_features(
 def _learnt(phrasing: NDArray[np.float64], top: int) -> dict[str, float]:
     """The decide inputs of attached phrasings (see `DECIDE_FEATURES`)."""
     if not phrasing.any():
-        return dict.fromkeys(("phrasing_lead", "agree_phrasing", "agree_phrasing_best"), 0.0) | {
-            "has_phrasings": 0.0
-        }
+        names = ("phrasing_lead", "agree_phrasing", "agree_phrasing_best", "has_phrasings")
+        return dict.fromkeys(names, 0.0)
     others = np.delete(phrasing, top)
     nearest = float(int(np.argmax(phrasing)) == top)
     return {

@@ -198,17 +198,7 @@ class AnswerEngine:
                 )
                 for e in pacing.paced(service.list_entries(self.db, slug))
             ]
-            index = build_index(
-                entries,
-                self.tokenizer,
-                self.encoder,
-                self.cache,
-                previous=loaded.index if loaded is not None else None,
-                intent_model=self.intent_model,
-                readings=self.readings,
-                kana_words=self.kana_words(),
-                e5=self.e5,
-            )
+            index = self._build(entries, loaded.index if loaded is not None else None)
             loaded = _Loaded(view.kb_version, index, [Contact.from_dict(c) for c in view.contacts])
             self._loaded[slug] = loaded
             return loaded
@@ -263,12 +253,18 @@ class AnswerEngine:
             replace(e, phrasings=(*e.phrasings, *phrasings.get(e.id, ())))
             for e in loaded.index.entries
         ]
+        return self._build(entries, loaded.index)
+
+    def _build(
+        self, entries: Sequence[IndexEntry], previous: IncidentIndex | None
+    ) -> IncidentIndex:
+        """An index of `entries` with this engine's parts, reusing `previous`'s work."""
         return build_index(
             entries,
             self.tokenizer,
             self.encoder,
             self.cache,
-            previous=loaded.index,
+            previous=previous,
             intent_model=self.intent_model,
             readings=self.readings,
             kana_words=self.kana_words(),
