@@ -34,7 +34,10 @@ def test_a_batch_migration_down_and_up_keeps_every_row(db: Database) -> None:
 
     # 0009's downgrade rebuilds `entries` on SQLite (drop column); its upgrade adds it back.
     migrate(db, "0008", down=True)
-    assert row_counts(db) == before
+    after = row_counts(db)
+    # The tables of later revisions are gone with them (they were empty); every other kept its rows.
+    assert {t: before[t] for t in after} == after
+    assert all(before[t] == 0 for t in set(before) - set(after))
     migrate(db, "head")
     assert row_counts(db) == before
     if db.is_sqlite:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -532,3 +533,157 @@ class RegisterCounter(Base):
     subject: Mapped[str] = mapped_column(String(64))
     hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Step 10: reaching the affected (notify/), remediation, callbacks ---
+
+
+class NotifyTemplate(Base):
+    """One version of a campaign's message text for a channel (mail, sms, letter).
+
+    Drafted by an editor, approved by an admin; a campaign sends approved versions only. The
+    text holds placeholders ({name} {items} {check_url} {desk} {code}), never a personal value.
+    """
+
+    __tablename__ = "notify_templates"
+    __table_args__ = (UniqueConstraint("incident_id", "channel", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    created_by: Mapped[str] = mapped_column(String(120), default="cli")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignPlan(Base):
+    """A campaign planned from the register: its channel chain, audience, templates and pace.
+
+    The `campaigns` row (same id) stays the campaign as the reports know it; this row holds
+    what only a planned campaign has. `state`: planned → approved → sending → done."""
+
+    __tablename__ = "campaign_plans"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(12), default="planned")
+    chain: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    audience_kind: Mapped[str] = mapped_column(String(16), default="all")
+    templates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    max_calls_per_day: Mapped[int | None] = mapped_column(Integer)
+    planned_by: Mapped[str] = mapped_column(String(120), default="cli")
+    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignDay(Base):
+    """A planned campaign's sends on one day, and the calls forecast for that day."""
+
+    __tablename__ = "campaign_days"
+    __table_args__ = (UniqueConstraint("campaign_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    mail: Mapped[int] = mapped_column(Integer, default=0)
+    sms: Mapped[int] = mapped_column(Integer, default=0)
+    letter: Mapped[int] = mapped_column(Integer, default=0)
+    forecast_calls: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CampaignMessage(Base):
+    """One person of a planned campaign: the send queue and its outcome, per channel.
+
+    `state`: pending (waits for `day`), sending (claimed by a sender: in flight), sent,
+    unreachable (no channel left). `channel` is the one to try next; `mail`/`sms`/`letter`
+    record each channel's outcome (sent, refused, bounced, skipped). No recipient is stored:
+    the address is read from the encrypted register at send time."""
+
+    __tablename__ = "campaign_messages"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "person_id"),
+        Index("ix_campaign_messages_queue", "campaign_id", "state", "day", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("register_people.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str | None] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    mail: Mapped[str | None] = mapped_column(String(8))
+    sms: Mapped[str | None] = mapped_column(String(8))
+    letter: Mapped[str | None] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RemediationCode(Base):
+    """A compensation code (a QUO カード Pay code or URL), encrypted with the register's data
+    key and found by a blind index; assigned to one person, later marked redeemed."""
+
+    __tablename__ = "remediation_codes"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "code_ix"),
+        Index("ix_remediation_codes_person", "incident_id", "person_id"),
+        Index("ix_remediation_codes_free", "incident_id", "assigned_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    code_ix: Mapped[bytes] = mapped_column(LargeBinary(16))
+    code: Mapped[bytes] = mapped_column(LargeBinary)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("register_people.id", ondelete="SET NULL")
+    )
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReissueReport(Base):
+    """A card company's report of reissued cards as of a day (affected cards, reissued)."""
+
+    __tablename__ = "reissue_reports"
+    __table_args__ = (UniqueConstraint("incident_id", "company", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    company: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date] = mapped_column(Date)
+    cards: Mapped[int] = mapped_column(Integer)
+    reissued: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(120), default="cli")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CallbackRequest(Base):
+    """A person's request to be called (or mailed) back; contact and question encrypted with
+    the incident's data key. `state`: open → done (with the inquiry it logged) or cancelled."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (Index("ix_callback_requests_due", "incident_id", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str] = mapped_column(String(8))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(120))
+    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id", ondelete="SET NULL"))

@@ -116,6 +116,16 @@ def mask_tail(value: str, keep: int = 2) -> str:
     return "*" * (len(text) - keep) + text[-keep:]
 
 
+def mask_address(value: str) -> str:
+    """The prefecture and city as written up to the first digit, the rest starred:
+    ``東京都千代田区一ツ橋2-1-1`` → ``東京都千代田区一ツ橋***``."""
+    text = fold(value)
+    for i, ch in enumerate(text):
+        if ch.isdigit():
+            return f"{text[:i]}***" if i else "***"
+    return f"{text[: max(1, len(text) // 2)]}***"
+
+
 def mask_birth(value: str) -> str:
     return "****-**-**" if value else ""
 
@@ -127,6 +137,7 @@ MASKERS = {
     "kana": mask_name,
     "customer": mask_tail,
     "postal": mask_tail,
+    "address": mask_address,
     "birth": mask_birth,
 }
 

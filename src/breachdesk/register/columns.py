@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Literal, get_args
 
 from breachdesk.errors import InvalidInputError
-from breachdesk.privacy.redact import find_personal_data
+from breachdesk.privacy.redact import CARD, MY_NUMBER, find_personal_data
 from breachdesk.register.blind import IDENTIFIERS, MAIL, fold, normalise
 from breachdesk.register.items import LabelHash, UnknownItemError, parse_items
 
@@ -33,6 +33,7 @@ ShownField = Literal[
     "mail",
     "phone",
     "postal",
+    "address",
     "birth",
     "payment",
     "card_brand",
@@ -47,6 +48,7 @@ FIELD_LABELS = {
     "mail": "メールアドレス",
     "phone": "電話番号",
     "postal": "郵便番号",
+    "address": "住所",
     "birth": "生年月日",
     "payment": "決済方法",
     "card_brand": "カードブランド",
@@ -77,6 +79,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "mail": ("メールアドレス", "メール", "Eメール", "mail", "email", "e-mail", "email address"),
     "phone": ("電話番号", "携帯電話番号", "電話", "TEL", "phone", "telephone", "phone number"),
     "postal": ("郵便番号", "〒", "postal code", "postal", "zip", "zip code", "postcode"),
+    "address": ("住所", "ご住所", "送付先住所", "所在地", "address", "postal address"),
     "birth": ("生年月日", "誕生日", "birth date", "birthdate", "date of birth", "birth"),
     "payment": ("決済方法", "支払方法", "お支払い方法", "支払い方法", "payment", "payment method"),
     "card_brand": ("カードブランド", "ブランド", "card brand", "brand"),
@@ -84,6 +87,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "period": ("対象期間", "期間", "注文日", "ご注文日", "利用日", "period", "order date", "dates"),
     "items": ("漏えい項目", "漏洩項目", "流出項目", "漏えいした項目", "leaked items", "items"),
 }
+MAX_ADDRESS = 200
+"""A postal address is a line or two; a longer cell is not an address."""
 MAX_SHORT_TEXT = 60
 """Payment method and card brand are a few words; a longer cell is someone's remark."""
 _SHORT_TEXT = ("payment", "card_brand")
@@ -206,6 +211,16 @@ def parse_row(
         raise bad("phone", "10桁または11桁の電話番号ではありません")
     if "postal" in record and not normalise("postal", record["postal"]):
         raise bad("postal", "7桁の郵便番号ではありません")
+    address = record.get("address", "")
+    if address and (
+        len(address) > MAX_ADDRESS
+        or "@" in address
+        or any(kind in (CARD, MY_NUMBER) for _, _, kind in find_personal_data(address))
+    ):
+        raise bad(
+            "address",
+            "住所ではない値（メールアドレス・カード番号など）か、長すぎる文があります（値は表示しません）",
+        )
     if "birth" in record and not normalise("birth", record["birth"]):
         raise bad("birth", "日付ではありません（1980-01-02、1980/1/2、19800102、1980年1月2日）")
     last4 = record.get("card_last4", "")
