@@ -197,6 +197,31 @@ class Settings(BaseSettings):
         default=None, description="Bearer token for the SMS provider."
     )
 
+    sms_max_chars: int = Field(
+        default=670,
+        ge=1,
+        le=10_000,
+        description="Longest SMS the provider delivers, in characters (Japanese carriers join up to 670 as one message).",
+    )
+    notify_pace_per_minute: int = Field(
+        default=600,
+        ge=0,
+        le=1_000_000,
+        description="Campaign messages sent per minute by `campaign send` (0: as fast as the transports take them).",
+    )
+    notify_calls_per_message: float = Field(
+        default=0.003,
+        ge=0.0,
+        le=1.0,
+        description="Calls to the desk per message sent, on the day it arrives, when the incident has no earlier campaign to learn it from.",
+    )
+    callback_limit_per_hour: int = Field(
+        default=5,
+        ge=1,
+        le=1_000_000,
+        description="Callback requests accepted per client address per hour on the public page.",
+    )
+
 
 def proxy_networks(value: str) -> list[str]:
     """The `trusted_proxies` entries, each checked to be an address or a network."""
