@@ -672,7 +672,8 @@ class ReissueReport(Base):
 
 class CallbackRequest(Base):
     """A person's request to be called (or mailed) back; contact and question encrypted with
-    the incident's data key. `state`: open → done (with the inquiry it logged) or cancelled."""
+    the incident's data key. `state`: open → done (with the inquiry it logged) or cancelled;
+    `attempts` counts calls that reached nobody (the request stays open until the last)."""
 
     __tablename__ = "callback_requests"
     __table_args__ = (Index("ix_callback_requests_due", "incident_id", "state", "due_at"),)
@@ -687,3 +688,5 @@ class CallbackRequest(Base):
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_by: Mapped[str | None] = mapped_column(String(120))
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id", ondelete="SET NULL"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

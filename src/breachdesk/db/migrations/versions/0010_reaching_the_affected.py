@@ -151,6 +151,8 @@ def upgrade() -> None:
         sa.Column("done_at", TZ, nullable=True),
         sa.Column("done_by", sa.String(length=120), nullable=True),
         sa.Column("inquiry_id", sa.Integer(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("attempted_at", TZ, nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
