@@ -11,7 +11,7 @@ people, so the claim is one ``UPDATE … WHERE id IN (SELECT free … LIMIT n) A
 NULL RETURNING id`` per batch: a code another transaction claimed first fails the repeated
 condition and is not returned (PostgreSQL re-checks the row after the other commits; SQLite holds
 its write lock for the statement). Assignments of one incident are also serialised for the
-transaction (an advisory lock on PostgreSQL, the write lock on SQLite), so that a person two
+transaction (`db.locks.hold`), so that a person two
 plans list at once still ends with one code, not two.
 """
 
@@ -22,9 +22,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from breachdesk.db.locks import hold
 from breachdesk.db.tables import RemediationCode
 from breachdesk.errors import InvalidInputError
 from breachdesk.register.crypto import DataKey
@@ -32,7 +33,7 @@ from breachdesk.register.crypto import DataKey
 BATCH = 1000
 """People per claim statement (and per look-up): far under both stores' parameter limits."""
 _CODES = cast(Table, RemediationCode.__table__)
-_LOCK_CLASS = 0x62640A  # pg_advisory_xact_lock(class, incident): "bd" + 10, codes of an incident
+_LOCK_KIND = 0x62640A  # "bd" + 10: the code assignments of an incident (db.locks.hold)
 
 
 def normalise_code(code: str) -> str:
@@ -66,22 +67,9 @@ def _batches(ids: Sequence[int]) -> Iterator[list[int]]:
 
 
 def lock_incident_codes(s: Session, incident_id: int) -> None:
-    """Serialise the code assignments of one incident until the transaction ends.
-
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write (that changes nothing)
-    takes the database's write lock now, before anything is read, so what follows reads what
-    every earlier assignment committed."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(
-            text("SELECT pg_advisory_xact_lock(:cls, :incident)"),
-            {"cls": _LOCK_CLASS, "incident": incident_id},
-        )
-    else:
-        s.execute(
-            update(RemediationCode)
-            .where(RemediationCode.incident_id == incident_id, RemediationCode.id < 0)
-            .values(person_id=None)
-        )
+    """Serialise the code assignments of one incident until the transaction ends
+    (`db.locks.hold`), so what follows reads what every earlier assignment committed."""
+    hold(s, _LOCK_KIND, incident_id, table=_CODES)
 
 
 def _holders(s: Session, incident_id: int, person_ids: Sequence[int]) -> set[int]:
