@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from breachdesk.cli import inquiries, kb, register, reports, scope, serve, users
+from breachdesk.cli import inquiries, kb, register, remediation, reports, scope, serve, users
 from breachdesk.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (kb, scope, serve, reports, inquiries, users, register)  # importing registers them
+# Importing a module registers its commands.
+_COMMANDS = (kb, scope, serve, reports, inquiries, users, register, remediation)
 
 
 def main() -> None:

@@ -71,3 +71,30 @@ def insert_new(
     else:
         raise NotImplementedError(f"no insert-if-new for the {dialect} dialect")
     return s.execute(statement).first() is not None
+
+
+def upsert(
+    s: Session,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    unique: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert a row, or when one with the same values of the `unique` columns (a unique
+    constraint) exists, set its `update` columns to `values`; one ``INSERT … ON CONFLICT DO
+    UPDATE`` of the session's transaction, so two callers at once never both insert."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(dict(values))
+        statement: Any = pg.on_conflict_do_update(
+            index_elements=list(unique), set_={c: pg.excluded[c] for c in update}
+        )
+    elif dialect == "sqlite":
+        lite = sqlite.insert(table).values(dict(values))
+        statement = lite.on_conflict_do_update(
+            index_elements=list(unique), set_={c: lite.excluded[c] for c in update}
+        )
+    else:
+        raise NotImplementedError(f"no upsert for the {dialect} dialect")
+    s.execute(statement)
