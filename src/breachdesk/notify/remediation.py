@@ -158,12 +158,14 @@ def read_code_rows(path: Path, data: bytes) -> list[CodeRow]:
 
 
 def _moment(text: str) -> datetime | None:
+    """A report's moment (naive = JST; a bare day is its JST midnight), in UTC: SQLite keeps
+    a moment without its offset, so every stored moment is UTC."""
     try:
-        return parse_moment(text)
+        return parse_moment(text).astimezone(UTC)
     except InvalidInputError:
         pass
     try:
-        return datetime.combine(parse_day(text), datetime.min.time(), JST)
+        return datetime.combine(parse_day(text), datetime.min.time(), JST).astimezone(UTC)
     except InvalidInputError:
         return None
 
@@ -228,7 +230,7 @@ def load_codes(
     codes are sealed with the register's data key (an incident without a register is an
     InvalidInputError); the `remediation.codes` audit row carries the count only."""
     label, rows = _read(path, data, name)
-    moment = now or datetime.now(UTC)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     try:
         with db.transaction() as s:
             register = _register(s, slug)
@@ -324,7 +326,7 @@ def import_redeemed(
     one row in a thousand) is a DocumentFormatError naming lines: the report is likely another
     incident's. Audited as `remediation.redeemed` with the counts."""
     label, rows = _read(path, data, name)
-    moment = now or datetime.now(UTC)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     with db.transaction() as s:
         register = _register(s, slug)
         key = keyring.data_key(register)
