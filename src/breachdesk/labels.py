@@ -56,6 +56,7 @@ SOURCES: Final[Mapping[str, str]] = {
     "import": "通話記録の取込",
     "calllog": "通話記録の取込",
     "demo": "デモデータ",
+    "callback": "折返し依頼",
 }
 """Who or what wrote a row (an inquiry's source, an import's actor)."""
 
@@ -209,6 +210,10 @@ AUDIT_ACTIONS: Final[Mapping[str, str]] = {
     "register.view": "本人による対象内容の表示",
     "register.refused": "本人確認の制限超過（1時間ごとに集計）",
     "inquiry.log": "受付の記録",
+    "callback.request": "折返し依頼の受付（公開ページ）",
+    "callback.view": "折返し依頼の連絡先の表示",
+    "callback.complete": "折返し依頼の対応記録",
+    "callback.purge": "折返し依頼の削除（保存期間の経過）",
     "calls.import": "通話記録の取り込み",
     "category.add": "問い合わせ分類の追加",
     "campaign.add": "キャンペーンの記録",
@@ -257,8 +262,15 @@ AUDIT_KEYS: Final[Mapping[str, str]] = {
     "requested_by": "依頼者",
     "via": "確認方法",
     "askers": "同じ回答を選んだ質問者の数",
+    "attempts": "折返しの架電回数",
 }
 """What each key of an audit row's detail means."""
+
+CALLBACK_OUTCOMES: Final[Mapping[str, str]] = {
+    "no_answer": "不在・応答なし",
+    "unreachable": "連絡がつかず終了",
+}
+"""How a callback attempt ended besides an inquiry's outcomes (`inquiries.callbacks`)."""
 
 REGISTER_OUTCOMES: Final[Mapping[str, str]] = {
     "sent": "一致（確認の連絡を送信）",
@@ -291,7 +303,7 @@ AUDIT_VALUES: Final[Mapping[str, Mapping[str, str]]] = {
     "what": REFUSED_REQUESTS,
     "counted_in": {"register_counters": "制限カウンター（集計）"},
     "channel": CHANNELS,
-    "outcome": {**OUTCOMES, **REGISTER_OUTCOMES},
+    "outcome": {**OUTCOMES, **REGISTER_OUTCOMES, **CALLBACK_OUTCOMES},
     "role": ROLES,
     "review": REVIEW_STATES,
     "by": {**IDENTIFIERS, **AUDIT_ACTIONS},  # an incident made by a documents import

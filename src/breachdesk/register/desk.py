@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from breachdesk.config import Settings
 from breachdesk.db import Database
+from breachdesk.db.tables import Register, RegisterImport
 from breachdesk.errors import KeyUnavailableError
 from breachdesk.privacy.redact import redact
 from breachdesk.register import keys, service
@@ -26,6 +30,19 @@ from breachdesk.register.selfcheck import SelfCheck, SelfView
 from breachdesk.register.sms import HttpSms
 
 log = logging.getLogger("breachdesk.register")
+
+
+def _imported_register(s: Session, slug: str) -> Register | None:
+    """The incident's register if a list was ever imported into it: its key may have been
+    created for callbacks alone (`inquiries.callbacks`), which must not switch on the
+    public self-check of an empty register."""
+    register = keys.find_register(s, slug)
+    if register is None:
+        return None
+    imported = s.scalar(
+        select(RegisterImport.id).where(RegisterImport.register_id == register.id).limit(1)
+    )
+    return register if imported is not None else None
 
 
 class RegisterDesk:
@@ -133,16 +150,17 @@ class RegisterDesk:
         )
 
     def exists(self, slug: str) -> bool:
-        """Whether the incident has a register (no key needed, nothing personal read)."""
+        """Whether the incident has a register with a list imported into it (no key needed,
+        nothing personal read). A register made only to seal callback requests is none."""
         with self.db.read() as s:
-            return keys.find_register(s, slug) is not None
+            return _imported_register(s, slug) is not None
 
     def available(self, slug: str) -> bool:
         """Whether the incident's register can be used now: it exists and the configured
         master key opens its data key (nothing personal is read). Why not is for the server's
         log: the public page says only that the self-check is not available."""
         with self.db.read() as s:
-            register = keys.find_register(s, slug)
+            register = _imported_register(s, slug)
             if register is None:
                 return False
             try:

@@ -33,10 +33,11 @@ log = logging.getLogger("breachdesk.access")
 # Public routes: reachable without login, so limited per client address (a test walks the
 # app's unauthenticated routes and requires each to be here or throttled in its own way). The
 # register's self-check (/i/{slug}/check, /check/code, /check/v, /check/scope) is limited here
-# first, then by its own per-address and per-identifier counts in the database.
+# first, then by its own per-address and per-identifier counts in the database; so is the
+# callback form (/i/{slug}/callback), then by its per-address hourly count.
 PUBLIC_LIMITED = re.compile(
-    r"^/(i/[^/]+(/feedback|/choose|/check(/code|/v|/scope)?)?|api/v1/incidents/[^/]+/(ask|scope)"
-    r"|api/v1/questions/\d+/(feedback|choice))/?$"
+    r"^/(i/[^/]+(/feedback|/choose|/callback|/check(/code|/v|/scope)?)?"
+    r"|api/v1/incidents/[^/]+/(ask|scope)|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
 # Call logs and delivery results: tables that run to megabytes on a busy desk.
