@@ -394,3 +394,69 @@ def test_the_remediation_commands(tmp_path: Path) -> None:
     assert "60.0%" in out and "A カード" in out
     _, err = cli("remediation", "stats", "--incident", "nowhere", "--json", code=3)
     assert "nowhere" in err
+
+
+# --- where the figures show -------------------------------------------------------------------
+
+
+def test_the_council_workbook_carries_codes_and_reissue_by_company_and_day(shop: Shop) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from breachdesk.reports.model import DailyTable
+    from breachdesk.reports.xlsx import council_workbook
+
+    table = DailyTable(incident=shop.slug, incident_name="テスト", categories=[], rows=[])
+    assert (
+        "補償・カード再発行"
+        not in load_workbook(
+            io.BytesIO(council_workbook(table, stats(shop.db, shop.slug)))
+        ).sheetnames
+    )  # nothing to show: no sheet
+    reissue(shop, "A カード", date(2026, 7, 10), 40_000, 20_000)
+    reissue(shop, "B カード", date(2026, 7, 17), 23_337, 18_000)
+    with shop.db.transaction() as s:
+        s.add_all(
+            RemediationCode(incident_id=shop.incident_id, code_ix=bytes([n]) * 16, code=b"x")
+            for n in range(3)
+        )
+    book = load_workbook(io.BytesIO(council_workbook(table, stats(shop.db, shop.slug))))
+    rows = [[c for c in row if c is not None] for row in book["補償・カード再発行"].values]
+    assert ["読込", 3] in rows and ["利用済み", 0] in rows
+    assert rows[rows.index(["カード会社", "時点", "対象カード数", "再発行数", "再発行率"]) + 1][
+        :4
+    ] == ["A カード", datetime(2026, 7, 10), 40_000, 20_000]
+    assert ["合計", 63_337, 38_000, pytest.approx(38_000 / 63_337)] in rows
+    history = rows[rows.index(["時点", "報告社数", "対象カード数", "再発行数", "再発行率"]) + 1 :]
+    assert [r[1:4] for r in history] == [[1, 40_000, 20_000], [2, 63_337, 38_000]]
+
+
+def test_the_daily_report_shows_the_figures_under_its_table_and_in_its_workbook(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    cli = Cli(tmp_path)
+    cli(
+        "inquiry", "log", "--incident", "shop", "--channel", "phone", "--outcome", "answered",
+        "--at", "2026-07-10 10:00",
+    )  # fmt: skip
+    plain, _ = cli("report", "daily", "--incident", "shop")
+    assert "補償コード" not in plain  # nothing loaded, nothing reported: no block
+    cli(
+        "remediation", "reissue", "--incident", "shop", "--company", "A カード",
+        "--as-of", "2026-07-10", "--cards", "1000", "--reissued", "600",
+    )  # fmt: skip
+    cli(
+        "remediation", "reissue", "--incident", "shop", "--company", "A カード",
+        "--as-of", "2026-07-20", "--cards", "1000", "--reissued", "700",
+    )  # fmt: skip
+    out, _ = cli("report", "daily", "--incident", "shop", "--xlsx", str(tmp_path / "c.xlsx"))
+    assert "再発行 700 枚（再発行率 70.0%）" in out
+    csv_out, _ = cli("report", "daily", "--incident", "shop", "--csv")
+    assert "補償コード" not in csv_out and "再発行率" not in csv_out  # its columns are a contract
+    past, _ = cli("report", "daily", "--incident", "shop", "--to", "2026-07-15")
+    assert "再発行 600 枚" in past
+    sheet = load_workbook(tmp_path / "c.xlsx")["補償・カード再発行"]
+    assert ["合計", None, 1000, 700, 0.7] in [list(r) for r in sheet.values]

@@ -115,19 +115,11 @@ def stats(
 ) -> None:
     """Codes loaded, assigned and redeemed; the card reissue rate."""
     from breachdesk.notify.remediation import stats as remediation_stats
+    from breachdesk.notify.remediation import summary_lines
 
     figures = _run(lambda: remediation_stats(desk().db, incident))
     if as_json:
         typer.echo(dump(figures.as_json()))
         return
-    c, r = figures.codes, figures.reissue
-    typer.echo(
-        f"補償コード: 読込 {c.loaded:,} 件、割当 {c.assigned:,} 件、利用 {c.redeemed:,} 件"
-        f"（未利用 {c.unredeemed:,} 件）"
-    )
-    typer.echo(f"カード再発行: 対象 {r.cards:,} 枚、再発行 {r.reissued:,} 枚（{_percent(r.rate)}）")
-    for company in figures.companies:
-        typer.echo(
-            f"  {company.company}（{company.as_of:%Y-%m-%d} 時点）: {company.reissued:,}"
-            f" / {company.cards:,} 枚（{_percent(company.rate)}）"
-        )
+    for line in summary_lines(figures):
+        typer.echo(line)

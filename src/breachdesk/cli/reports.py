@@ -60,10 +60,19 @@ def report_daily(
     table = run(build)
     for note in table.notes:  # rows left out (implausible dates): said, never silently dropped
         typer.echo(f"note: {note}", err=True)
+    from breachdesk.notify.remediation import stats as remediation_stats
+
+    # Compensation codes and card reissue as of the report's last day (the reissue reports
+    # dated after it are left out): in the workbook and under the text table, not in the CSV.
+    remediation = run(
+        lambda: remediation_stats(
+            desk().db, incident, through=daily.parse_day(end) if end else None
+        )
+    )
     if xlsx is not None:
         from breachdesk.reports.xlsx import council_workbook
 
-        xlsx.write_bytes(run(lambda: council_workbook(table)))
+        xlsx.write_bytes(run(lambda: council_workbook(table, remediation)))
     if chart is not None:
         from breachdesk.reports.chart import daily_chart
 
@@ -77,6 +86,12 @@ def report_daily(
         typer.echo(bom + daily.to_csv(table, japanese=japanese), nl=False)
     else:
         typer.echo(daily.to_text(table, japanese=japanese), nl=False)
+        if not remediation.empty:
+            from breachdesk.notify.remediation import summary_lines
+
+            typer.echo("")
+            for line in summary_lines(remediation):
+                typer.echo(line)
 
 
 def _stdout_is_file() -> bool:

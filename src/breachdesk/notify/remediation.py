@@ -593,3 +593,23 @@ def stats(db: Database, slug: str, *, through: date | None = None) -> Remediatio
     """`remediation_stats` of the incident named by `slug` (NotFoundError if none)."""
     with db.read() as s:
         return remediation_stats(s, incident_id(s, slug), through=through)
+
+
+def _share(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def summary_lines(figures: RemediationStats) -> list[str]:
+    """The figures in Japanese, a line each (the CLI, the text report and the dashboard)."""
+    c, r = figures.codes, figures.reissue
+    lines = [
+        f"補償コード: 読込 {c.loaded:,} 件、割当 {c.assigned:,} 件、利用 {c.redeemed:,} 件"
+        f"（利用率 {_share(c.redemption_rate)}、未利用 {c.unredeemed:,} 件）",
+        f"カード再発行: 対象 {r.cards:,} 枚、再発行 {r.reissued:,} 枚（再発行率 {_share(r.rate)}）",
+    ]
+    lines.extend(
+        f"  {x.company}（{x.as_of:%Y-%m-%d} 時点）: {x.reissued:,} / {x.cards:,} 枚"
+        f"（{_share(x.rate)}）"
+        for x in figures.companies
+    )
+    return lines

@@ -27,6 +27,7 @@ from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.day_input import parse_day, parse_moment
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
+from breachdesk.notify.remediation import stats as remediation_stats
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
 from breachdesk.reports.model import DailyTable
@@ -519,7 +520,7 @@ def report_download(
         body: bytes = daily.to_csv(table, japanese=True).encode("utf-8-sig")
         media = "text/csv; charset=utf-8"
     elif kind == "daily.xlsx":
-        body = council_workbook(table)
+        body = council_workbook(table, remediation_stats(desk.db, slug, through=end))
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif kind == "staffing.csv":
         body = staffing_csv(staffing_rows(table), japanese=True).encode("utf-8-sig")
