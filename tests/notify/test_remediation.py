@@ -460,3 +460,37 @@ def test_the_daily_report_shows_the_figures_under_its_table_and_in_its_workbook(
     assert "再発行 600 枚" in past
     sheet = load_workbook(tmp_path / "c.xlsx")["補償・カード再発行"]
     assert ["合計", None, 1000, 700, 0.7] in [list(r) for r in sheet.values]
+
+
+def test_the_incident_overview_shows_a_remediation_panel_once_there_is_something(
+    tmp_path: Path,
+) -> None:
+    import sys
+
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+    from breachdesk.auth import service as auth_service
+    from breachdesk.config import Settings
+    from breachdesk.desk import Desk
+
+    sys.path.append(str(Path(__file__).parents[1] / "web"))
+    from console_session import PASSWORD, signed_in
+
+    desk = Desk(Settings(db=str(tmp_path / "c.db"), dense_model="none", cache_dir=tmp_path / "c"))
+    add_incident(desk.db, "shop")
+    auth_service.create_user(desk.db, "vic", PASSWORD, "viewer")
+    client, _ = signed_in(desk, "vic")
+
+    def panel() -> object:
+        page = client.get("/console/i/shop")
+        assert page.status_code == 200
+        return HTMLParser(page.text).css_first('section[aria-labelledby="remediation-title"]')
+
+    assert panel() is None
+    record_reissue(
+        desk.db, "shop", company="A カード", as_of=date(2026, 7, 10), cards=2000, reissued=1200
+    )
+    found = panel()
+    assert found is not None
+    text = " ".join(found.text().split())  # type: ignore[attr-defined]
+    assert "60.0%" in text and "1,200 / 2,000" in text and "A カード" in text

@@ -16,6 +16,7 @@ from breachdesk.errors import ConflictError, DocumentFormatError, InvalidInputEr
 from breachdesk.kb import editing
 from breachdesk.kb.importers import FORMATS
 from breachdesk.kb.service import ImportResult, IncidentView
+from breachdesk.notify.remediation import stats as remediation_stats
 from breachdesk.reports.summary import DeskSummary, desk_summary
 from breachdesk.web.automation import actor_of
 from breachdesk.web.console.pages import (
@@ -110,6 +111,7 @@ def overview(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Respons
         today=desk_summary(desk.db, slug),
         drafts=editing.pending_drafts(desk.db, slug),
         documents=[d for d in editing.list_documents(desk.db, slug) if d.is_current],
+        remediation=remediation_stats(desk.db, slug),
         form={"name": incident.name, "organisation": incident.organisation},
         error=None,
     )
