@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when s
     from breachdesk.answer.decide import Calibration
     from breachdesk.answer.engine import AnswerEngine
     from breachdesk.db.tables import Incident
+    from breachdesk.notify.desk import NotifyDesk
     from breachdesk.register.desk import RegisterDesk
     from breachdesk.text.encoders import Encoder
     from breachdesk.text.tokens import Tokenizer
@@ -110,6 +111,13 @@ class Desk:
         from breachdesk.register.desk import RegisterDesk
 
         return RegisterDesk(self.db, self.settings)
+
+    @cached_property
+    def notify(self) -> NotifyDesk:
+        """Campaigns planned from the register, their templates, sending and results."""
+        from breachdesk.notify.desk import NotifyDesk
+
+        return NotifyDesk(self.db, self.settings, self.register.keyring)
 
     def warm_up(self, slugs: Iterable[str] | None = None) -> None:
         """Load the models and build the indexes now, not in the first request."""

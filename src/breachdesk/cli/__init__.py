@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import sys
 
-from breachdesk.cli import inquiries, kb, register, remediation, reports, scope, serve, users
+from breachdesk.cli import (
+    inquiries,
+    kb,
+    notify,
+    register,
+    remediation,
+    reports,
+    scope,
+    serve,
+    users,
+)
 from breachdesk.cli.common import app
 
 __all__ = ["app", "main"]
 # Importing a module registers its commands.
-_COMMANDS = (kb, scope, serve, reports, inquiries, users, register, remediation)
+_COMMANDS = (kb, scope, serve, reports, inquiries, notify, users, register, remediation)
 
 
 def main() -> None:

@@ -179,13 +179,12 @@ def campaign_import_results(
     campaign: Annotated[int, typer.Argument(help="Campaign id.")],
     file: Annotated[Path, typer.Argument(help="Vendor CSV.", exists=True, dir_okay=False)],
 ) -> None:
-    """Import the mail/SMS vendor's delivery results."""
-    from breachdesk.inquiries.campaigns import import_delivery_results
-
-    delivered, bounced = run(
-        lambda: import_delivery_results(desk().db, campaign, file, by=cli_actor())
-    )
-    typer.echo(f"{delivered} delivered, {bounced} bounced")
+    """Import the mail/SMS vendor's delivery results (a planned campaign's bounces move people
+    down the chain)."""
+    result = run(lambda: desk().notify.import_results(campaign, file, by=cli_actor()))
+    typer.echo(f"{result.delivered} delivered, {result.bounced} bounced")
+    if result.moved:
+        typer.echo(f"{result.moved} 人を次の連絡手段に回しました")
 
 
 @campaign_app.command("export-bounced")

@@ -155,22 +155,9 @@ def _campaign(s: Session, campaign_id: int, slug: str | None) -> Campaign:
     return campaign
 
 
-def import_delivery_results(
-    db: Database,
-    campaign_id: int,
-    path: Path,
-    *,
-    slug: str | None = None,
-    name: str | None = None,
-    by: Actor | None = None,
-) -> tuple[int, int]:
-    """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
-
-    With `slug`, a campaign of another incident is not found (as the web routes need); `name`
-    is the file's own name for messages when `path` is only where an upload was saved; with
-    `by`, the `campaign.results` audit row is written in the import's transaction."""
-    data = path.read_bytes()
-    path = Path(name) if name else path  # from here on, only a label
+def read_results(path: Path, data: bytes) -> list[tuple[int, str, str, str]]:
+    """The vendor's CSV of delivery results as (line, recipient, status, reason) rows, status
+    "delivered" or "bounced"; any bad row fails the whole file (naming lines, not values)."""
     text = decode_csv(path, data)
     rows = list(csv_rows(path, text))
     if not rows:
@@ -193,7 +180,7 @@ def import_delivery_results(
         column(REASON, False),
     )
     assert who is not None and status_col is not None
-    results: dict[str, tuple[str, str]] = {}
+    results: list[tuple[int, str, str, str]] = []
     problems: list[str] = []
     for line, row in rows[1:]:
         if not any(c.strip() for c in row):
@@ -208,11 +195,33 @@ def import_delivery_results(
             reason = (
                 row[reason_col].strip() if reason_col is not None and reason_col < len(row) else ""
             )
-            results[recipient[:320]] = (status, reason)
+            results.append((line, recipient[:320], status, reason))
     if problems:
         raise DocumentFormatError(
             str(path), None, f"{len(problems)} bad rows — " + "; ".join(problems[:10])
         )
+    return results
+
+
+def import_delivery_results(
+    db: Database,
+    campaign_id: int,
+    path: Path,
+    *,
+    slug: str | None = None,
+    name: str | None = None,
+    by: Actor | None = None,
+) -> tuple[int, int]:
+    """Read the vendor's CSV of delivery results; all rows or none. Returns (delivered, bounced).
+
+    With `slug`, a campaign of another incident is not found (as the web routes need); `name`
+    is the file's own name for messages when `path` is only where an upload was saved; with
+    `by`, the `campaign.results` audit row is written in the import's transaction."""
+    data = path.read_bytes()
+    path = Path(name) if name else path  # from here on, only a label
+    results = {
+        recipient: (status, reason) for _, recipient, status, reason in read_results(path, data)
+    }
     with db.transaction() as s:
         campaign = _campaign(s, campaign_id, slug)
         existing = {
