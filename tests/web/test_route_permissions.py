@@ -40,6 +40,7 @@ VALUES = {
     "kind": "daily.csv",
     "campaign_id": "1",
     "job_id": "no-such-job",
+    "callback_id": "1",
 }
 
 

@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     from breachdesk.web import (
         api,
         automation,
+        callback_api,
+        callback_public,
         console,
         desk_api,
         login,
@@ -105,10 +107,12 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(api.router)
     app.include_router(automation.router)
     app.include_router(desk_api.router)
+    app.include_router(callback_api.router)
     app.include_router(login.router)
     app.include_router(console.router)
     app.include_router(public.router)
     app.include_router(register_public.router)
+    app.include_router(callback_public.router)
     # The log writes out only the query parameter names the routes declare (a name can be a
     # card number), so it is added once the routes are known.
     app.add_middleware(AccessLog, known_params=query_parameter_names(app))

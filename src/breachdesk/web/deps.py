@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from breachdesk.desk import Desk
+from breachdesk.inquiries.callbacks import CallbackDesk
 
 
 async def get_desk(request: Request) -> Desk:
@@ -17,3 +18,10 @@ async def get_desk(request: Request) -> Desk:
 
 
 DeskDep = Annotated[Desk, Depends(get_desk)]
+
+
+def callback_desk(desk: Desk) -> CallbackDesk:
+    """The callback requests of a desk (a light object over its database and keyring)."""
+    return CallbackDesk(
+        desk.db, desk.register.keyring, limit_per_hour=desk.settings.callback_limit_per_hour
+    )

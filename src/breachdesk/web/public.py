@@ -32,7 +32,7 @@ from breachdesk.errors import InvalidInputError
 from breachdesk.kb.contacts import JST
 from breachdesk.kb.scope import CHANNEL_NAMES
 from breachdesk.kb.service import EntryView, IncidentView
-from breachdesk.web.deps import DeskDep
+from breachdesk.web.deps import DeskDep, callback_desk
 from breachdesk.web.public_views import (
     SCOPE_INTENTS,
     answer_card,
@@ -184,6 +184,8 @@ def _help_page(
         channel_names=CHANNEL_NAMES,
         source_labels=source_labels(entries),
     )
+    # Every desk card links to the callback form when requests can be stored.
+    context["callback_url"] = f"/i/{slug}/callback" if callback_desk(desk).offered(slug) else ""
     response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
     return secured(response, private=bool(asked))
 

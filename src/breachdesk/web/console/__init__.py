@@ -5,10 +5,19 @@ One router module per area; every route declares its permission with `requires(.
 
 from fastapi import APIRouter
 
-from breachdesk.web.console import audit, desk, entries, incidents, register, review, users
+from breachdesk.web.console import (
+    audit,
+    callbacks,
+    desk,
+    entries,
+    incidents,
+    register,
+    review,
+    users,
+)
 
 router = APIRouter(include_in_schema=False, tags=["console"])
-for _area in (incidents, entries, review, desk, register, users, audit):
+for _area in (incidents, entries, review, desk, callbacks, register, users, audit):
     router.include_router(_area.router, prefix="/console")
 
 __all__ = ["router"]
