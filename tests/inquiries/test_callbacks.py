@@ -429,3 +429,43 @@ def test_done_requests_are_purged_after_thirty_days(callbacks: CallbackDesk, db:
         left = set(s.scalars(select(CallbackRequest.id)))
     assert left == {ids[1], ids[2]}  # the open one stays, however old
     assert count(db, Inquiry) == 2  # the inquiries stay
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def test_the_cli_lists_and_completes_without_showing_a_contact(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from breachdesk.cli import app
+    from breachdesk.db import open_database
+
+    key = new_master_key()
+    monkeypatch.setenv("BREACHDESK_MASTER_KEY", key)
+    path = str(tmp_path / "cli.db")
+    db = open_database(path)
+    with db.transaction() as s:
+        s.add(Incident(slug=SLUG, name="ショップの漏えい"))
+    desk = CallbackDesk(db, Keyring(lambda: load_master_key(key, None)), limit_per_hour=5)
+    callback_id = desk.request(
+        SLUG, phone_request(), contacts=CONTACTS, address="a", now=FRIDAY_NIGHT
+    )
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--db", path, "callback", "list", "--incident", SLUG])
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.startswith(f"#{callback_id}\t2026-09-24 09:00\t電話\t期限超過")
+    assert "5678" not in listed.output
+    as_json = runner.invoke(app, ["--db", path, "callback", "list", "--incident", SLUG, "--json"])
+    assert json.loads(as_json.stdout.splitlines()[0])["id"] == callback_id
+    args = ["--db", path, "callback", "complete", str(callback_id), "--incident", SLUG]
+    done = runner.invoke(app, [*args, "--outcome", "answered", "--category", "対象確認"])
+    assert done.exit_code == 0 and "を完了し、受付記録 #" in done.stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "すでに完了" in again.output
+    wrong = runner.invoke(app, ["--db", path, "callback", "complete", "99", "--incident", SLUG])
+    assert wrong.exit_code == 3
+    db.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from breachdesk.cli import (
+    callbacks,
     inquiries,
     kb,
     notify,
@@ -19,7 +20,7 @@ from breachdesk.cli.common import app
 
 __all__ = ["app", "main"]
 # Importing a module registers its commands.
-_COMMANDS = (kb, scope, serve, reports, inquiries, notify, users, register, remediation)
+_COMMANDS = (kb, scope, serve, reports, inquiries, notify, users, register, remediation, callbacks)
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ from breachdesk.kb.facts import DaysRule
 from breachdesk.kb.service import get_incident
 from breachdesk.register.blind import mask_mail, mask_phone, normalise_phone
 from breachdesk.register.crypto import DataKey
+from breachdesk.register.desk import RegisterDesk
 from breachdesk.register.keys import Keyring, ensure_register, find_register
 from breachdesk.register.limits import bump, hour_of
 
@@ -372,6 +373,15 @@ class CallbackDesk:
         self.keyring = keyring
         self.limit_per_hour = limit_per_hour
 
+    @classmethod
+    def over(cls, register: RegisterDesk) -> CallbackDesk:
+        """The callback requests of a desk's register part (its database, keyring, limit)."""
+        return cls(
+            register.db,
+            register.keyring,
+            limit_per_hour=register.settings.callback_limit_per_hour,
+        )
+
     def offered(self, slug: str) -> bool:
         """Whether requests can be taken: a master key is configured and opens the incident's
         register if it has one (why not is the register's business; nothing is written)."""
@@ -536,10 +546,10 @@ class CallbackDesk:
         open (another operator was first)."""
         if outcome not in OUTCOMES:
             raise InvalidInputError(
-                f"unknown outcome {outcome!r}; one of {', '.join(OUTCOMES)}", where="outcome"
+                f"結果は {' / '.join(OUTCOMES)} のいずれかを指定してください", where="outcome"
             )
         if len(note) > MAX_NOTE:
-            raise InvalidInputError(f"a note is at most {MAX_NOTE} characters", where="note")
+            raise InvalidInputError(f"メモは{MAX_NOTE}文字以内にしてください", where="note")
         now = _utc(now)
         c = _TABLE.c
         if outcome == "no_answer":
@@ -560,7 +570,9 @@ class CallbackDesk:
             if category is not None:
                 names = {cat.name for cat in ensure_categories(s, incident)}
                 if category not in names:
-                    raise InvalidInputError("unknown category", where="category")
+                    raise InvalidInputError(
+                        "その分類はこのインシデントにありません", where="category"
+                    )
             claimed = s.execute(
                 update(_TABLE)
                 .where(c.id == callback_id, c.incident_id == incident.id, c.state == "open")

@@ -22,6 +22,4 @@ DeskDep = Annotated[Desk, Depends(get_desk)]
 
 def callback_desk(desk: Desk) -> CallbackDesk:
     """The callback requests of a desk (a light object over its database and keyring)."""
-    return CallbackDesk(
-        desk.db, desk.register.keyring, limit_per_hour=desk.settings.callback_limit_per_hour
-    )
+    return CallbackDesk.over(desk.register)
