@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session
 from breachdesk.db import Database
 from breachdesk.db.tables import (
     Campaign,
+    CampaignDay,
+    CampaignPlan,
     Category,
     DailyCategoryFigure,
     DailyFigure,
@@ -326,15 +328,40 @@ def _imported(
 
 
 def _events(s: Session, incident: Incident, start: date, end: date) -> dict[date, list[Event]]:
+    """Recorded campaigns on their day; a planned campaign (approved or later) on each of its
+    planned send days, and not before it is approved."""
     events: dict[date, list[Event]] = defaultdict(list)
     for sent_on, channel, note in s.execute(
         select(Campaign.sent_on, Campaign.channel, Campaign.note)
+        .outerjoin(CampaignPlan, CampaignPlan.campaign_id == Campaign.id)
         .where(
-            Campaign.incident_id == incident.id, Campaign.sent_on >= start, Campaign.sent_on <= end
+            Campaign.incident_id == incident.id,
+            Campaign.sent_on >= start,
+            Campaign.sent_on <= end,
+            CampaignPlan.campaign_id.is_(None),
         )
         .order_by(Campaign.sent_on, Campaign.id)
     ):
         events[sent_on].append(Event(sent_on, channel, note))
+    for day, mail, sms, letter in s.execute(
+        select(CampaignDay.day, CampaignDay.mail, CampaignDay.sms, CampaignDay.letter)
+        .join(Campaign, Campaign.id == CampaignDay.campaign_id)
+        .join(CampaignPlan, CampaignPlan.campaign_id == Campaign.id)
+        .where(
+            Campaign.incident_id == incident.id,
+            CampaignPlan.state != "planned",
+            CampaignDay.day >= start,
+            CampaignDay.day <= end,
+        )
+        .order_by(CampaignDay.day, Campaign.id)
+    ):
+        counts = {"mail": mail, "sms": sms, "letter": letter}
+        sent = [c for c, n in counts.items() if n]
+        if not sent:
+            continue
+        names = {"mail": "メール", "sms": "SMS", "letter": "郵送"}
+        note = "計画送信（" + "・".join(f"{names[c]} {counts[c]:,}通" for c in sent) + "）"
+        events[day].append(Event(day, sent[0], note))
     return dict(events)
 
 
