@@ -444,6 +444,7 @@ class CallbackDesk:
                 raise ThrottledError("too many callback requests from this address", wait)
             row = CallbackRequest(
                 incident_id=incident.id,
+                created_at=now,
                 due_at=slot.start.astimezone(dt.UTC),
                 channel=data.channel,
                 sealed=b"",
