@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         login,
         public,
         register_public,
+        remediation_api,
     )
 
     the_desk = desk or Desk(settings or Settings())
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(api.router)
     app.include_router(automation.router)
     app.include_router(desk_api.router)
+    app.include_router(remediation_api.router)
     app.include_router(callback_api.router)
     app.include_router(login.router)
     app.include_router(console.router)

@@ -40,9 +40,11 @@ PUBLIC_LIMITED = re.compile(
     r"|api/v1/incidents/[^/]+/(ask|scope)|api/v1/questions/\d+/(feedback|choice))/?$"
 )
 UPLOAD_PATHS = re.compile(r"^/(console/i/[^/]+/upload|api/v1/incidents/[^/]+/documents)/?$")
-# Call logs and delivery results: tables that run to megabytes on a busy desk.
+# Call logs, delivery results, registers and compensation code lists: tables that run to
+# megabytes on a busy desk.
 TABLE_UPLOAD_PATHS = re.compile(
-    r"^/(console/i|api/v1/incidents)/[^/]+/(calls|campaigns/\d+/results|register/upload)/?$"
+    r"^/(console/i|api/v1/incidents)/[^/]+/"
+    r"(calls|campaigns/\d+/results|register/upload|remediation/(codes|redeemed))/?$"
 )
 
 

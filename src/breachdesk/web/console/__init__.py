@@ -12,12 +12,13 @@ from breachdesk.web.console import (
     entries,
     incidents,
     register,
+    remediation,
     review,
     users,
 )
 
 router = APIRouter(include_in_schema=False, tags=["console"])
-for _area in (incidents, entries, review, desk, callbacks, register, users, audit):
+for _area in (incidents, entries, review, desk, callbacks, remediation, register, users, audit):
     router.include_router(_area.router, prefix="/console")
 
 __all__ = ["router"]
