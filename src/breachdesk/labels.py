@@ -220,6 +220,9 @@ AUDIT_ACTIONS: Final[Mapping[str, str]] = {
     "campaign.results": "配信結果の取り込み",
     "campaign.export_bounced": "不達リストの書き出し",
     "campaign.purge": "キャンペーン宛先の削除",
+    "remediation.codes": "補償コードの読み込み",
+    "remediation.redeemed": "補償コード利用報告の取り込み",
+    "remediation.reissue": "カード再発行報告の記録",
     "login": "ログイン",
     "login.failed": "ログインの失敗",
     "logout": "ログアウト",
@@ -263,6 +266,14 @@ AUDIT_KEYS: Final[Mapping[str, str]] = {
     "via": "確認方法",
     "askers": "同じ回答を選んだ質問者の数",
     "attempts": "折返しの架電回数",
+    "count": "件数",
+    "redeemed": "利用済みにした件数",
+    "already": "記録済みの件数",
+    "unknown": "この事故にない件数",
+    "company": "カード会社",
+    "as_of": "時点",
+    "cards": "対象カード数",
+    "reissued": "再発行数",
 }
 """What each key of an audit row's detail means."""
 
