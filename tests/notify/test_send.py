@@ -246,3 +246,35 @@ def test_a_send_waits_for_its_day_and_for_approval(reg: Register, tmp_path: Path
         result = send_campaign(reg.db, reg.keyring, settings, view.campaign)
     assert sum(result.sent.values()) == 0 and inbox.mails == []
     assert result.pending == sum(1 for x in reg.people.values() if x.mail)
+
+
+def test_an_sms_too_long_at_send_time_moves_the_person_to_a_letter(
+    reg: Register, tmp_path: Path
+) -> None:
+    campaign = plan(reg, tmp_path, chain="sms,letter")
+    letters = tmp_path / "letters.csv"
+    with sms_sink() as provider:
+        short = settings_for("x", None, provider, reg.master, sms_max_chars=10)
+        result = send_campaign(reg.db, reg.keyring, short, campaign, letters_out=letters)
+    assert provider.received == []
+    texted = [x for x in reg.people.values() if mobile(x)]
+    assert result.refused["sms"] == len(texted)
+    named = {r["氏名"] for r in letters_of(letters)}
+    assert {x.name for x in texted if x.postal} <= named
+
+
+def test_a_name_cp932_cannot_write_is_an_error_naming_the_person_not_the_name(
+    tmp_path: Path,
+) -> None:
+    from breachdesk.errors import InvalidInputError
+    from breachdesk.notify.transport import LetterFile
+
+    letters = LetterFile(tmp_path / "l.csv", "cp932")
+    assert (
+        letters.encode(6, "100-0001", "東京都", "山田 太郎", "本文")
+        .decode("cp932")
+        .startswith("100-0001,東京都,山田 太郎")
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        letters.encode(7, "100-0001", "東京都", "𠮷田 花子", "本文")
+    assert "7" in str(caught.value) and "𠮷" not in str(caught.value)

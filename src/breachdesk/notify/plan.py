@@ -57,6 +57,7 @@ from breachdesk.reports.daily import daily_table
 
 AUDIENCES = ("all", "unreached", "unredeemed")
 READ_BATCH = 20_000
+DECRYPT_BATCH = 1_000
 MAX_CAP = 1_000_000
 
 
@@ -162,13 +163,18 @@ def _audience(kind: str, incident_id: int) -> ColumnElement[bool] | None:
 def _first_channels(
     s: Session, key: DataKey, register_id: int, chain: list[str], audience: Any
 ) -> list[tuple[int, int]]:
-    """(person id, index of their first reachable channel in `chain`, or -1), by id."""
+    """(person id, index of their first reachable channel in `chain`, or -1), by id.
+
+    A chain that starts with mail takes a person with a mail blind index at their word without
+    decrypting them (most people of most registers: 1M plans in well under a minute); a value
+    that is no address after all is skipped down the chain at send time."""
     out: list[tuple[int, int]] = []
     last = 0
     index = {c: i for i, c in enumerate(chain)}
+    mail_first = chain[0] == "mail"
     while True:
         query = (
-            select(RegisterPerson.id, RegisterPerson.person_key, RegisterPerson.record)
+            select(RegisterPerson.id, RegisterPerson.mail_ix.is_not(None))
             .where(RegisterPerson.register_id == register_id, RegisterPerson.id > last)
             .order_by(RegisterPerson.id)
             .limit(READ_BATCH)
@@ -178,10 +184,18 @@ def _first_channels(
         rows = s.execute(query).all()
         if not rows:
             return out
-        for person_id, person_key, record in rows:
-            plain = key.decrypt(bytes(record), record_context(register_id, bytes(person_key)))
-            channel, _ = next_channel(chain, json.loads(plain))
-            out.append((person_id, index[channel] if channel else -1))
+        first: dict[int, int] = {p: 0 for p, has_mail in rows if mail_first and has_mail}
+        unread = [p for p, _ in rows if p not in first]
+        for start in range(0, len(unread), DECRYPT_BATCH):
+            for person_id, person_key, record in s.execute(
+                select(RegisterPerson.id, RegisterPerson.person_key, RegisterPerson.record).where(
+                    RegisterPerson.id.in_(unread[start : start + DECRYPT_BATCH])
+                )
+            ):
+                plain = key.decrypt(bytes(record), record_context(register_id, bytes(person_key)))
+                channel, _ = next_channel(chain, json.loads(plain))
+                first[person_id] = index[channel] if channel else -1
+        out.extend((p, first[p]) for p, _ in rows)
         last = rows[-1][0]
 
 
