@@ -63,10 +63,15 @@ def test_the_items_are_the_notice_s_own_and_the_people_are_fictional() -> None:
     assert listed == demo_people(items)  # the same people every time
     for p in listed:
         assert p.mail == "" or p.mail.endswith("@example.jp")
-        assert p.phone.startswith("090-0000-")
+        assert p.phone == "" or p.phone.startswith("090-0000-")
+        assert p.address == "" or p.address.startswith(
+            "東京都さくら区"
+        )  # a ward that does not exist
         assert set(parse_items(p.items)) <= set(parse_items("・".join(items)))
         assert p.period.startswith("2026-0")  # an order inside the notice's period
-    assert any(not p.mail for p in listed)  # some can only be sent an SMS
+    assert any(not p.mail and p.phone for p in listed)  # some can only be sent an SMS
+    assert any(not p.mail and not p.phone and p.address for p in listed)  # some only a letter
+    assert any(not (p.mail or p.phone or p.address) for p in listed)  # some cannot be reached
     assert any(p.items != "・".join(items) for p in listed)  # some lost fewer items
 
 
@@ -163,3 +168,25 @@ def test_the_demo_uses_its_own_key_whatever_key_the_shell_names(tmp_path: Path) 
     own = demo_settings(shell)
     assert own.master_key is None
     assert own.master_key_file == tmp_path / "demo.master.key"
+
+
+def test_the_demo_can_plan_a_campaign_at_once(tmp_path: Path) -> None:
+    """A newcomer's first campaign: approved templates for every channel, codes for everyone,
+    and card companies' reports are there after `prepare_demo`, and a second run adds none."""
+    from breachdesk.config import Settings
+    from breachdesk.demo.setup import prepare_demo
+    from breachdesk.notify import remediation
+
+    settings = Settings(db=str(tmp_path / "demo.db"))
+    first = prepare_demo(settings)
+    assert (first.notify.templates, first.notify.codes) == (3, 400)
+    assert first.notify.reissue_reports == 4
+    approved = {
+        t.channel for t in first.desk.notify.list_templates(DEMO_SLUG) if t.status == "approved"
+    }
+    assert approved == {"mail", "sms", "letter"}
+    figures = remediation.stats(first.desk.db, DEMO_SLUG)
+    assert figures.codes.loaded == 400 and figures.codes.assigned == 0
+    assert 0 < figures.reissue.rate < 1
+    again = prepare_demo(settings)
+    assert (again.notify.templates, again.notify.codes, again.notify.reissue_reports) == (0, 0, 0)

@@ -4,7 +4,10 @@ Every person is made up (`register.sample`'s names; mail addresses at ``example.
 numbers 090-0000-0001…, made-up postal codes and birth dates); the items each lost are the
 incident's own, as its notice names them (カード名義人名, カード番号, 有効期限, セキュリティコード),
 and each order falls in the period the notice gives. One person in six left no mail address,
-so that the self-check sends them a code by SMS instead of a link.
+so that the self-check sends them a code by SMS instead of a link; one in twenty left neither a
+mail address nor a phone number (a campaign reaches them by letter, at a made-up address in a
+ward that does not exist, さくら区), and one in a hundred left no address either (the desk's
+unreachable list).
 
 The register is encrypted like any other, under a master key of the demo's own: a file written
 beside the demo database (``demo.db`` → ``demo.master.key``, mode 0600), never in the
@@ -88,10 +91,15 @@ def demo_people(items: list[str], count: int = PEOPLE) -> list[Person]:
     for n, person in enumerate(people(count, seed=SEED, start=1), start=1):
         ordered = first + timedelta(days=rng.randrange((last - first).days + 1))
         lost = items if rng.random() >= 0.15 or len(items) < 2 else items[:-1]
+        letter_only, nowhere = n % 20 == 0, n % 100 == 0
         out.append(
             replace(
                 person,
-                mail="" if n % 6 == 0 else f"reader{n:03d}@example.jp",
+                mail="" if n % 6 == 0 or letter_only else f"reader{n:03d}@example.jp",
+                phone="" if letter_only else person.phone,
+                address=""
+                if nowhere
+                else f"東京都さくら区みどり町{n % 9 + 1}-{n % 17 + 1}-{n % 23 + 1}",
                 payment="クレジットカード",
                 card_brand=rng.choice(BRANDS),
                 card_last4=f"{rng.randrange(10000):04d}",

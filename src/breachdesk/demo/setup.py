@@ -1,16 +1,20 @@
 """`prepare_demo`: everything `breachdesk demo` does before it answers and serves, in order —
-the documents, the desk up to now, the register under the demo's own key."""
+the documents, the desk up to now, the register under the demo's own key, and what a campaign
+needs (approved templates, compensation codes, card companies' reissue reports)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from breachdesk.config import Settings
 from breachdesk.demo import DEMO_NAME, DEMO_ORGANISATION, DEMO_SLUG, demo_files
 from breachdesk.demo.desk import DeskUpdate, update_demo_desk
+from breachdesk.demo.notify import NotifySeed, seed_demo_notify
 from breachdesk.demo.register import RegisterSeed, key_path, seed_demo_register
 from breachdesk.desk import Desk
+from breachdesk.kb.contacts import JST
 from breachdesk.kb.service import ImportResult
 
 
@@ -23,6 +27,7 @@ class PreparedDemo:
     register: RegisterSeed
     people: int
     """People on the register now."""
+    notify: NotifySeed
 
     @property
     def key(self) -> Path:
@@ -47,4 +52,7 @@ def prepare_demo(settings: Settings) -> PreparedDemo:
     key = desk.settings.master_key_file
     assert key is not None
     seeded = seed_demo_register(desk.register, DEMO_SLUG, key, desk.incident(DEMO_SLUG).facts)
-    return PreparedDemo(desk, imports, update, seeded, desk.register.stats(DEMO_SLUG).people)
+    people = desk.register.stats(DEMO_SLUG).people
+    today = datetime.now(JST).date()
+    notify = seed_demo_notify(desk.notify, DEMO_SLUG, people, today=today)
+    return PreparedDemo(desk, imports, update, seeded, people, notify)

@@ -25,6 +25,7 @@ HEADER = (
     "カード下4桁",
     "対象期間",
     "漏えい項目",
+    "住所",
 )
 _FAMILY = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤")
 _FAMILY_KANA = (
@@ -75,6 +76,8 @@ class Person:
     card_last4: str
     period: str
     items: str
+    address: str = ""
+    """Made up when given (the demo's people); empty by default, as many lists have none."""
 
     def row(self) -> tuple[str, ...]:
         return (
@@ -90,6 +93,7 @@ class Person:
             self.card_last4,
             self.period,
             self.items,
+            self.address,
         )
 
 
