@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from console_session import PASSWORD, signed_in
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from breachdesk import labels
@@ -32,6 +33,11 @@ from breachdesk.db import Database
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
 from breachdesk.kb import editing
+from breachdesk.notify.remediation import load_codes
+from breachdesk.register.crypto import new_master_key
+from breachdesk.register.importer import import_register
+from breachdesk.register.sample import people as sample_people
+from breachdesk.register.sample import write_csv
 from breachdesk.review import service as review
 from breachdesk.web.app import create_app
 from breachdesk.web.security import route_permissions
@@ -94,6 +100,20 @@ class World:
     def calls(self) -> dict[str, Any]:
         """A call log never imported before (a file already imported is refused)."""
         return upload("calls.csv", CALLS.format(minute=next(self.names) % 60))
+
+    def codes(self, *, redeem: bool = False) -> dict[str, Any]:
+        """A list of codes never loaded before (the register they are sealed for made once); to
+        `redeem`, loaded now and reported redeemed."""
+        if not self.desk.register.exists(SLUG):
+            people = self.tmp / "register.csv"
+            people.write_bytes(write_csv(list(sample_people(5, seed=2))))
+            import_register(self.desk.db, self.desk.register.keyring, SLUG, people)
+        n = next(self.names)
+        text = "code\n" + "".join(f"QC{n:06d}{i:08d}\n" for i in range(3))
+        if redeem:
+            (self.tmp / "codes.csv").write_text(text, encoding="utf-8")
+            load_codes(self.desk.db, self.desk.register.keyring, SLUG, self.tmp / "codes.csv")
+        return upload("codes.csv", text)
 
     def user(self) -> int:
         return auth.create_user(self.desk.db, self.unique("tom"), PASSWORD, "viewer").id
@@ -218,6 +238,19 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/console/i/{slug}/campaigns/{campaign_id}/bounced.csv"): lambda w: Call(
         w.admin, "GET", f"{C}/campaigns/{w.campaign()}/bounced.csv", {}, reads=True
     ),
+    ("POST", "/console/i/{slug}/remediation/codes"): lambda w: Call(
+        w.admin, "POST", f"{C}/remediation/codes", {**w.form(), **w.codes()}
+    ),
+    ("POST", "/console/i/{slug}/remediation/redeemed"): lambda w: Call(
+        w.admin, "POST", f"{C}/remediation/redeemed", {**w.form(), **w.codes(redeem=True)}
+    ),
+    ("POST", "/console/i/{slug}/remediation/reissue"): lambda w: _console(
+        "/remediation/reissue",
+        company=w.unique("さくらカード"),
+        as_of=date.today().isoformat(),
+        cards="10",
+        reissued="4",
+    )(w),
     ("POST", "/console/users"): lambda w: Call(
         w.admin,
         "POST",
@@ -272,6 +305,21 @@ CASES: dict[tuple[str, str], Case] = {
         f"{A}/campaigns/{w.campaign()}/results",
         upload("again.csv", RESULTS.replace("配信済", "不達")),
     ),
+    ("POST", "/api/v1/incidents/{slug}/remediation/codes"): lambda w: Call(
+        w.api, "POST", f"{A}/remediation/codes", w.codes()
+    ),
+    ("POST", "/api/v1/incidents/{slug}/remediation/redeemed"): lambda w: Call(
+        w.api, "POST", f"{A}/remediation/redeemed", w.codes(redeem=True)
+    ),
+    ("POST", "/api/v1/incidents/{slug}/remediation/reissue"): lambda w: _api(
+        "/remediation/reissue",
+        {
+            "company": w.unique("もみじカード"),
+            "as_of": date.today().isoformat(),
+            "cards": 9,
+            "reissued": 3,
+        },
+    )(w),
     ("GET", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/bounced"): lambda w: Call(
         w.api, "GET", f"{A}/campaigns/{w.campaign()}/bounced", {}, reads=True
     ),
@@ -284,7 +332,12 @@ EXTRA: dict[str, Case] = {
 
 @pytest.fixture
 def world(db: Database, tmp_path: Path) -> World:
-    settings = Settings(db=str(tmp_path / "unused.db"), dense_model="none", cache_dir=tmp_path)
+    settings = Settings(
+        db=str(tmp_path / "unused.db"),
+        dense_model="none",
+        cache_dir=tmp_path,
+        master_key=SecretStr(new_master_key()),  # compensation codes are sealed with it
+    )
     desk = Desk(settings, db=db)
     faq = tmp_path / "faq.txt"
     faq.write_text(FAQ, encoding="utf-8")
