@@ -17,7 +17,8 @@ import smtplib
 import ssl
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from types import TracebackType
@@ -88,13 +89,16 @@ class SmtpSession:
         return smtp
 
     def send(self, to: str, subject: str, text: str) -> None:
-        mail = EmailMessage()
+        # The compat32 classes, not EmailMessage: the latter's header registry and content
+        # manager cost ~0.75 ms a message, which capped a campaign at ~1,000 mails/s of
+        # this process's CPU before any SMTP (bench/notify.py); these build the same
+        # text/plain UTF-8 message in ~0.17 ms.
+        mail = MIMEText(text, "plain", "utf-8")
         mail["From"] = self.sender
         mail["To"] = to
-        mail["Subject"] = subject
+        mail["Subject"] = Header(subject, "utf-8").encode()
         mail["Date"] = formatdate(localtime=True)
         mail["Message-ID"] = make_msgid(domain=self.sender.partition("@")[2] or None)
-        mail.set_content(text)
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
