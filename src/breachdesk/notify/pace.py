@@ -8,8 +8,12 @@ excess each send causes, rate · sends · r^(days since it arrived). Judgement c
   campaigns (`campaign_effects`: each one's peak over its audience; r weighted by peak as the
   forecast does), else the `notify_calls_per_message` setting and r = 0.5; the baseline is the
   median of the last 7 counted days, else 0;
-- sends go out only on weekdays that are not Japanese public holidays (`jpholiday`), so that
-  the calls they cause land when the desk is open; with no cap everything goes on the start day;
+- sends go out only on weekdays that are not Japanese public holidays (`jpholiday`) and on which
+  the incident's main desk opens (its published closed days, 年末年始 …), so that the calls
+  they cause land when the desk is open; with no cap everything goes on the start day;
+- the cap is given, or is the desk's capacity (`desk_capacity`): the most calls a day that a
+  number of agents answers at the staffing target rate, by the staffing model (Erlang A over
+  the open hours, `reports.staffing.desk_day`);
 - the cap holds on *every* calendar day, weekends included (stricter than the desk needs);
 - greedy, day by day: each send day takes as many messages as keep every later day under the
   cap, mail and SMS first (in chain order), then letters.
@@ -18,7 +22,7 @@ excess each send causes, rate · sends · r^(days since it arrived). Judgement c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
@@ -28,12 +32,15 @@ import jpholiday
 from breachdesk.errors import InvalidInputError
 from breachdesk.reports.forecast import campaign_effects
 from breachdesk.reports.model import DailyTable
+from breachdesk.reports.staffing import MAX_AGENTS, Assumptions, desk_day
 
 LETTER_DELAY = 2
 DEFAULT_RATIO = 0.5
 MAX_SEND_DAYS = 366
 """A plan needing more send days than this is refused (the cap is too low for the audience)."""
 _EPS = 1e-9
+MAX_CAPACITY = 1_000_000
+"""The largest daily capacity `desk_capacity` searches up to."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,35 @@ def is_send_day(day: date) -> bool:
     return day.weekday() < 5 and not jpholiday.is_holiday(day)
 
 
+def desk_capacity(agents: int, assumptions: Assumptions) -> int:
+    """The most calls a day that `agents` agents answer at the target rate (`assumptions`:
+    target, handling time, hours open, patience, intraday profile), by the staffing model."""
+    if not 1 <= agents <= MAX_AGENTS:
+        raise InvalidInputError(f"オペレーターの人数は 1〜{MAX_AGENTS} 人です", where="agents")
+
+    def rate(calls: int) -> float:
+        return desk_day(
+            float(calls),
+            hours_open=assumptions.hours_open,
+            aht=assumptions.aht,
+            agents=agents,
+            patience=assumptions.patience,
+            profile=assumptions.profile,
+        )[0]
+
+    low, high = 0, 1
+    while high < MAX_CAPACITY and rate(high) >= assumptions.target:
+        low, high = high, high * 2
+    high = min(high, MAX_CAPACITY)
+    while low + 1 < high:  # rate(low) meets the target, rate(high) does not (or the ceiling)
+        middle = (low + high) // 2
+        if rate(middle) >= assumptions.target:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def arrival(channel: str, day: date) -> date:
     return day + timedelta(days=LETTER_DELAY if channel == "letter" else 0)
 
@@ -98,6 +134,7 @@ def spread(
     chain: Sequence[str],
     start: date,
     cap: float | None,
+    desk_open: Callable[[date], bool] | None = None,
 ) -> list[PlannedDay]:
     """The send days and each day's sends per channel (see the module docstring)."""
     remaining = {ch: int(counts.get(ch, 0)) for ch in chain}
@@ -114,7 +151,7 @@ def spread(
     day = start
     send_days = 0
     while any(remaining.values()):
-        if not is_send_day(day):
+        if not is_send_day(day) or (desk_open is not None and not desk_open(day)):
             day += timedelta(days=1)
             continue
         send_days += 1
