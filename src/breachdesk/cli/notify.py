@@ -68,6 +68,9 @@ def campaign_approve(campaign: CampaignId) -> None:
     typer.echo(f"キャンペーン {view.campaign} を承認しました（対象 {view.people:,} 人）")
 
 
+CHANNEL_NAMES = {"mail": "メール", "sms": "SMS", "letter": "郵送"}
+
+
 @campaign_app.command("send")
 def campaign_send(
     campaign: CampaignId,
@@ -107,6 +110,17 @@ def campaign_send(
         f"　拒否：メール {refused['mail']:,}、SMS {refused['sms']:,}"
         f"　連絡手段なし：{result.unreachable:,}　未送信：{result.pending:,}"
     )
+    why = {
+        "mail": "メールの送信サーバー（BREACHDESK_SMTP_HOST）が設定されていない",
+        "sms": "SMS の送信サービス（BREACHDESK_SMS_URL）が設定されていない",
+        "letter": "郵送の出力先（--letters-out）が指定されていない",
+    }
+    for channel, n in result.unsent.items():
+        typer.echo(
+            f"{CHANNEL_NAMES.get(channel, channel)} {n:,} 件は、{why.get(channel, '送れない')}"
+            "ため送っていません（設定してからもう一度送信すると続きから送ります）",
+            err=True,
+        )
     if result.resent:
         typer.echo(
             f"中断された送信の途中だった {result.resent:,} 件を送り直しました"

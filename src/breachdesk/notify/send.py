@@ -101,6 +101,9 @@ class SendResult:
     """Messages found in flight from an interrupted send and sent again (may arrive twice)."""
     pending: int = 0
     """Messages still waiting (a later day, or a channel not configured for this run)."""
+    unsent: dict[str, int] = field(default_factory=dict)
+    """Messages due by `through` left waiting because their channel cannot send in this run
+    (no SMTP server or SMS provider configured, no letters file given), by channel."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class SendResult:
             "unreachable": self.unreachable,
             "resent": self.resent,
             "pending": self.pending,
+            "unsent": self.unsent,
         }
 
 
@@ -380,6 +384,20 @@ def send_campaign(
             )
         )
         result.pending = int(left or 0)
+        result.unsent = {
+            str(channel): int(n)
+            for channel, n in s.execute(
+                select(CampaignMessage.channel, func.count())
+                .where(
+                    CampaignMessage.campaign_id == campaign_id,
+                    CampaignMessage.state == "pending",
+                    CampaignMessage.day <= through,
+                    CampaignMessage.channel.not_in(available),
+                )
+                .group_by(CampaignMessage.channel)
+            )
+            if channel is not None
+        }
         row = s.get(CampaignPlan, campaign_id)
         if row is not None and not result.pending:
             row.state = "done"
