@@ -41,6 +41,7 @@ VALUES = {
     "campaign_id": "1",
     "job_id": "no-such-job",
     "callback_id": "1",
+    "template_id": "1",
 }
 
 

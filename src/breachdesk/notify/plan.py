@@ -49,7 +49,7 @@ from breachdesk.kb.service import get_incident
 from breachdesk.notify import codes
 from breachdesk.notify.channels import next_channel
 from breachdesk.notify.pace import PaceModel, PlannedDay, pace_model, spread
-from breachdesk.notify.templates import CHANNELS, approve_in, draft_in
+from breachdesk.notify.templates import CHANNEL_LABELS, CHANNELS, approve_in, draft_in
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.importer import record_context
 from breachdesk.register.keys import Keyring, get_register
@@ -214,7 +214,7 @@ def plan_campaign(
     slug: str,
     *,
     chain: Sequence[str],
-    templates: Mapping[str, TemplateSource],
+    templates: Mapping[str, TemplateSource | int],
     start: date,
     audience: str = "all",
     max_calls_per_day: int | None = None,
@@ -223,7 +223,10 @@ def plan_campaign(
     sms_max_chars: int,
     calls_per_message: float,
 ) -> PlanView:
-    """Plan a campaign (see the module docstring); nothing is sent until it is approved."""
+    """Plan a campaign (see the module docstring); nothing is sent until it is approved.
+
+    `templates` gives each channel's text (drafted now, approved with the plan) or the id of an
+    already approved version of the incident's template for that channel."""
     chain = check_chain(chain)
     check_day(start, where="start")
     if max_calls_per_day is not None and not 1 <= max_calls_per_day <= MAX_CAP:
@@ -238,15 +241,17 @@ def plan_campaign(
         incident = get_incident(s, slug)
         condition = _audience(audience, incident.id)
         rows = {
-            c: draft_in(
+            c: _approved(s, incident, c, source)
+            if isinstance(source := templates[c], int)
+            else draft_in(
                 s,
                 incident,
                 c,
-                templates[c].text,
+                source.text,
                 by=by,
                 public_base_url=public_base_url,
                 sms_max_chars=sms_max_chars,
-                where=templates[c].where,
+                where=source.where,
             )
             for c in chain
         }
@@ -326,6 +331,22 @@ def plan_campaign(
             {c: r.id for c, r in rows.items()},
             days,
         )
+
+
+def _approved(s: Session, incident: Incident, channel: str, template_id: int) -> NotifyTemplate:
+    """An approved version of the incident's template for `channel`, by id (else refused)."""
+    row = s.get(NotifyTemplate, template_id)
+    if (
+        row is None
+        or row.incident_id != incident.id
+        or row.channel != channel
+        or row.status != "approved"
+    ):
+        raise InvalidInputError(
+            f"{CHANNEL_LABELS[channel]}の文面 #{template_id} は承認済みの版ではありません",
+            where="templates",
+        )
+    return row
 
 
 _COLUMNS = (
@@ -439,6 +460,19 @@ def _view(s: Session, campaign: Campaign, plan: CampaignPlan, incident: Incident
         {str(k): int(v) for k, v in plan.templates.items()},
         days,
     )
+
+
+def list_plans(db: Database, slug: str) -> list[PlanView]:
+    """The incident's planned campaigns, newest first, each with its days and forecast."""
+    with db.read() as s:
+        incident = get_incident(s, slug)
+        found = s.execute(
+            select(Campaign, CampaignPlan)
+            .join(CampaignPlan, CampaignPlan.campaign_id == Campaign.id)
+            .where(Campaign.incident_id == incident.id)
+            .order_by(Campaign.id.desc())
+        ).all()
+        return [_view(s, campaign, plan, incident) for campaign, plan in found]
 
 
 def get_plan(db: Database, campaign_id: int) -> PlanView:

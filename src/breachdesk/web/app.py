@@ -31,6 +31,7 @@ from breachdesk.errors import (
     PermissionDeniedError,
     ThrottledError,
 )
+from breachdesk.notify.jobs import SendJobs
 from breachdesk.register.messages import UNAVAILABLE_OPERATOR, UNAVAILABLE_PUBLIC
 from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
 from breachdesk.web.security import query_parameter_names
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         console,
         desk_api,
         login,
+        notify_api,
         public,
         register_public,
         remediation_api,
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         description="Approved answers and the inquiry desk for a data-leak incident.",
     )
     app.state.desk = the_desk
+    app.state.send_jobs = SendJobs()  # campaign sends running in this worker
 
     # Outermost last: every request is logged (redacted), then rate-limited, then size-checked.
     settings_ = the_desk.settings
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     app.include_router(automation.router)
     app.include_router(desk_api.router)
     app.include_router(remediation_api.router)
+    app.include_router(notify_api.router)
     app.include_router(callback_api.router)
     app.include_router(login.router)
     app.include_router(console.router)

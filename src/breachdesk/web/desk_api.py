@@ -13,6 +13,7 @@ from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import import_call_log
 from breachdesk.inquiries.day_input import parse_moment
+from breachdesk.notify.plan import is_planned
 from breachdesk.reports import daily
 from breachdesk.reports.service import forecast_table, staffing_table
 from breachdesk.reports.staffing import Assumptions
@@ -269,8 +270,15 @@ def import_campaign_results(
     desk: DeskDep,
     who: Editor,
 ) -> DeliveryOut:
-    """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns)."""
-
+    """Import the mail/SMS vendor's CSV of delivery results (recipient and status columns).
+    For a campaign planned from the register, bounces move people down its chain."""
+    if is_planned(desk.db, campaign_id):
+        desk.notify.plan_of(slug, campaign_id)  # 404 for another incident's
+        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
+            done = desk.notify.import_results(
+                campaign_id, saved.path, name=saved.name, by=actor_of(request, who)
+            )
+        return DeliveryOut(delivered=done.delivered, bounced=done.bounced)
     with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
         delivered, bounced = campaign_service.import_delivery_results(
             desk.db,

@@ -11,6 +11,7 @@ from breachdesk.web.console import (
     desk,
     entries,
     incidents,
+    notify,
     register,
     remediation,
     review,
@@ -18,7 +19,18 @@ from breachdesk.web.console import (
 )
 
 router = APIRouter(include_in_schema=False, tags=["console"])
-for _area in (incidents, entries, review, desk, callbacks, remediation, register, users, audit):
+for _area in (
+    incidents,
+    entries,
+    review,
+    desk,
+    notify,
+    callbacks,
+    remediation,
+    register,
+    users,
+    audit,
+):
     router.include_router(_area.router, prefix="/console")
 
 __all__ = ["router"]

@@ -27,6 +27,7 @@ from breachdesk.inquiries import service as inquiries
 from breachdesk.inquiries.calllog import CallLogError, import_call_log
 from breachdesk.inquiries.day_input import parse_day, parse_moment
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
+from breachdesk.notify.plan import is_planned
 from breachdesk.notify.remediation import stats as remediation_stats
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -241,7 +242,12 @@ def desk_log(
 def campaigns(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Response:
     """Notification campaigns with their delivery results."""
     context = incident_context(desk, slug, "campaigns")
-    context["campaigns"] = campaign_service.list_campaigns(desk.db, slug)
+    plans = desk.notify.list_plans(slug)
+    planned = {p.campaign for p in plans}
+    context["plans"] = plans
+    context["campaigns"] = [
+        c for c in campaign_service.list_campaigns(desk.db, slug) if c.id not in planned
+    ]
     context["channels"] = tuple(
         (code, labels.CHANNELS[code]) for code in ("mail", "sms", "letter", "web")
     )
@@ -317,7 +323,8 @@ def import_campaign_results(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
-
+    if is_planned(desk.db, campaign_id):
+        return _planned_results(request, slug, campaign_id, desk, me, file)
     try:
         with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
             delivered, bounced = campaign_service.import_delivery_results(
@@ -337,6 +344,29 @@ def import_campaign_results(
         request,
         slug_url(slug, "campaigns"),
         f"#{campaign_id} の配信結果を取り込みました（配信済 {delivered}・不達 {bounced}）。",
+    )
+
+
+def _planned_results(
+    request: Request, slug: str, campaign_id: int, desk: Desk, me: Principal, file: UploadFile
+) -> Response:
+    """A planned campaign's vendor results: bounces move people down the chain (nothing of
+    the file is stored); back to the campaign's page."""
+    desk.notify.plan_of(slug, campaign_id)  # 404 for another incident's
+    url = slug_url(slug, "campaigns", str(campaign_id))
+    try:
+        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
+            done = desk.notify.import_results(
+                campaign_id, saved.path, name=saved.name, by=actor_of(request, me)
+            )
+    except BreachdeskError as exc:
+        text, lines = _upload_failed(exc)
+        return redirect(request, url, text, kind="error", lines=lines)
+    return redirect(
+        request,
+        url,
+        f"配信結果を取り込みました（配信済 {done.delivered:,}・不達 {done.bounced:,}・"
+        f"次のチャネルへ {done.moved:,}）。",
     )
 
 
