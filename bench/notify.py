@@ -9,13 +9,14 @@ For each engine (`--db sqlite,postgresql`):
   number in 100 of the mobile-only people, which moves them to a letter;
 - plan: `mail,sms,letter` for everyone, once without and once with `--max-calls-per-day`;
   wall time of each (target ≤ 60 s for 1,000,000) and the per-day sends of the capped plan;
-- send (pacing off) of the capped plan, one channel at a time so that each channel's rate is its
-  own: mail to an aiosmtpd server, SMS to a local HTTP provider (both in a separate process that
-  counts per recipient), letters to a print file. `--send N` stops each of mail and SMS after N
-  messages (letters always go to the end). For each: messages/s, the share of wall time spent
-  inside the transport (client + sink: what the pace would limit) and the rest (breachdesk:
-  claim, read and decrypt, render, mark, heartbeat). `--profile N` first sends N mails under
-  cProfile and prints where that time went;
+- send (pacing off) of the capped plan through all its days, every channel at once as
+  `campaign send` does: mail to an aiosmtpd server, SMS to a local HTTP provider (both in a
+  separate process that counts per recipient), letters to a print file. `--send N` stops after
+  N mail and SMS messages (the letters of the same batches go along). Printed: messages/s
+  overall and per channel, the time spent inside the mail and SMS transports (client + sink:
+  what a pace would limit) and the rest (breachdesk: claim, read and decrypt, render, letters,
+  mark). First, the sinks' own ceiling with bare smtplib / urllib clients, and `--profile N`
+  messages sent under cProfile with the cumulative time of each step;
 - kill: a second incident of `--kill-people` people sent by `breachdesk campaign send` in a
   subprocess, `kill -9`ed when about a third has arrived, resumed by a second `campaign send
   --json`; the sinks' counts then say how many people were reached (must be everyone), lost
@@ -299,13 +300,20 @@ def first_weekday(today: date) -> date:
 
 
 @dataclass
+class Budget:
+    """Mail and SMS messages this run may still hand over (None: no limit)."""
+
+    left: int | None
+
+
+@dataclass
 class Timed:
     """A transport that counts its messages and the time spent inside it, and stops the send
-    (as a transient failure would) after `limit` messages."""
+    (as a transient failure would) when the shared budget is spent."""
 
     inner: Any
     channel: str
-    limit: int | None
+    budget: Budget
     sent: int = 0
     seconds: float = 0.0
 
@@ -314,8 +322,10 @@ class Timed:
         return bool(self.inner.configured)
 
     def send(self, to: str, subject: str, text: str) -> None:
-        if self.limit is not None and self.sent >= self.limit:
-            raise TransportError(self.channel, "bench budget")
+        if self.budget.left is not None:
+            if self.budget.left <= 0:
+                raise TransportError(self.channel, "bench budget")
+            self.budget.left -= 1
         t0 = time.perf_counter()
         try:
             self.inner.send(to, subject, text)
@@ -328,14 +338,12 @@ class Timed:
 
 
 @dataclass
-class Phase:
-    channel: str
-    messages: int
+class Run:
+    sent: dict[str, int]
+    inside: dict[str, float]
     seconds: float
-    in_transport: float
     cpu: float
-    resent: int = 0
-    complete: bool = True
+    complete: bool
 
 
 def count_state(db: Database, campaign_id: int) -> dict[str, int]:
@@ -348,21 +356,22 @@ def count_state(db: Database, campaign_id: int) -> dict[str, int]:
     return {f"{state}:{channel}": int(n) for state, channel, n in rows}
 
 
-def send_phase(
+def send_run(
     db: Database,
     keyring: Keyring,
     settings: Settings,
     campaign_id: int,
     through: date,
-    channel: str,
     limit: int | None,
     letters: Path,
     profile: cProfile.Profile | None = None,
-) -> Phase:
-    """Send one channel of the campaign (the others unconfigured for this run)."""
-    mail = Timed(SmtpSession(settings), "mail", limit) if channel == "mail" else None
-    sms = Timed(HttpSmsSession(settings), "sms", limit) if channel == "sms" else None
-    before = count_state(db, campaign_id).get(f"sent:{channel}", 0)
+) -> Run:
+    """Send the campaign, every channel at once as `campaign send` does, pacing off; stop
+    after `limit` mail and SMS messages (letters go along in the same batches)."""
+    budget = Budget(limit)
+    mail = Timed(SmtpSession(settings), "mail", budget)
+    sms = Timed(HttpSmsSession(settings), "sms", budget)
+    before = count_state(db, campaign_id)
     complete = True
     t0, c0 = time.perf_counter(), time.process_time()
     if profile is not None:
@@ -374,7 +383,7 @@ def send_phase(
             settings,
             campaign_id,
             through=through,
-            letters_out=letters if channel == "letter" else None,
+            letters_out=letters,
             pace=0,
             transports=sending.Transports(mail, sms),
         )
@@ -384,9 +393,9 @@ def send_phase(
         if profile is not None:
             profile.disable()
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    after = count_state(db, campaign_id).get(f"sent:{channel}", 0)
-    inside = (mail or sms).seconds if (mail or sms) else 0.0
-    return Phase(channel, after - before, seconds, inside, cpu, complete=complete)
+    after = count_state(db, campaign_id)
+    sent = {c: after.get(f"sent:{c}", 0) - before.get(f"sent:{c}", 0) for c in CHANNELS}
+    return Run(sent, {"mail": mail.seconds, "sms": sms.seconds}, seconds, cpu, complete)
 
 
 def ceiling(sinks: Sinks, count: int) -> tuple[float, float]:
@@ -422,7 +431,7 @@ PROFILED = (
     ("  claim + recover (one transaction a batch)", "send.py", "claim"),
     ("  read + decrypt the batch's records", "send.py", "_records"),
     ("  fill the template", "templates.py", "render"),
-    ("  SmtpSession.send (build the MIME message + SMTP)", "transport.py", "send"),
+    ("  mail + SMS transports (build the message, talk to the sink)", "transport.py", "send"),
     ("    smtplib send_message (flatten + talk to the sink)", "smtplib.py", "send_message"),
     ("      flatten the message (email.generator)", "generator.py", "flatten"),
     ("      SMTP conversation (smtplib sendmail)", "smtplib.py", "sendmail"),
@@ -623,37 +632,31 @@ def run(kind: str, csv_path: Path, work: Path, args: argparse.Namespace, sinks: 
         )
         if args.profile:
             profile = cProfile.Profile()
-            p = send_phase(
-                db,
-                keyring,
-                settings,
-                view.campaign,
-                through,
-                "mail",
-                args.profile,
-                letters,
-                profile,
+            p = send_run(
+                db, keyring, settings, view.campaign, through, args.profile, letters, profile
             )
             print(
-                f"{kind}: profile of {p.messages:,} mails ({p.messages / p.seconds:,.0f}/s under"
-                f" cProfile; {p.in_transport / p.seconds:.0%} inside smtplib + sink), by own time:"
+                f"{kind}: profile of a send of {sum(p.sent.values()):,} messages"
+                f" ({sum(p.sent.values()) / p.seconds:,.0f}/s under cProfile), cumulative:"
             )
             print_profile(profile)
-        phases = [
-            send_phase(db, keyring, settings, view.campaign, through, c, args.send, letters)
-            for c in ("mail", "sms", "letter")
-        ]
-        for p in phases:
+        r = send_run(db, keyring, settings, view.campaign, through, args.send, letters)
+        total = sum(r.sent.values())
+        inside = sum(r.inside.values())
+        print(
+            f"{kind}: send {total:,} messages in {r.seconds:.1f} s = {total / r.seconds:,.0f}/s"
+            f" (pacing off{'' if r.complete else ', stopped at --send'}); inside the mail and SMS"
+            f" transports {inside / r.seconds:.0%} of the wall time, the rest breachdesk (claim,"
+            f" read, decrypt, render, letters, mark); bench process CPU {r.cpu / r.seconds:.0%}",
+            flush=True,
+        )
+        for channel in CHANNELS:
+            spent = r.inside.get(channel)
+            rate = f"{r.sent[channel] / spent:,.0f}/s while inside it" if spent else "(file)"
             print(
-                f"{kind}: send {p.channel:6} {p.messages:>9,} in {p.seconds:7.1f} s ="
-                f" {p.messages / p.seconds:7,.0f}/s; inside the transport {p.in_transport / p.seconds:4.0%},"
-                f" breachdesk {1 - p.in_transport / p.seconds:4.0%}; bench process CPU "
-                f"{p.cpu / p.seconds:4.0%} of wall{'' if p.complete else ' (stopped at --send)'}",
-                flush=True,
+                f"{kind}:   {channel:6} {r.sent[channel]:>9,} = {r.sent[channel] / r.seconds:7,.0f}/s"
+                f" of the run; transport {spent or 0:6.1f} s, {rate}"
             )
-        total = sum(p.messages for p in phases)
-        seconds = sum(p.seconds for p in phases)
-        print(f"{kind}: send overall {total:,} in {seconds:.1f} s = {total / seconds:,.0f}/s")
         mails, texts = sinks.ask("counts")
         rows = letters_by_person(letters)
         twice = sum(c - 1 for k in (mails, texts, rows) for c in k.values() if c > 1)

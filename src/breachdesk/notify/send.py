@@ -163,8 +163,8 @@ def _load(s: Session, campaign_id: int, public_base_url: str) -> _Plan:
 def claim(
     s: Session, campaign_id: int, through: date, channels: Sequence[str], n: int, now: datetime
 ) -> list[tuple[int, int, str]]:
-    """Claim up to `n` pending messages due by `through` on `channels`: ONE statement.
-    Returns (message id, person id, channel), by id."""
+    """Claim up to `n` pending messages due by `through` on `channels`, earliest day first:
+    ONE statement. Returns (message id, person id, channel), by id."""
     due = (
         select(_MESSAGES.c.id)
         .where(
@@ -173,7 +173,10 @@ def claim(
             _MESSAGES.c.day <= through,
             _MESSAGES.c.channel.in_(list(channels)),
         )
-        .order_by(_MESSAGES.c.id)
+        # (day, id) is the queue index's own order after (campaign_id, state): the first n
+        # rows are read straight off the index. ORDER BY id alone made both engines sort every
+        # pending row due by `through` at each claim (0.2 s a batch at 1,000,000 people).
+        .order_by(_MESSAGES.c.day, _MESSAGES.c.id)
         .limit(n)
         .with_for_update(skip_locked=True)
     )
@@ -299,14 +302,21 @@ class _Pacer:
 def _records(
     s: Session, key: DataKey, register_id: int, person_ids: Sequence[int]
 ) -> dict[int, dict[str, Any]]:
+    # The register is checked on the rows, not in the WHERE: given `register_id = ?` too,
+    # SQLite walked a whole register's (register_id, …) index instead of the primary key
+    # (0.14 s a batch of 50 at 1,000,000 people).
     rows = s.execute(
-        select(RegisterPerson.id, RegisterPerson.person_key, RegisterPerson.record).where(
-            RegisterPerson.id.in_(list(person_ids)), RegisterPerson.register_id == register_id
-        )
+        select(
+            RegisterPerson.id,
+            RegisterPerson.register_id,
+            RegisterPerson.person_key,
+            RegisterPerson.record,
+        ).where(RegisterPerson.id.in_(list(person_ids)))
     )
     return {
         i: json.loads(key.decrypt(bytes(r), record_context(register_id, bytes(k))))
-        for i, k, r in rows
+        for i, owner, k, r in rows
+        if owner == register_id
     }
 
 
