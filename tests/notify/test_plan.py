@@ -274,3 +274,20 @@ def test_too_few_codes_fail_the_plan_and_leave_nothing(reg: Register, tmp_path: 
         make_plan(reg, tmp_path, chain=["mail"], folder=folder)
     with reg.db.read() as s:
         assert s.scalars(select(Campaign)).all() == []
+
+
+def test_a_number_of_agents_caps_the_calls_at_what_they_answer(
+    reg: Register, tmp_path: Path
+) -> None:
+    from breachdesk.notify.pace import desk_capacity
+    from breachdesk.reports.staffing import Assumptions
+
+    view = make_plan(reg, tmp_path, agents=1)
+    cap = desk_capacity(1, Assumptions())  # no published hours: the staffing default
+    assert view.max_calls_per_day == cap
+    assert all(d.forecast_calls <= cap + 1e-6 for d in view.days)
+    same = make_plan(reg, tmp_path, max_calls_per_day=cap, audience="unreached")
+    assert [(d.day, d.counts) for d in same.days] == [(d.day, d.counts) for d in view.days]
+    with pytest.raises(InvalidInputError) as refused:
+        make_plan(reg, tmp_path, agents=2, max_calls_per_day=40)
+    assert refused.value.where == "agents"

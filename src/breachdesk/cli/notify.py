@@ -32,6 +32,14 @@ def campaign_plan(
     max_calls_per_day: Annotated[
         int | None, typer.Option("--max-calls-per-day", help="Forecast calls a day at most.", min=1)
     ] = None,
+    agents: Annotated[
+        int | None,
+        typer.Option(
+            help="Cap the calls at what this many agents answer a day (staffing model).",
+            min=1,
+            max=500,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Plan a campaign from the register, paced to the desk."""
@@ -43,6 +51,7 @@ def campaign_plan(
             start=day_option(start),
             audience=audience,
             max_calls_per_day=max_calls_per_day,
+            agents=agents,
             by=cli_actor(),
         )
     )

@@ -68,6 +68,7 @@ class NotifyDesk:
         start: date,
         audience: str = "all",
         max_calls_per_day: int | None = None,
+        agents: int | None = None,
         by: Actor | None,
     ) -> plans.PlanView:
         return plans.plan_campaign(
@@ -79,6 +80,7 @@ class NotifyDesk:
             start=start,
             audience=audience,
             max_calls_per_day=max_calls_per_day,
+            agents=agents,
             by=by,
             public_base_url=self.settings.public_base_url,
             sms_max_chars=self.settings.sms_max_chars,
@@ -93,6 +95,7 @@ class NotifyDesk:
         start: date,
         audience: str = "all",
         max_calls_per_day: int | None = None,
+        agents: int | None = None,
         by: Actor | None,
     ) -> plans.PlanView:
         """Plan with the latest approved version of each channel's template (the console and
@@ -115,6 +118,7 @@ class NotifyDesk:
             start=start,
             audience=audience,
             max_calls_per_day=max_calls_per_day,
+            agents=agents,
             by=by,
             public_base_url=self.settings.public_base_url,
             sms_max_chars=self.settings.sms_max_chars,

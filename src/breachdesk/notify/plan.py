@@ -45,15 +45,17 @@ from breachdesk.db.tables import (
 from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
 from breachdesk.inquiries.campaigns import list_campaigns
 from breachdesk.inquiries.dates import check_day
+from breachdesk.inquiries.desk_days import desk_days, open_hours
 from breachdesk.kb.service import get_incident
 from breachdesk.notify import codes
 from breachdesk.notify.channels import next_channel
-from breachdesk.notify.pace import PaceModel, PlannedDay, pace_model, spread
+from breachdesk.notify.pace import PaceModel, PlannedDay, desk_capacity, pace_model, spread
 from breachdesk.notify.templates import CHANNEL_LABELS, CHANNELS, approve_in, draft_in
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.importer import record_context
 from breachdesk.register.keys import Keyring, get_register
 from breachdesk.reports.daily import daily_table
+from breachdesk.reports.staffing import Assumptions
 
 AUDIENCES = ("all", "unreached", "unredeemed")
 READ_BATCH = 20_000
@@ -218,6 +220,7 @@ def plan_campaign(
     start: date,
     audience: str = "all",
     max_calls_per_day: int | None = None,
+    agents: int | None = None,
     by: Actor | None = None,
     public_base_url: str,
     sms_max_chars: int,
@@ -233,6 +236,15 @@ def plan_campaign(
         raise InvalidInputError(
             f"1日あたりの入電上限は 1〜{MAX_CAP:,} 件です", where="max_calls_per_day"
         )
+    if agents is not None:
+        if max_calls_per_day is not None:
+            raise InvalidInputError(
+                "入電上限とオペレーター人数は、どちらか一方だけ指定してください", where="agents"
+            )
+        # The staffing model's capacity: what `agents` answer a day at the target rate over
+        # the desk's published hours (8 when it published none).
+        hours = open_hours(db, slug) or Assumptions().hours_open
+        max_calls_per_day = max(1, desk_capacity(agents, Assumptions(hours_open=hours)))
     missing = [c for c in chain if c not in templates]
     if missing:
         raise InvalidInputError(f"{'・'.join(missing)} の文面がありません", where="templates")
@@ -264,7 +276,7 @@ def plan_campaign(
         for _, i in people:
             if i >= 0:
                 counts[chain[i]] += 1
-        days = spread(model, counts, chain, start, max_calls_per_day)
+        days = spread(model, counts, chain, start, max_calls_per_day, desk_open=desk_days(db, slug))
         campaign = Campaign(
             incident_id=incident.id,
             channel=chain[0],
@@ -317,6 +329,7 @@ def plan_campaign(
                 "unreachable": unreachable,
                 "days": len(days),
                 "max_calls_per_day": max_calls_per_day,
+                "agents": agents,
             },
         )
         return PlanView(

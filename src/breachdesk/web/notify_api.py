@@ -72,6 +72,12 @@ class PlanIn(BaseModel):
     audience: Literal["all", "unreached", "unredeemed"] = "all"
     start: date
     max_calls_per_day: int | None = Field(default=None, ge=1, le=MAX_CAP)
+    agents: int | None = Field(
+        default=None,
+        ge=1,
+        le=500,
+        description="Instead of a cap: what this many agents answer a day (staffing model).",
+    )
 
 
 class DayOut(BaseModel):
@@ -196,6 +202,7 @@ def plan_campaign(
         start=body.start,
         audience=body.audience,
         max_calls_per_day=body.max_calls_per_day,
+        agents=body.agents,
         by=actor_of(request, who),
     )
     return plan_out(view)

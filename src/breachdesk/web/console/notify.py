@@ -192,6 +192,7 @@ EMPTY_PLAN = {
     "audience": "all",
     "start": "",
     "max_calls_per_day": "",
+    "agents": "",
 }
 
 
@@ -239,6 +240,18 @@ def _cap(text: str) -> int | None:
     return int(folded)
 
 
+def _agents(text: str) -> int | None:
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if not folded:
+        return None
+    if not folded.isdigit() or not 1 <= int(folded) <= 500:
+        raise InvalidInputError(
+            "オペレーターの人数は 1〜500 の整数で入力してください（空欄は指定なし）",
+            where="agents",
+        )
+    return int(folded)
+
+
 @router.post("/i/{slug}/campaigns/plan")
 def plan_campaign(
     request: Request,
@@ -251,6 +264,7 @@ def plan_campaign(
     audience: Annotated[Literal["all", "unreached", "unredeemed"], Form()] = "all",
     start: Annotated[str, Form(max_length=100)] = "",
     max_calls_per_day: Annotated[str, Form(max_length=20)] = "",
+    agents: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Plan a campaign with the approved templates; shows its per-day forecast to approve."""
     chain: list[str] = [c for c in (chain1, chain2, chain3) if c]
@@ -259,6 +273,7 @@ def plan_campaign(
         "audience": audience,
         "start": start,
         "max_calls_per_day": max_calls_per_day,
+        "agents": agents,
     }
     try:
         view = desk.notify.plan_approved(
@@ -267,6 +282,7 @@ def plan_campaign(
             start=parse_day(start, where="start"),
             audience=audience,
             max_calls_per_day=_cap(max_calls_per_day),
+            agents=_agents(agents),
             by=actor_of(request, me),
         )
     except InvalidInputError as exc:
