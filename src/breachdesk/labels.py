@@ -289,6 +289,7 @@ AUDIT_KEYS: Final[Mapping[str, str]] = {
     "unreachable": "連絡手段なし",
     "days": "送信日数",
     "max_calls_per_day": "1日の入電上限",
+    "agents": "オペレーター人数",
     "moved": "次のチャネルへ回した件数",
     "id": "番号",
     "template": "文面の番号",

@@ -38,6 +38,21 @@ TWINS: dict[Route, list[Route]] = {
     ("GET", f"{API}/campaigns/{{campaign_id}}/bounced"): [
         ("GET", f"{CONSOLE}/campaigns/{{campaign_id}}/bounced.csv")
     ],
+    # Campaigns planned from the register: the campaign page shows the plan and its status;
+    # the unreachable list is shown on it by an audited POST (a read that writes its row).
+    ("GET", f"{API}/campaigns/{{campaign_id}}/plan"): [
+        ("GET", f"{CONSOLE}/campaigns/{{campaign_id}}")
+    ],
+    ("GET", f"{API}/campaigns/{{campaign_id}}/status"): [
+        ("GET", f"{CONSOLE}/campaigns/{{campaign_id}}")
+    ],
+    ("GET", f"{API}/campaigns/{{campaign_id}}/unreachable"): [
+        ("POST", f"{CONSOLE}/campaigns/{{campaign_id}}/unreachable")
+    ],
+    # One callback request's contact in clear: the worklist's audited 表示 button.
+    ("GET", f"{API}/callbacks/{{callback_id}}"): [
+        ("POST", f"{CONSOLE}/callbacks/{{callback_id}}/show")
+    ],
     ("GET", f"{API}/questions"): [
         ("GET", f"{CONSOLE}/review"),
         ("GET", f"{CONSOLE}/review/{{question_id}}"),

@@ -411,7 +411,16 @@ def send_campaign(
         row = s.get(CampaignPlan, campaign_id)
         if row is not None and not result.pending:
             row.state = "done"
-        audited(s, by, "campaign.sent", f"{plan.slug}/{campaign_id}", result.as_json())
+        detail = {
+            "campaign": result.campaign,
+            "sent": result.sent,
+            "refused": result.refused,
+            "unreachable": result.unreachable,
+            "resent": result.resent,
+            "pending": result.pending,
+            "unsent": result.unsent,
+        }
+        audited(s, by, "campaign.sent", f"{plan.slug}/{campaign_id}", detail)
     log.info(
         "campaign %s: sent %s, refused %s, unreachable %d, resent %d, pending %d",
         campaign_id,
