@@ -13,8 +13,8 @@ committed, so a crash between the two left a change nobody had recorded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,10 @@ from breachdesk.config import Settings
 from breachdesk.db import Database
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
+from breachdesk.inquiries.callbacks import CallbackInput, open_slots
+from breachdesk.inquiries.dates import today_jst
 from breachdesk.kb import editing
+from breachdesk.notify.jobs import SendFailedError
 from breachdesk.notify.remediation import load_codes
 from breachdesk.register.crypto import new_master_key
 from breachdesk.register.importer import import_register
@@ -40,6 +43,7 @@ from breachdesk.register.sample import people as sample_people
 from breachdesk.register.sample import write_csv
 from breachdesk.review import service as review
 from breachdesk.web.app import create_app
+from breachdesk.web.deps import callback_desk
 from breachdesk.web.security import route_permissions
 from db_snapshot import snapshot
 
@@ -50,6 +54,7 @@ FAQ = (
 )
 CALLS = "着信日時,結果,通話時間\n2026/11/2 9:{minute:02d},応答,120\n2026/11/2 10:05,話中,\n"
 RESULTS = "宛先,配信結果\na@example.jp,配信済\nb@example.jp,不達\n"
+LETTER = "{name} 様\n\nこのたびは申し訳ございません。漏えいした項目：{items}\n窓口：{desk}\n"
 NOT_AUDITED = {
     # The public: a question, a vote, a choice among suggestions. Logged in their own tables.
     ("POST", "/api/v1/incidents/{slug}/ask"),
@@ -101,19 +106,73 @@ class World:
         """A call log never imported before (a file already imported is refused)."""
         return upload("calls.csv", CALLS.format(minute=next(self.names) % 60))
 
+    def register(self) -> None:
+        """The incident's register, made once: five made-up people, each with an address (a
+        letter reaches them)."""
+        if self.desk.register.exists(SLUG):
+            return
+        crowd = [
+            replace(p, address=f"東京都千代田区千代田{n + 1}番")
+            for n, p in enumerate(sample_people(5, seed=2))
+        ]
+        people = self.tmp / "register.csv"
+        people.write_bytes(write_csv(crowd))
+        import_register(self.desk.db, self.desk.register.keyring, SLUG, people)
+
     def codes(self, *, redeem: bool = False) -> dict[str, Any]:
         """A list of codes never loaded before (the register they are sealed for made once); to
         `redeem`, loaded now and reported redeemed."""
-        if not self.desk.register.exists(SLUG):
-            people = self.tmp / "register.csv"
-            people.write_bytes(write_csv(list(sample_people(5, seed=2))))
-            import_register(self.desk.db, self.desk.register.keyring, SLUG, people)
+        self.register()
         n = next(self.names)
         text = "code\n" + "".join(f"QC{n:06d}{i:08d}\n" for i in range(3))
         if redeem:
             (self.tmp / "codes.csv").write_text(text, encoding="utf-8")
             load_codes(self.desk.db, self.desk.register.keyring, SLUG, self.tmp / "codes.csv")
         return upload("codes.csv", text)
+
+    def letter_text(self) -> str:
+        """A letter template no version has had yet (the same text again is not a new one)."""
+        return f"{LETTER}（{next(self.names)}）\n"
+
+    def template(self, *, approved: bool = False) -> int:
+        """A new version of the letter template: a draft, or `approved` by an admin."""
+        view = self.desk.notify.draft_template(SLUG, "letter", self.letter_text(), by=None)
+        if approved:
+            self.desk.notify.approve_template(view.id, by=None)
+        return view.id
+
+    def plan(self, *, approved: bool = False) -> int:
+        """A campaign planned from the register by letter from today, `approved` or not."""
+        self.register()
+        self.template(approved=True)
+        view = self.desk.notify.plan_approved(SLUG, chain=["letter"], start=today_jst(), by=None)
+        if approved:
+            self.desk.notify.approve(view.campaign, by=None)
+        return view.campaign
+
+    def letters(self) -> int:
+        """An approved campaign sent whole, its letters in the print file the console offers
+        (sent through 60 days on: whatever today is, every send day is in)."""
+        campaign = self.plan(approved=True)
+        out = self.desk.notify.letters_path(campaign)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.desk.notify.send(
+            campaign, through=today_jst() + timedelta(days=60), letters_out=out, by=None
+        )
+        return campaign
+
+    def callback(self) -> int:
+        """An open callback request, as the public form takes it (the register made first:
+        the form's first request would make it in its own transaction)."""
+        self.register()
+        contacts = self.desk.incident(SLUG).contacts
+        slot = open_slots(contacts, datetime.now(UTC))[0]
+        request = CallbackInput(
+            channel="phone", contact="090-2718-2818", slot=slot.value, question="補償は？"
+        )
+        return callback_desk(self.desk).request(
+            SLUG, request, contacts=contacts, address=f"198.51.100.{next(self.names) % 250}"
+        )
 
     def user(self) -> int:
         return auth.create_user(self.desk.db, self.unique("tom"), PASSWORD, "viewer").id
@@ -127,10 +186,65 @@ class World:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """A client whose request starts a campaign's send and waits for the background job.
+
+    The send's first transaction (the campaign marked sending, `campaign.send` audited) runs
+    in the job's thread, so a failing audit writer cannot fail the request itself; the job
+    ends on the writer's RuntimeError (kept on the job by its type only, as `SendFailedError`)
+    and this client raises it where the walk expects the writer's error."""
+
+    client: TestClient
+    campaign: int
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, url, **kwargs)
+        jobs = self.client.app.state.send_jobs  # type: ignore[attr-defined]
+        job = jobs.latest(self.campaign)
+        assert job is not None, "the send was not started"
+        jobs.wait(job)
+        assert job.done, "the send did not finish"
+        if isinstance(job.error, SendFailedError) and "RuntimeError" in str(job.error):
+            raise RuntimeError(
+                f"the audit row could not be written: the send job ended ({job.error})"
+            )
+        assert job.error is None, str(job.error)
+        return response
+
+
+def _sending(client: Callable[[World], TestClient], prefix: str) -> Case:
+    def case(w: World) -> Call:
+        campaign = w.plan(approved=True)
+        body = w.form() if prefix == C else {}
+        url = f"{prefix}/campaigns/{campaign}/send"
+        return Call(Sending(client(w), campaign), "POST", url, body)
+
+    return case
+
+
+def _public_callback(w: World) -> Call:
+    """The public form, as a person fills it in: its CSRF token and the first slot offered."""
+    w.register()
+    client = TestClient(create_app(w.desk.settings, desk=w.desk), base_url="https://testserver")
+    page = HTMLParser(client.get(f"/i/{SLUG}/callback").text)
+    token = page.css_first('input[name="csrf_token"]')
+    slot = page.css_first('input[name="slot"]')
+    assert token is not None and slot is not None, "the callback form is not offered"
+    fields = {
+        "channel": "phone",
+        "contact": "090-1414-2135",
+        "slot": slot.attributes["value"],
+        "question": "補償の時期を知りたい",
+        "csrf_token": token.attributes["value"],
+    }
+    return Call(client, "POST", f"/i/{SLUG}/callback", {"data": fields})
+
+
+@dataclass(frozen=True)
 class Call:
     """One request: who sends it (a client), where, and its body."""
 
-    client: TestClient
+    client: TestClient | Sending
     method: str
     url: str
     body: dict[str, Any]
@@ -251,6 +365,44 @@ CASES: dict[tuple[str, str], Case] = {
         cards="10",
         reissued="4",
     )(w),
+    ("POST", "/console/i/{slug}/campaigns/templates"): lambda w: _console(
+        "/campaigns/templates", channel="letter", text=w.letter_text()
+    )(w),
+    ("POST", "/console/i/{slug}/campaigns/templates/{template_id}/approve"): lambda w: Call(
+        w.admin, "POST", f"{C}/campaigns/templates/{w.template()}/approve", w.form()
+    ),
+    ("POST", "/console/i/{slug}/campaigns/templates/{template_id}/preview"): lambda w: (
+        w.register(),
+        Call(
+            w.admin,
+            "POST",
+            f"{C}/campaigns/templates/{w.template()}/preview",
+            w.form(),
+            reads=True,
+        ),
+    )[1],
+    ("POST", "/console/i/{slug}/campaigns/plan"): lambda w: (
+        w.register(),
+        w.template(approved=True),
+        _console("/campaigns/plan", chain1="letter", start=today_jst().isoformat())(w),
+    )[2],
+    ("POST", "/console/i/{slug}/campaigns/{campaign_id}/approve"): lambda w: Call(
+        w.admin, "POST", f"{C}/campaigns/{w.plan()}/approve", w.form()
+    ),
+    ("POST", "/console/i/{slug}/campaigns/{campaign_id}/send"): _sending(lambda w: w.admin, C),
+    ("POST", "/console/i/{slug}/campaigns/{campaign_id}/unreachable"): lambda w: Call(
+        w.admin, "POST", f"{C}/campaigns/{w.plan()}/unreachable", w.form(), reads=True
+    ),
+    ("GET", "/console/i/{slug}/campaigns/{campaign_id}/letters.csv"): lambda w: Call(
+        w.admin, "GET", f"{C}/campaigns/{w.letters()}/letters.csv", {}, reads=True
+    ),
+    ("POST", "/i/{slug}/callback"): _public_callback,
+    ("POST", "/console/i/{slug}/callbacks/{callback_id}/show"): lambda w: Call(
+        w.admin, "POST", f"{C}/callbacks/{w.callback()}/show", w.form(), reads=True
+    ),
+    ("POST", "/console/i/{slug}/callbacks/{callback_id}/complete"): lambda w: Call(
+        w.admin, "POST", f"{C}/callbacks/{w.callback()}/complete", w.form(outcome="answered")
+    ),
     ("POST", "/console/users"): lambda w: Call(
         w.admin,
         "POST",
@@ -323,6 +475,34 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/bounced"): lambda w: Call(
         w.api, "GET", f"{A}/campaigns/{w.campaign()}/bounced", {}, reads=True
     ),
+    ("POST", "/api/v1/incidents/{slug}/campaigns/templates"): lambda w: _api(
+        "/campaigns/templates", {"channel": "letter", "text": w.letter_text()}
+    )(w),
+    ("POST", "/api/v1/incidents/{slug}/campaigns/templates/{template_id}/approve"): lambda w: Call(
+        w.api, "POST", f"{A}/campaigns/templates/{w.template()}/approve", {}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/campaigns/templates/{template_id}/preview"): lambda w: (
+        w.register(),
+        Call(w.api, "POST", f"{A}/campaigns/templates/{w.template()}/preview", {}, reads=True),
+    )[1],
+    ("POST", "/api/v1/incidents/{slug}/campaigns/plan"): lambda w: (
+        w.register(),
+        w.template(approved=True),
+        _api("/campaigns/plan", {"chain": ["letter"], "start": today_jst().isoformat()})(w),
+    )[2],
+    ("POST", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/approve"): lambda w: Call(
+        w.api, "POST", f"{A}/campaigns/{w.plan()}/approve", {}
+    ),
+    ("POST", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/send"): _sending(lambda w: w.api, A),
+    ("GET", "/api/v1/incidents/{slug}/campaigns/{campaign_id}/unreachable"): lambda w: Call(
+        w.api, "GET", f"{A}/campaigns/{w.plan()}/unreachable", {}, reads=True
+    ),
+    ("GET", "/api/v1/incidents/{slug}/callbacks/{callback_id}"): lambda w: Call(
+        w.api, "GET", f"{A}/callbacks/{w.callback()}", {}, reads=True
+    ),
+    ("POST", "/api/v1/incidents/{slug}/callbacks/{callback_id}/complete"): lambda w: _api(
+        f"/callbacks/{w.callback()}/complete", {"outcome": "answered"}
+    )(w),
 }
 EXTRA: dict[str, Case] = {
     "a failed login": _failed_login,

@@ -47,7 +47,8 @@ from sqlalchemy import Table, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from breachdesk.auth.service import Actor, audited, record
+from breachdesk.auth import service as auth
+from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
 from breachdesk.db.tables import CallbackRequest, Incident
 from breachdesk.errors import (
@@ -454,7 +455,7 @@ class CallbackDesk:
             s.add(row)
             s.flush()
             row.sealed = key.encrypt(payload, sealed_context(register_id, row.id))
-            record(
+            auth.record(
                 s,
                 "public",
                 "callback.request",
