@@ -23,15 +23,13 @@ from breachdesk.db.tables import ReissueReport, RemediationCode
 from breachdesk.errors import ConflictError, DocumentFormatError, InvalidInputError
 from breachdesk.notify.codes import assign_codes, codes_of, open_code
 from breachdesk.notify.remediation import (
-    CompanyReissue,
     import_redeemed,
-    latest_by_company,
     load_codes,
     record_reissue,
-    reissue_history,
     stats,
     unredeemed_person_ids,
 )
+from breachdesk.reports.remediation import CompanyReissue, latest_by_company, reissue_history
 
 NOW = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 1)

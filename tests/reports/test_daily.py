@@ -348,7 +348,7 @@ def test_cli_writes_the_workbook_and_chart_from_the_same_table(
     xlsx = types.ModuleType("breachdesk.reports.xlsx")
     chart = types.ModuleType("breachdesk.reports.chart")
 
-    def council_workbook(table: DailyTable) -> bytes:
+    def council_workbook(table: DailyTable, remediation: object = None) -> bytes:
         seen.append(("xlsx", len(table.rows), ""))
         return b"PK-workbook"
 

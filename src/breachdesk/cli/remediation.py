@@ -115,7 +115,7 @@ def stats(
 ) -> None:
     """Codes loaded, assigned and redeemed; the card reissue rate."""
     from breachdesk.notify.remediation import stats as remediation_stats
-    from breachdesk.notify.remediation import summary_lines
+    from breachdesk.reports.remediation import summary_lines
 
     figures = _run(lambda: remediation_stats(desk().db, incident))
     if as_json:

@@ -87,7 +87,7 @@ def report_daily(
     else:
         typer.echo(daily.to_text(table, japanese=japanese), nl=False)
         if not remediation.empty:
-            from breachdesk.notify.remediation import summary_lines
+            from breachdesk.reports.remediation import summary_lines
 
             typer.echo("")
             for line in summary_lines(remediation):

@@ -8,7 +8,6 @@ Notes are redacted before they are stored.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -34,6 +33,7 @@ from breachdesk.inquiries.categories import ensure_categories
 from breachdesk.inquiries.day_input import parse_moment
 from breachdesk.inquiries.service import InquiryInput, add_inquiry
 from breachdesk.kb.service import get_incident
+from breachdesk.spreadsheet import csv_rows, decode_csv
 
 MAX_ERRORS = 50
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -126,80 +126,6 @@ def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         else "excel"
     )
     yield from csv_rows(path, text, dialect=dialect)
-
-
-def csv_rows(path: Path, text: str, *, dialect: str = "excel") -> Iterator[tuple[int, list[str]]]:
-    """CSV rows with the line each starts on; any line ending (CR, LF, CRLF) is a row's end,
-    and text the csv module cannot read is a `DocumentFormatError` naming that line.
-
-    The reader is strict: a quote opened and never closed would otherwise make the rest of the
-    file one cell, and an import would "succeed" with every later row gone. It is refused with
-    the line where the quote opened."""
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
-    start = 1
-    try:
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            opened = _unclosed_quote_line(text, start, reader.dialect)
-            raise DocumentFormatError(
-                str(path),
-                opened,
-                'この行で「"」から始まるセルが閉じられていません（以降の行がすべてこのセルに'
-                "読み込まれてしまいます）。引用符を閉じてから取り込み直してください",
-            ) from None
-        raise DocumentFormatError(
-            str(path), reader.line_num or 1, f"CSV として読めません（{exc}）"
-        ) from exc
-
-
-_LINE_END = re.compile(r"\r\n|\r|\n")
-
-
-def _unclosed_quote_line(text: str, start: int, dialect: Any) -> int:
-    """The line on which the quote left open at the end of `text` was opened, reading the row
-    that starts on line `start` as the csv module does."""
-    offset = 0
-    for _ in range(start - 1):
-        found = _LINE_END.search(text, offset)
-        if found is None:
-            return start
-        offset = found.end()
-    quote, delimiter = dialect.quotechar or '"', dialect.delimiter
-    line, opened = start, start
-    in_quote, field_start = False, True
-    position = offset
-    while position < len(text):
-        ch = text[position]
-        if in_quote:
-            if ch == quote:
-                if text.startswith(quote, position + 1):
-                    position += 1  # a doubled quote is a quote inside the cell
-                else:
-                    in_quote = False
-        elif ch == quote and field_start:
-            in_quote, opened = True, line
-        field_start = ch == delimiter or ch in "\r\n"
-        if ch == "\n" or (ch == "\r" and not text.startswith("\n", position + 1)):
-            line += 1
-        position += 1
-    return opened
-
-
-def decode_csv(path: Path, data: bytes) -> str:
-    """A CSV export's text: UTF-8 (with or without BOM) or Shift_JIS (CP932), as Excel writes."""
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentFormatError(
-        str(path),
-        None,
-        "UTF-8 でも Shift_JIS（CP932）でも読めません（CSV として保存し直してください）",
-    )
 
 
 def _cell(value: Any) -> str:

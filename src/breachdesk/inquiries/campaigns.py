@@ -20,11 +20,10 @@ from breachdesk.auth.service import Actor, audited
 from breachdesk.db import Database
 from breachdesk.db.tables import Campaign, CampaignDelivery, Incident
 from breachdesk.errors import DocumentFormatError, InvalidInputError, NotFoundError
-from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.inquiries.dates import check_day
 from breachdesk.kb.service import get_incident
 from breachdesk.privacy.redact import redact
-from breachdesk.spreadsheet import csv_text
+from breachdesk.spreadsheet import csv_rows, csv_text, decode_csv
 
 CHANNELS = ("mail", "sms", "letter", "web")
 RECIPIENT = ("recipient", "宛先", "email", "mail", "メールアドレス", "phone", "電話番号", "送信先")

@@ -38,13 +38,13 @@ from breachdesk.db.tables import (
     utcnow,
 )
 from breachdesk.errors import ConflictError, DocumentFormatError
-from breachdesk.inquiries.calllog import csv_rows, decode_csv
 from breachdesk.privacy.redact import redact
 from breachdesk.register.blind import IDENTIFIERS
 from breachdesk.register.bulk import BackgroundWrites, insert_people, refresh_statistics
 from breachdesk.register.columns import column_name, columns_of, parse_row
 from breachdesk.register.crypto import DataKey
 from breachdesk.register.keys import Keyring, ensure_register
+from breachdesk.spreadsheet import csv_rows, decode_csv
 
 BATCH = 5000
 MAX_PROBLEMS = 50

@@ -19,9 +19,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from breachdesk.notify.remediation import RemediationStats
 from breachdesk.reports.daily import header
 from breachdesk.reports.model import DailyTable, DayRow
+from breachdesk.reports.remediation import RemediationStats
 from breachdesk.spreadsheet import workbook_bytes
 
 WEEKDAYS = "月火水木金土日"

@@ -16,12 +16,12 @@ from pydantic import BaseModel, Field
 from breachdesk.notify.remediation import (
     MAX_CARDS,
     MAX_COMPANY,
-    RemediationStats,
     import_redeemed,
     load_codes,
     record_reissue,
 )
 from breachdesk.notify.remediation import stats as remediation_stats
+from breachdesk.reports.remediation import RemediationStats
 from breachdesk.web.api import ERRORS, Slug
 from breachdesk.web.automation import Editor, Reader, actor_of
 from breachdesk.web.deps import DeskDep
