@@ -181,6 +181,52 @@ def test_template_commands_draft_approve_list_and_preview(
     assert first.name not in shown and first.name[0] + "***" in shown
 
 
+def test_a_plan_without_a_folder_uses_the_approved_templates(
+    cli_db: tuple[str, Register], tmp_path: Path
+) -> None:
+    db, reg = cli_db
+    env = env_for(reg)
+    plan = ["campaign", "plan", "--incident", "shop", "--chain", "sms", "--start", "2026-06-01"]
+    refused = runner.invoke(app, ["--db", db, *plan, "--json"], env=env)
+    assert refused.exit_code == 2 and "承認済みの文面" in refused.output
+    text = tmp_path / "sms.txt"
+    text.write_text("{name}様 {items}", encoding="utf-8")
+    invoke(
+        db,
+        env,
+        "campaign",
+        "template",
+        "draft",
+        "--incident",
+        "shop",
+        "--channel",
+        "sms",
+        str(text),
+    )
+    template = json.loads(
+        invoke(db, env, "campaign", "template", "list", "--incident", "shop", "--json")
+    )
+    refused = runner.invoke(app, ["--db", db, *plan, "--json"], env=env)
+    assert refused.exit_code == 2  # a draft is not approved text
+    invoke(db, env, "campaign", "template", "approve", str(template["id"]))
+    planned = json.loads(invoke(db, env, *plan, "--json"))
+    texts = {
+        v["id"]
+        for v in map(
+            json.loads,
+            invoke(
+                db, env, "campaign", "template", "list", "--incident", "shop", "--json"
+            ).splitlines(),
+        )
+    }
+    assert texts == {template["id"]}  # planning drafted no new version
+    from breachdesk.notify.channels import recipient
+
+    mobiles = sum(1 for x in reg.people.values() if recipient("sms", {"phone": x.phone}))
+    assert planned["people"] == len(reg.people)
+    assert sum(d["sms"] for d in planned["days"]) == mobiles > 0
+
+
 def test_a_killed_send_resumes_without_losing_anyone(
     cli_db: tuple[str, Register], tmp_path: Path
 ) -> None:

@@ -21,13 +21,15 @@ CampaignId = Annotated[int, typer.Argument(help="Campaign id.", min=1)]
 def campaign_plan(
     incident: Incident,
     chain: Annotated[str, typer.Option(help="Channels in order, e.g. mail,sms,letter.")],
-    templates: Annotated[
-        Path,
-        typer.Option(
-            help="Folder with mail.txt, sms.txt, letter.txt.", file_okay=False, exists=True
-        ),
-    ],
     start: Annotated[str, typer.Option(help="First send day, YYYY-MM-DD.")],
+    templates: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with mail.txt, sms.txt, letter.txt (else the approved templates).",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
     audience: Annotated[str, typer.Option(help="all, unreached or unredeemed.")] = "all",
     max_calls_per_day: Annotated[
         int | None, typer.Option("--max-calls-per-day", help="Forecast calls a day at most.", min=1)
@@ -43,16 +45,20 @@ def campaign_plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
     """Plan a campaign from the register, paced to the desk."""
+    notify, first = desk().notify, day_option(start)
+    common = {
+        "chain": chain.split(","),
+        "start": first,
+        "audience": audience,
+        "max_calls_per_day": max_calls_per_day,
+        "agents": agents,
+        "by": cli_actor(),
+    }
     view = run(
-        lambda: desk().notify.plan(
-            incident,
-            chain=chain.split(","),
-            folder=templates,
-            start=day_option(start),
-            audience=audience,
-            max_calls_per_day=max_calls_per_day,
-            agents=agents,
-            by=cli_actor(),
+        lambda: (
+            notify.plan(incident, folder=templates, **common)
+            if templates is not None
+            else notify.plan_approved(incident, **common)
         )
     )
     data = view.as_json()
