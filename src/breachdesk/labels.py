@@ -147,6 +147,11 @@ NOT_FOUND_KINDS: Final[Mapping[str, str]] = {
     "confirmation link": "確認用のリンク",
     "confirmation code": "確認コード",
     "SMS gateway": "SMSの送信口",
+    "planned campaign": "名簿から計画したキャンペーン",
+    "template": "文面の版",
+    "send": "送信",
+    "letters": "郵送の印刷ファイル",
+    "callback": "折り返しのご依頼",
 }
 """What a `NotFoundError`'s kind is called on an error page or in a command's message (a test
 walks every kind the code raises)."""

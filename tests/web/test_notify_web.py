@@ -308,7 +308,12 @@ def test_planned_campaigns_are_listed_apart_from_recorded_ones(desk: Desk) -> No
     assert links == [f"{BASE}/{plan.campaign}"]
     recorded = page.css("table[aria-label=キャンペーン] tbody tr")
     assert len(recorded) == 1 and "郵送" in recorded[0].text()
-    assert editor.get(f"{BASE}/{plan.campaign + 1}").status_code == 404  # a recorded one
+    # A recorded campaign's page is its row in the list; another incident's is not found.
+    recorded_page = editor.client.get(f"{BASE}/{plan.campaign + 1}", follow_redirects=False)
+    assert recorded_page.status_code == 303
+    assert recorded_page.headers["location"] == f"{BASE}#campaign-{plan.campaign + 1}"
+    assert tree(editor.get(BASE)).css_first(f"tr#campaign-{plan.campaign + 1}") is not None
+    assert editor.get(f"{BASE}/{plan.campaign + 99}").status_code == 404
 
 
 def vendor_file(rows: list[tuple[str, str]]) -> bytes:

@@ -16,7 +16,7 @@ import unicodedata
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
@@ -27,6 +27,7 @@ from breachdesk.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from breachdesk.inquiries.campaigns import campaign_of
 from breachdesk.inquiries.dates import today_jst
 from breachdesk.inquiries.day_input import parse_day
 from breachdesk.notify.jobs import start_send
@@ -331,7 +332,13 @@ def campaign_page(
     request: Request, slug: Slug, campaign_id: Id, desk: DeskDep, me: Reader
 ) -> Response:
     """A planned campaign: its days and forecast, state, status; approve and send."""
-    view = desk.notify.plan_of(slug, campaign_id)
+    try:
+        view = desk.notify.plan_of(slug, campaign_id)
+    except NotFoundError:
+        # A campaign recorded by hand has no page of its own: its row in the list is it (and
+        # one of another incident stays not found).
+        campaign_of(desk.db, slug, campaign_id)
+        return RedirectResponse(slug_url(slug, "campaigns") + f"#campaign-{campaign_id}", 303)
     return _campaign_page(request, desk, me, slug, view)
 
 
