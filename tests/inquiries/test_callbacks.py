@@ -27,14 +27,12 @@ from breachdesk.errors import (
     KeyUnavailableError,
     ThrottledError,
 )
+from breachdesk.inquiries.callback_slots import SLOT_DAYS, desk_closed, open_slots
 from breachdesk.inquiries.callbacks import (
     KEEP_DONE,
     MAX_ATTEMPTS,
-    SLOT_DAYS,
     CallbackDesk,
     CallbackInput,
-    desk_closed,
-    open_slots,
     problems,
 )
 from breachdesk.kb.contacts import JST, Contact

@@ -32,7 +32,8 @@ from breachdesk.config import Settings
 from breachdesk.db import Database
 from breachdesk.desk import Desk
 from breachdesk.inquiries import campaigns
-from breachdesk.inquiries.callbacks import CallbackInput, open_slots
+from breachdesk.inquiries.callback_slots import open_slots
+from breachdesk.inquiries.callbacks import CallbackInput
 from breachdesk.inquiries.dates import today_jst
 from breachdesk.kb import editing
 from breachdesk.notify.jobs import SendFailedError

@@ -22,16 +22,8 @@ from fastapi.templating import Jinja2Templates
 
 from breachdesk.desk import Desk
 from breachdesk.errors import CsrfError, KeyUnavailableError, ThrottledError
-from breachdesk.inquiries.callbacks import (
-    CHANNELS,
-    MAX_NAME,
-    MAX_QUESTION,
-    CallbackInput,
-    chosen_slot,
-    desk_closed,
-    open_slots,
-    problems,
-)
+from breachdesk.inquiries.callback_slots import chosen_slot, desk_closed, open_slots
+from breachdesk.inquiries.callbacks import CHANNELS, MAX_NAME, MAX_QUESTION, CallbackInput, problems
 from breachdesk.kb.contacts import JST
 from breachdesk.kb.service import IncidentView
 from breachdesk.web.deps import DeskDep, callback_desk
