@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from breachdesk.web.console import (
     audit,
     callbacks,
+    campaigns,
     desk,
     entries,
     incidents,
@@ -24,6 +25,7 @@ for _area in (
     entries,
     review,
     desk,
+    campaigns,
     notify,
     callbacks,
     remediation,

@@ -1,11 +1,10 @@
-"""Console: the inquiry desk — the one-screen call form, campaigns, the daily report with its
-chart, staffing and the regulator draft."""
+"""Console: the inquiry desk — the one-screen call form and call-log import, the daily report
+with its chart, staffing and the regulator draft (the campaigns tab is `console/campaigns.py`)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -18,16 +17,13 @@ from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
 from breachdesk.errors import (
     BreachdeskError,
-    DocumentFormatError,
     InvalidInputError,
     NotFoundError,
 )
-from breachdesk.inquiries import campaigns as campaign_service
 from breachdesk.inquiries import service as inquiries
-from breachdesk.inquiries.calllog import CallLogError, import_call_log
-from breachdesk.inquiries.day_input import parse_day, parse_moment
+from breachdesk.inquiries.calllog import import_call_log
+from breachdesk.inquiries.day_input import parse_moment
 from breachdesk.inquiries.desk_days import desk_days, staffing_hours
-from breachdesk.notify.plan import is_planned
 from breachdesk.notify.remediation import stats as remediation_stats
 from breachdesk.reports import daily
 from breachdesk.reports.chart import daily_chart
@@ -51,18 +47,18 @@ from breachdesk.reports.service import (
 )
 from breachdesk.reports.staffing import Assumptions
 from breachdesk.reports.xlsx import council_workbook
-from breachdesk.web.api import Id
 from breachdesk.web.automation import actor_of
 from breachdesk.web.console.pages import (
-    Admin,
     Editor,
     Reader,
     Reviewer,
     Slug,
+    TypedDay,
     incident_context,
     redirect,
     render,
     slug_url,
+    upload_failed,
 )
 from breachdesk.web.deps import DeskDep
 from breachdesk.web.uploads import saved_upload
@@ -73,20 +69,6 @@ OUTCOMES = tuple((code, labels.OUTCOMES[code]) for code in inquiries.OUTCOMES)
 CHANNELS = tuple((code, labels.CHANNELS[code]) for code in inquiries.CHANNELS)
 
 
-def _day_text(value: object) -> object:
-    """A day typed into a form or a query through the one parser (2026-09-03, 2026/9/3,
-    2026年9月3日 …); blank is no day."""
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        try:
-            return parse_day(value)
-        except InvalidInputError as exc:
-            raise ValueError(exc.reason) from exc
-    return value
-
-
-TypedDay = BeforeValidator(_day_text)
 # A number field left empty in a GET form arrives as `agents=`: no value, not an error page.
 BlankIsNone = BeforeValidator(lambda v: None if isinstance(v, str) and not v.strip() else v)
 Day = Annotated[date | None, Query(), TypedDay]
@@ -238,57 +220,6 @@ def desk_log(
     return redirect(request, slug_url(slug, "desk"), text)
 
 
-@router.get("/i/{slug}/campaigns")
-def campaigns(request: Request, slug: Slug, desk: DeskDep, me: Reader) -> Response:
-    """Notification campaigns with their delivery results."""
-    context = incident_context(desk, slug, "campaigns")
-    plans = desk.notify.list_plans(slug)
-    planned = {p.campaign for p in plans}
-    context["plans"] = plans
-    context["campaigns"] = [
-        c for c in campaign_service.list_campaigns(desk.db, slug) if c.id not in planned
-    ]
-    context["channels"] = tuple(
-        (code, labels.CHANNELS[code]) for code in ("mail", "sms", "letter", "web")
-    )
-    return render(request, me, "console/desk_campaigns.html", context)
-
-
-@router.post("/i/{slug}/campaigns")
-def add_campaign(
-    request: Request,
-    slug: Slug,
-    desk: DeskDep,
-    me: Editor,
-    channel: Annotated[Literal["mail", "sms", "letter", "web"], Form()],
-    sent_on: Annotated[date, Form(), TypedDay],
-    audience: Annotated[int | None, Form(ge=0, le=1_000_000_000)] = None,
-    note: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    """Record a campaign."""
-    campaign_service.add_campaign(
-        desk.db,
-        slug,
-        channel=channel,
-        sent_on=sent_on,
-        audience=audience,
-        note=note,
-        by=actor_of(request, me),
-    )
-    return redirect(request, slug_url(slug, "campaigns"), "キャンペーンを記録しました。")
-
-
-def _upload_failed(exc: BreachdeskError) -> tuple[str, list[str]]:
-    """A rejected upload as a flash message: the file and, for bad rows, every row named."""
-    if isinstance(exc, CallLogError):
-        rows = [f"{line}行目：{why}" for line, why in exc.problems]
-        return f"{Path(exc.path).name} は取り込みませんでした（{len(rows)}行に誤り）。", rows
-    if isinstance(exc, DocumentFormatError):
-        where = f"{exc.line}行目：" if exc.line else ""
-        return f"{Path(exc.path).name} は取り込みませんでした：{where}{exc.reason}", []
-    return f"取り込みませんでした：{exc}", []
-
-
 @router.post("/i/{slug}/calls")
 def import_calls(
     request: Request, slug: Slug, desk: DeskDep, me: Editor, file: Annotated[UploadFile, File()]
@@ -303,116 +234,13 @@ def import_calls(
     except NotFoundError:
         raise
     except BreachdeskError as exc:
-        text, lines = _upload_failed(exc)
+        text, lines = upload_failed(exc)
         return redirect(request, slug_url(slug, "desk"), text, kind="error", lines=lines)
     return redirect(
         request,
         slug_url(slug, "desk"),
         f"{result.file_name}：{result.calls}件を取り込みました"
         f"（応答 {result.answered}・話中/放棄 {result.busy}・その他 {result.other}）。",
-    )
-
-
-@router.post("/i/{slug}/campaigns/{campaign_id}/results")
-def import_campaign_results(
-    request: Request,
-    slug: Slug,
-    campaign_id: Id,
-    desk: DeskDep,
-    me: Editor,
-    file: Annotated[UploadFile, File()],
-) -> Response:
-    """Import the mail/SMS vendor's CSV of delivery results into one campaign."""
-    if is_planned(desk.db, campaign_id):
-        return _planned_results(request, slug, campaign_id, desk, me, file)
-    try:
-        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-            delivered, bounced = campaign_service.import_delivery_results(
-                desk.db,
-                campaign_id,
-                saved.path,
-                slug=slug,
-                name=saved.name,
-                by=actor_of(request, me),
-            )
-    except NotFoundError:
-        raise  # a campaign of another incident is a 404, not a flash message
-    except BreachdeskError as exc:
-        text, lines = _upload_failed(exc)
-        return redirect(request, slug_url(slug, "campaigns"), text, kind="error", lines=lines)
-    return redirect(
-        request,
-        slug_url(slug, "campaigns"),
-        f"#{campaign_id} の配信結果を取り込みました（配信済 {delivered}・不達 {bounced}）。",
-    )
-
-
-def _planned_results(
-    request: Request, slug: str, campaign_id: int, desk: Desk, me: Principal, file: UploadFile
-) -> Response:
-    """A planned campaign's vendor results: bounces move people down the chain (nothing of
-    the file is stored); back to the campaign's page."""
-    desk.notify.plan_of(slug, campaign_id)  # 404 for another incident's
-    url = slug_url(slug, "campaigns", str(campaign_id))
-    try:
-        with saved_upload(file, desk.settings.max_table_upload_bytes) as saved:
-            done = desk.notify.import_results(
-                campaign_id, saved.path, name=saved.name, by=actor_of(request, me)
-            )
-    except BreachdeskError as exc:
-        text, lines = _upload_failed(exc)
-        return redirect(request, url, text, kind="error", lines=lines)
-    return redirect(
-        request,
-        url,
-        f"配信結果を取り込みました（配信済 {done.delivered:,}・不達 {done.bounced:,}・"
-        f"次のチャネルへ {done.moved:,}）。",
-    )
-
-
-@router.get("/i/{slug}/campaigns/{campaign_id}/bounced.csv")
-def bounced_csv(
-    request: Request, slug: Slug, campaign_id: Id, desk: DeskDep, me: Editor
-) -> Response:
-    """The bounced recipients (personal data: editors only, audited) as the next audience."""
-    body = campaign_service.export_bounced(
-        desk.db, campaign_id, slug=slug, by=actor_of(request, me)
-    )
-    return Response(
-        body.encode("utf-8-sig"),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{slug}-campaign-{campaign_id}-bounced.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@router.post("/i/{slug}/campaigns/{campaign_id}/purge")
-def purge_campaign(
-    request: Request,
-    slug: Slug,
-    campaign_id: Id,
-    desk: DeskDep,
-    me: Admin,
-    confirm: Annotated[str, Form(max_length=5)] = "",
-) -> Response:
-    """Forget a campaign's recipients (admins, after confirming; audited); the counts stay."""
-    campaign_service.campaign_of(desk.db, slug, campaign_id)  # 404 for another incident's
-    if confirm != "yes":
-        return redirect(
-            request,
-            slug_url(slug, "campaigns"),
-            "削除しませんでした：確認のチェックを入れてください。",
-            kind="error",
-        )
-    removed = campaign_service.purge_deliveries(
-        desk.db, campaign_id, slug=slug, by=actor_of(request, me)
-    )
-    return redirect(
-        request,
-        slug_url(slug, "campaigns"),
-        f"#{campaign_id} の宛先 {removed}件を削除しました（配信済・不達の件数は残ります）。",
     )
 
 

@@ -23,11 +23,15 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from pydantic import BeforeValidator
 
 from breachdesk import labels
 from breachdesk.auth.roles import Permission, role_allows
 from breachdesk.auth.service import Principal
 from breachdesk.desk import Desk
+from breachdesk.errors import BreachdeskError, DocumentFormatError, InvalidInputError
+from breachdesk.inquiries.calllog import CallLogError
+from breachdesk.inquiries.day_input import parse_day
 from breachdesk.kb import editing
 from breachdesk.kb.contacts import JST
 from breachdesk.review import service as review
@@ -232,3 +236,31 @@ def incident_context(desk: Desk, slug: str, area: str) -> dict[str, Any]:
         "pending_count": len(editing.pending_drafts(desk.db, slug)),
         "open_count": open_questions(desk, slug),
     }
+
+
+def day_text(value: object) -> object:
+    """A day typed into a form or a query through the one parser (2026-09-03, 2026/9/3,
+    2026年9月3日 …); blank is no day."""
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return parse_day(value)
+        except InvalidInputError as exc:
+            raise ValueError(exc.reason) from exc
+    return value
+
+
+TypedDay = BeforeValidator(day_text)
+"""A date form or query field read through the one day parser."""
+
+
+def upload_failed(exc: BreachdeskError) -> tuple[str, list[str]]:
+    """A rejected upload as a flash message: the file and, for bad rows, every row named."""
+    if isinstance(exc, CallLogError):
+        rows = [f"{line}行目：{why}" for line, why in exc.problems]
+        return f"{Path(exc.path).name} は取り込みませんでした（{len(rows)}行に誤り）。", rows
+    if isinstance(exc, DocumentFormatError):
+        where = f"{exc.line}行目：" if exc.line else ""
+        return f"{Path(exc.path).name} は取り込みませんでした：{where}{exc.reason}", []
+    return f"取り込みませんでした：{exc}", []
