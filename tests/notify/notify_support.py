@@ -121,6 +121,7 @@ class Inbox:
 
     port: int
     refuse: set[str] = field(default_factory=set)
+    reply: str = "550 5.1.1 No such user"
     mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -128,7 +129,7 @@ class Inbox:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.refuse:
-            return "550 5.1.1 No such user"
+            return self.reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -143,10 +144,12 @@ class Inbox:
 
 
 @contextmanager
-def smtp_sink(refuse: set[str] | None = None) -> Iterator[Inbox]:
+def smtp_sink(
+    refuse: set[str] | None = None, reply: str = "550 5.1.1 No such user"
+) -> Iterator[Inbox]:
     from aiosmtpd.controller import Controller
 
-    inbox = Inbox(free_port(), set(refuse or ()))
+    inbox = Inbox(free_port(), set(refuse or ()), reply)
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:
@@ -161,6 +164,7 @@ class Provider:
 
     url: str = ""
     fail: set[str] = field(default_factory=set)
+    status: int = 400
     received: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -169,17 +173,17 @@ class Provider:
 
 
 @contextmanager
-def sms_sink(fail: set[str] | None = None) -> Iterator[Provider]:
-    provider = Provider(fail=set(fail or ()))
+def sms_sink(fail: set[str] | None = None, status: int = 400) -> Iterator[Provider]:
+    provider = Provider(fail=set(fail or ()), status=status)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             message = json.loads(self.rfile.read(length))
             if message["to"] in provider.fail:
-                self.send_response(400)
+                self.send_response(provider.status)
                 self.end_headers()
-                self.wfile.write(b'{"error":"invalid number"}')
+                self.wfile.write(b'{"error":"refused"}')
                 return
             with provider.lock:
                 provider.received.append(message)

@@ -223,6 +223,45 @@ def test_a_transient_failure_stops_the_send_and_a_rerun_continues(
     assert result.sent["mail"] == len(inbox.mails) == sum(1 for x in reg.people.values() if x.mail)
 
 
+@pytest.mark.parametrize(
+    ("channel", "answer"),
+    [
+        ("mail", "554 5.7.1 Relay access denied"),
+        ("mail", "530 5.7.0 Authentication required"),
+        ("sms", 401),
+        ("sms", 429),
+    ],
+)
+def test_a_refusal_that_would_refuse_everyone_stops_the_send_instead_of_moving_them(
+    reg: Register, tmp_path: Path, channel: str, answer: str | int
+) -> None:
+    """A misconfigured account (relay denied, no login, a bad token, throttling) answers every
+    recipient alike: nobody is moved down the chain for it; the send stops, the rest waits."""
+    campaign = plan(reg, tmp_path, chain=f"{channel},letter")
+    reachable = [x for x in reg.people.values() if (x.mail if channel == "mail" else mobile(x))]
+    everyone = {x.mail if channel == "mail" else mobile(x) for x in reachable}
+    reply = answer if isinstance(answer, str) else "550 5.1.1 No such user"
+    status = answer if isinstance(answer, int) else 400
+    with (
+        smtp_sink(everyone if channel == "mail" else set(), reply) as inbox,
+        sms_sink(everyone if channel == "sms" else set(), status) as provider,
+    ):
+        settings = settings_for("x", inbox, provider, reg.master)
+        with pytest.raises(TransportError):
+            send_campaign(reg.db, reg.keyring, settings, campaign, letters_out=tmp_path / "l.csv")
+    after = campaign_status(reg.db, campaign)
+    assert after.bounced[channel] == 0 and after.sent[channel] == 0
+    assert after.pending >= len(reachable) - 50  # at most the batch in flight was letters already
+    with reg.db.read() as s:
+        moved = s.scalar(
+            select(func.count()).where(
+                CampaignMessage.campaign_id == campaign,
+                getattr(CampaignMessage, channel).in_(("refused", "bounced")),
+            )
+        )
+    assert moved == 0
+
+
 def test_a_send_waits_for_its_day_and_for_approval(reg: Register, tmp_path: Path) -> None:
     from breachdesk.errors import ConflictError
 

@@ -107,16 +107,16 @@ class SmtpSession:
                 return
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
-                if codes and all(500 <= c < 600 for c in codes):
+                if codes and all(c in RECIPIENT_REFUSALS for c in codes):
                     raise Refused(codes[0]) from None
                 raise TransportError(
                     "mail", f"SMTP サーバーが一時的に受け付けません（{codes[0] if codes else '?'}）"
                 ) from None
             except smtplib.SMTPDataError as exc:
-                if 500 <= exc.smtp_code < 600:
-                    raise Refused(exc.smtp_code) from None
+                # A refused message body (552 too large, 554 rejected as spam …) is the same
+                # for everyone of this template: stop rather than move everyone down the chain.
                 raise TransportError(
-                    "mail", f"SMTP サーバーが一時的に受け付けません（{exc.smtp_code}）"
+                    "mail", f"SMTP サーバーがメールの本文を受け付けません（{exc.smtp_code}）"
                 ) from None
             except smtplib.SMTPServerDisconnected:
                 self._drop()
@@ -156,9 +156,21 @@ def _code(exc: smtplib.SMTPException) -> str:
     return str(code) if code is not None else type(exc).__name__
 
 
+RECIPIENT_REFUSALS = frozenset({501, 550, 551, 552, 553})
+"""SMTP replies to RCPT that refuse this one address (no such mailbox, bad address, mailbox
+full); the person moves down the chain. Any other reply — 530/535 authentication, 554 relay
+denied, 4xx — would refuse every recipient alike: the send stops for the operator instead of
+moving everyone to SMS."""
+NUMBER_REFUSALS = frozenset({400, 410, 422})
+"""SMS provider answers that refuse this one number (invalid, gone, not a mobile); 401/403
+(the token), 404 (the URL), 429 (throttled) and the rest concern every message and stop the
+send."""
+
+
 class HttpSmsSession:
     """The SMS provider's JSON API (``{"to", "text"}`` with a bearer token, as `register.sms`):
-    a 4xx answer refuses this number, a 5xx or no answer stops the send."""
+    an answer in `NUMBER_REFUSALS` refuses this number; any other failure, or no answer, stops
+    the send."""
 
     def __init__(self, settings: Settings, *, timeout: float = 20.0) -> None:
         self.url = settings.sms_url
@@ -187,7 +199,7 @@ class HttpSmsSession:
             raise TransportError(
                 "sms", f"SMS の送信サービスに接続できません（{type(exc).__name__}）"
             ) from None
-        if 400 <= status < 500:
+        if status in NUMBER_REFUSALS:
             raise Refused(status)
         if not 200 <= status < 300:
             raise TransportError("sms", f"SMS の送信サービスが {status} を返しました")
