@@ -4,9 +4,6 @@ server's clock is fixed (the app's `current_time` dependency) to a weekday eveni
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
+from serving import serving
 
 from breachdesk.auth import service as auth
 from breachdesk.config import Settings
@@ -28,7 +25,6 @@ from breachdesk.web.app import create_app
 from breachdesk.web.public import current_time
 
 PASSWORD = "correct horse battery"
-STARTUP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -56,22 +52,10 @@ def closed_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClosedDesk
     auth.create_user(desk.db, "ola", PASSWORD, "operator")
     app = create_app(settings, desk=desk)
     app.dependency_overrides[current_time] = lambda: EVENING
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
     try:
-        yield ClosedDesk(f"http://127.0.0.1:{sock.getsockname()[1]}", desk)
+        with serving(app) as url:
+            yield ClosedDesk(url, desk)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         desk.db.dispose()
 
 

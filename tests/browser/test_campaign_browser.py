@@ -9,9 +9,7 @@ through the plan's first send day (`first_day_sends`), whatever today is."""
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from breachdesk.auth import service as auth
 from breachdesk.db import open_database
@@ -39,9 +36,9 @@ from notify_support import (
     sms_sink,
     smtp_sink,
 )
+from serving import serving
 
 PASSWORD = "correct horse battery"
-STARTUP_SECONDS = 60.0
 SLUG = "shop"
 PEOPLE = 60
 
@@ -91,22 +88,10 @@ def campaign_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Campaign
         first_day_sends(desk)
         auth.create_user(db, "ada", PASSWORD, "admin")
         app = create_app(settings, desk=desk)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
         try:
-            yield CampaignDesk(f"http://127.0.0.1:{sock.getsockname()[1]}", desk, inbox, provider)
+            with serving(app) as url:
+                yield CampaignDesk(url, desk, inbox, provider)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()
             db.dispose()
 
 
