@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -106,15 +106,7 @@ class SendResult:
     (no SMTP server or SMS provider configured, no letters file given), by channel."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "campaign": self.campaign,
-            "sent": self.sent,
-            "refused": self.refused,
-            "unreachable": self.unreachable,
-            "resent": self.resent,
-            "pending": self.pending,
-            "unsent": self.unsent,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
