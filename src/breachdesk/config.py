@@ -124,7 +124,13 @@ class Settings(BaseSettings):
         default=120,
         ge=0,
         le=1_000_000,
-        description="Public requests (page, ask, feedback) per client address per minute; 0 turns the limit off.",
+        description="Public requests (page, ask, feedback) per client address per minute, counted in the database every worker and server shares (bursts of a quarter of it, at least 10); 0 turns the limit off.",
+    )
+    rate_limit_wait_ms: int = Field(
+        default=50,
+        ge=1,
+        le=60_000,
+        description="How long a help-page request waits for its rate-limit count in the database before it is let through (still counted, logged); the register's routes wait up to 10 s and are refused with 503 if the database does not answer.",
     )
     trusted_proxies: str = Field(
         default="",

@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from breachdesk.config import Settings
+from breachdesk.db import open_database
 from breachdesk.demo import DEMO_SLUG, demo_files
 from breachdesk.desk import Desk
+from breachdesk.limits import Rate, SharedRateLimit
+from breachdesk.limits.rate import address_key
 from breachdesk.web.app import create_app
-from breachdesk.web.middleware import RateLimit
 
 
 def make_client(
@@ -154,16 +156,16 @@ def test_public_requests_over_the_rate_get_429_with_retry_after(tmp_path: Path) 
     assert client.get("/openapi.json").status_code == 200
 
 
-def test_the_bucket_refills_with_time() -> None:
-    async def app(scope: object, receive: object, send: object) -> None:  # pragma: no cover
-        return None
-
-    limiter = RateLimit(app, per_minute=60, burst=2)  # type: ignore[arg-type]
-    assert limiter.allow("10.0.0.1", 100.0) == 0
-    assert limiter.allow("10.0.0.1", 100.0) == 0
-    assert limiter.allow("10.0.0.1", 100.0) > 0
-    assert limiter.allow("10.0.0.2", 100.0) == 0  # per address
-    assert limiter.allow("10.0.0.1", 101.1) == 0
+def test_the_bucket_refills_with_time(tmp_path: Path) -> None:
+    # The bucket lives in the database every worker shares (tests/limits has the rest).
+    db = open_database(str(tmp_path / "limits.db"))
+    limiter = SharedRateLimit(db, Rate.of(60, burst=2), key=address_key(None))
+    assert limiter.take("10.0.0.1", 100.0) == 0
+    assert limiter.take("10.0.0.1", 100.0) == 0
+    assert limiter.take("10.0.0.1", 100.0) > 0
+    assert limiter.take("10.0.0.2", 100.0) == 0  # per address
+    assert limiter.take("10.0.0.1", 101.1) == 0
+    db.dispose()
 
 
 def test_a_streamed_body_over_the_limit_is_refused(client: TestClient) -> None:

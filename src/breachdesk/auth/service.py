@@ -17,9 +17,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from breachdesk.auth.passwords import (
@@ -31,6 +31,7 @@ from breachdesk.auth.passwords import (
 )
 from breachdesk.auth.roles import check_role
 from breachdesk.db import Database
+from breachdesk.db.locks import hold
 from breachdesk.db.tables import ApiToken, AuditEvent, LoginAttempt, LoginSession, User, utcnow
 from breachdesk.errors import (
     AuthenticationError,
@@ -242,8 +243,11 @@ def authenticate(
     that from the address, refuse every attempt (without checking the password) until the
     oldest counted failure is 15 minutes old. Wrong user and wrong password get one message.
     """
+    at = now or utcnow()
+    attempt = _count_attempt(db, username, address, max_failures, at)
+    ok = _verify(attempt, password)
     with db.transaction() as s:
-        user, _ = _attempt(s, username, password, address, max_failures, now or utcnow())
+        user = _settle(s, attempt, password, ok, at)
     # Raised after the commit: a failed attempt must count.
     if user is None:
         raise AuthenticationError(BAD_LOGIN)
@@ -264,14 +268,18 @@ def sign_in(
     """A console login: `authenticate`, then a new session (cookie value, CSRF token), ending
     the session `ending` (the browser's old cookie: a session is never promoted).
 
-    The attempt, the session and the audit row (`login`, or `login.failed` under the name as
-    `attempt_name` keeps it) are one transaction; a wrong password raises after its failure
-    and audit row are committed, a throttled attempt writes nothing."""
+    The attempt is counted first, as a failure, in a short transaction of its own (see
+    `_count_attempt`); the verdict, the session and the audit row (`login`, or `login.failed`
+    under the name as `attempt_name` keeps it) are one transaction after the password is
+    checked. A wrong password raises after its audit row is committed; a throttled attempt
+    writes nothing."""
     at = now or utcnow()
+    attempt = _count_attempt(db, username, address, max_failures, at)
+    ok = _verify(attempt, password)
     with db.transaction() as s:
-        user, counted = _attempt(s, username, password, address, max_failures, at)
+        user = _settle(s, attempt, password, ok, at)
         if user is None:
-            record(s, counted, "login.failed", counted, {}, address)
+            record(s, attempt.counted, "login.failed", attempt.counted, {}, address)
         else:
             if ending:
                 s.execute(delete(LoginSession).where(LoginSession.token_hash == digest(ending)))
@@ -282,38 +290,94 @@ def sign_in(
     return value, csrf
 
 
-def _attempt(
-    s: Session, username: str, password: str, address: str, max_failures: int, at: datetime
-) -> tuple[User | None, str]:
-    """Check one login attempt and count it: (the user when it succeeds, the name counted)."""
+_NAME_LOCK = 0x62640B  # "bd" + 11: the login attempts of one user name (db.locks.hold)
+_ADDRESS_LOCK = 0x62640C  # "bd" + 12: the login attempts from one client address
+_ATTEMPTS = cast(Table, LoginAttempt.__table__)
+
+
+def _lock_key(value: str) -> int:
+    """A 32-bit key for `db.locks.hold` (two values sharing one only wait for each other)."""
+    return int.from_bytes(hashlib.sha256(value.encode()).digest()[:4], "big", signed=True)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """A login attempt counted (as a failure until `_settle` says otherwise)."""
+
+    id: int
+    counted: str
+    user_id: int | None
+    password_hash: str | None
+
+
+def _count_attempt(
+    db: Database, username: str, address: str, max_failures: int, at: datetime
+) -> _Attempt:
+    """Count one login attempt before its password is checked, or refuse it (`ThrottledError`,
+    nothing written) when the name or the address is over its limit.
+
+    The check and the count are one short transaction under a lock on the name and one on the
+    address (`db.locks.hold`; always in that order, so two attempts cannot wait for each
+    other): attempts at once, from any worker or server, are counted one after the other, each
+    seeing the ones before it. A read of the failures followed by an insert let eight parallel
+    wrong passwords all pass a check of five. The attempt is stored as a failure at once — an
+    attempt still being checked counts against the limit — and the lock is released before
+    argon2 runs, so on SQLite the database's writer is held for milliseconds, not for a hash."""
     name = username.strip()[:64]
     since = at - WINDOW
-    user = s.scalar(select(User).where(User.username == name))
-    counted = attempt_name(name, user is not None)
-    for column, value, limit in (
-        (LoginAttempt.username, counted, max_failures),
-        (LoginAttempt.address, address, 4 * max_failures),
-    ):
-        failures = list(
-            s.scalars(
-                select(LoginAttempt.at)
-                .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since)
-                .order_by(LoginAttempt.at)
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.username == name))
+        counted = attempt_name(name, user is not None)
+        hold(s, _NAME_LOCK, _lock_key(counted), table=_ATTEMPTS)
+        hold(s, _ADDRESS_LOCK, _lock_key(address[:64]), table=_ATTEMPTS)
+        for column, value, limit in (
+            (LoginAttempt.username, counted, max_failures),
+            (LoginAttempt.address, address[:64], 4 * max_failures),
+        ):
+            failures = list(
+                s.scalars(
+                    select(LoginAttempt.at)
+                    .where(
+                        column == value, LoginAttempt.success.is_(False), LoginAttempt.at > since
+                    )
+                    .order_by(LoginAttempt.at)
+                )
             )
+            if len(failures) >= limit:
+                oldest = _aware(failures[len(failures) - limit])
+                wait = int((oldest + WINDOW - at).total_seconds()) + 1
+                raise ThrottledError("too many failed logins", max(1, wait))
+        row = LoginAttempt(username=counted, address=address[:64], success=False, at=at)
+        s.add(row)
+        s.flush()
+        usable = user is not None and user.active
+        return _Attempt(
+            row.id,
+            counted,
+            user.id if usable and user else None,
+            user.password_hash if usable and user else None,
         )
-        if len(failures) >= limit:
-            oldest = _aware(failures[len(failures) - limit])
-            wait = int((oldest + WINDOW - at).total_seconds()) + 1
-            raise ThrottledError("too many failed logins", max(1, wait))
-    ok = verify_password(user.password_hash if user else dummy_hash(), password)
-    ok = ok and user is not None and user.active
-    s.add(LoginAttempt(username=counted, address=address[:64], success=ok, at=at))
-    if not ok or user is None:
-        return None, counted
+
+
+def _verify(attempt: _Attempt, password: str) -> bool:
+    """Whether the password is the user's (a dummy hash is checked for no user: same time)."""
+    return verify_password(attempt.password_hash or dummy_hash(), password) and (
+        attempt.password_hash is not None
+    )
+
+
+def _settle(s: Session, attempt: _Attempt, password: str, ok: bool, at: datetime) -> User | None:
+    """Record the verdict on a counted attempt: the user when it succeeded (the attempt is then
+    no failure), None otherwise. A user deactivated or given a new password while the password
+    was being checked is not signed in."""
+    user = s.get(User, attempt.user_id) if ok and attempt.user_id is not None else None
+    if user is None or not user.active or user.password_hash != attempt.password_hash:
+        return None
+    s.execute(update(LoginAttempt).where(LoginAttempt.id == attempt.id).values(success=True))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = at
-    return user, counted
+    return user
 
 
 # --- sessions ------------------------------------------------------------------------------

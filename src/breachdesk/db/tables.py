@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -198,6 +199,17 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class RateLimitBucket(Base):
+    """One client address's public rate limit, shared by every worker and server
+    (`limits.rate`): a keyed hash of the address, never the address, and the moment (Unix
+    seconds) its bucket is full again. A row whose moment has passed says nothing; it is pruned."""
+
+    __tablename__ = "rate_limits"
+
+    bucket: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    tat: Mapped[float] = mapped_column(Float)
+
+
 class AuditEvent(Base):
     """One console or API action: who, when, what, on what."""
 
@@ -262,6 +274,15 @@ class PublicQuestion(Base):
     # SHA-256 of the token issued with the answer: only its holder may vote on it or choose a
     # suggestion (ids are sequential). None for questions logged before tokens, or by tools.
     feedback_token_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdBlock(Base):
+    """The next id a worker may take a block from, per table (SQLite only: `db.ids`)."""
+
+    __tablename__ = "id_blocks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class Feedback(Base):
@@ -333,6 +354,46 @@ class Inquiry(Base):
     )
     source: Mapped[str] = mapped_column(String(200), default="console")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InquiryDailyCount(Base):
+    """How many inquiries one (incident, channel, day, outcome, category) has: the daily report's
+    counts, kept by database triggers on `inquiries` (migration 0012; `inquiries.counts`).
+
+    `category_id` 0 stands for "no category" (a key column cannot be NULL and stay unique on
+    both stores); it is not a foreign key, so a deleted category's counts move to 0 with its
+    inquiries (ON DELETE SET NULL fires the update trigger).
+    """
+
+    __tablename__ = "inquiry_daily_counts"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class InquiryCountChange(Base):
+    """A change to `InquiryDailyCount` not yet folded into it (PostgreSQL only; empty on SQLite).
+
+    PostgreSQL's triggers append here instead of updating a shared counter row, so concurrent
+    writers never wait on each other's row locks; `inquiries.counts.fold_count_changes` moves
+    them into the counts. The report adds both, so it is exact before and after a fold.
+    """
+
+    __tablename__ = "inquiry_count_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class DailyFigure(Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -98,3 +98,43 @@ def upsert(
     else:
         raise NotImplementedError(f"no upsert for the {dialect} dialect")
     s.execute(statement)
+
+
+def _dialect(s: Session | Connection) -> str:
+    return s.dialect.name if isinstance(s, Connection) else s.get_bind().dialect.name
+
+
+def upsert_where_statement(
+    s: Session | Connection,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    unique: Sequence[str],
+    set_: Mapping[str, Any],
+    where: Any,
+    returning: Sequence[Any],
+) -> Executable:
+    """Insert a row; or, when one with the same values of the `unique` columns exists and
+    `where` holds for it, set `set_` (expressions of its old values, like `table.c.n + 1`):
+    one ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING``, built for the session's store.
+    Executed, it returns the `returning` columns of the row inserted or changed, and no row
+    when the existing one failed `where` and was left as it was; concurrent callers on one key
+    run one after the other, each seeing what the one before it wrote (PostgreSQL locks the
+    row, SQLite its database). Values and expressions may be `bindparam`s, so a hot path builds
+    the statement once and executes it with its parameters."""
+    dialect = _dialect(s)
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(table)
+            .values(dict(values))
+            .on_conflict_do_update(index_elements=list(unique), set_=dict(set_), where=where)
+            .returning(*returning)
+        )
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(table)
+            .values(dict(values))
+            .on_conflict_do_update(index_elements=list(unique), set_=dict(set_), where=where)
+            .returning(*returning)
+        )
+    raise NotImplementedError(f"no conditional upsert for the {dialect} dialect")

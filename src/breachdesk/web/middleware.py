@@ -10,16 +10,19 @@ choice of address, and a rotating one would escape the rate limit and forge the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote_plus
 
 from breachdesk import pacing
+from breachdesk.limits import LimitStoreError, SharedRateLimit
 from breachdesk.privacy.redact import redact_for_log
 
 Scope = MutableMapping[str, Any]
@@ -29,6 +32,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("breachdesk.access")
+web_log = logging.getLogger("breachdesk.web")
 
 # Public routes: reachable without login, so limited per client address (a test walks the
 # app's unauthenticated routes and requires each to be here or throttled in its own way). The
@@ -207,46 +211,118 @@ class BodyLimit:
         await self.app(scope, counting, guarded)
 
 
-class RateLimit:
-    """A token bucket per client address on the public routes (per worker process).
+# The register's public routes (the self-check, the callback form) refuse a request whose
+# count the store cannot take (503): they read and write the register in that store anyway, and
+# an address left unlimited on them could try identifiers or flood the desk with requests. The
+# help page lets it through (logged): it answers from the approved FAQ held in memory.
+FAIL_CLOSED = re.compile(r"^/i/[^/]+/(check(/code|/v|/scope)?|callback)/?$")
+CLOSED_WAIT = 10.0
+"""Seconds a register route waits for its count (SQLite's busy timeout: the route's own
+transaction would wait as long for the writer)."""
+_UNAVAILABLE_RETRY = 5
+_STALE = 30.0
+"""Seconds after which a count still queued for a slow store is dropped, not made."""
+_WARN_EVERY = 60.0
+_counting: ThreadPoolExecutor | None = None
+_counting_lock = threading.Lock()
 
-    With N workers behind one address the effective limit is up to N times the setting; a
-    reverse proxy in front should limit as well. `per_minute` 0 turns the limit off.
+
+def _counting_pool() -> ThreadPoolExecutor:
+    """The threads that run the limit's statements, off the event loop (one small pool per
+    process, shared by its apps: a slow store ties up these threads, not the app's own)."""
+    global _counting
+    with _counting_lock:
+        if _counting is None:
+            _counting = ThreadPoolExecutor(max_workers=4, thread_name_prefix="breachdesk-limits")
+        return _counting
+
+
+def _count_if_fresh(limiter: SharedRateLimit, address: str, asked: float) -> float | None:
+    """`limiter.take`, unless the request stopped waiting for it long ago: a store that hung for
+    minutes would otherwise be sent every count it missed when it comes back."""
+    if time.monotonic() - asked > _STALE:
+        return None
+    return limiter.take(address)
+
+
+def _retrieved(future: asyncio.Future[float | None]) -> None:
+    # A count that finished after its request stopped waiting: its error was already reported
+    # by the waiting (or will be by the next), so it is only marked as seen here.
+    if not future.cancelled():
+        future.exception()
+
+
+class RateLimit:
+    """The public routes' limit per client address, counted in the store every worker and
+    server shares (`limits.rate`: a token bucket of `rate_limit_per_minute`, bursts of a
+    quarter of that, at least 10), so two servers give an address one limit, not two.
+
+    The count runs in a thread; a request waits for it at most `wait` seconds on the help page
+    (then it is let through, and still counted when the store answers) and `CLOSED_WAIT` on the
+    register's routes. If the store fails, the help page lets requests through with a warning
+    in the log (at most one a minute) and the register's routes answer 503. `limiter` None
+    turns the limit off.
     """
 
-    def __init__(self, app: ASGIApp, *, per_minute: int, burst: int | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limiter: SharedRateLimit | None, wait: float = 0.05
+    ) -> None:
         self.app = app
-        self.rate = per_minute / 60.0
-        self.burst = float(burst if burst is not None else max(10, per_minute // 4))
-        self.buckets: dict[str, tuple[float, float]] = {}
-        self.lock = threading.Lock()
+        self.limiter = limiter
+        self.wait = wait
+        self._unlimited = 0
+        self._warned_at = -_WARN_EVERY
 
-    def allow(self, address: str, now: float) -> float:
-        """0 when allowed; else the seconds until the next request would be."""
-        with self.lock:
-            tokens, last = self.buckets.get(address, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self.buckets[address] = (tokens - 1.0, now)
-                if len(self.buckets) > 100_000:
-                    self._prune(now)
-                return 0.0
-            self.buckets[address] = (tokens, now)
-            return (1.0 - tokens) / self.rate
+    async def _count(self, address: str, closed: bool) -> float | str:
+        """0.0 allowed, > 0 refused (seconds to wait), or why the store gave no answer."""
+        assert self.limiter is not None
+        known = self.limiter.known_wait(address)
+        if known > 0:
+            return known
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(
+            _counting_pool(), _count_if_fresh, self.limiter, address, time.monotonic()
+        )
+        timeout = CLOSED_WAIT if closed else self.wait
+        # Not asyncio.wait_for: a count that is late is still made, not cancelled.
+        done, _ = await asyncio.wait({future}, timeout=timeout)
+        if not done:
+            future.add_done_callback(_retrieved)
+            return f"the rate-limit store gave no answer within {timeout * 1000:.0f} ms"
+        try:
+            wait = future.result()
+        except LimitStoreError as exc:
+            return str(exc)
+        return "the rate-limit store fell behind" if wait is None else wait
 
-    def _prune(self, now: float) -> None:
-        full = self.burst / self.rate
-        for key in [k for k, (_, last) in self.buckets.items() if now - last > full]:
-            del self.buckets[key]
+    def _let_through(self, reason: str) -> None:
+        self._unlimited += 1
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY:
+            web_log.warning(
+                "public requests let through unlimited: %s (%d since the last warning)",
+                reason,
+                self._unlimited,
+            )
+            self._warned_at = now
+            self._unlimited = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and self.rate > 0
-            and PUBLIC_LIMITED.match(str(scope.get("path", "")))
-        ):
-            wait = self.allow(client_address(scope), time.monotonic())
-            if wait > 0:
+        path = str(scope.get("path", ""))
+        if scope["type"] == "http" and self.limiter is not None and PUBLIC_LIMITED.match(path):
+            closed = FAIL_CLOSED.match(path) is not None
+            wait = await self._count(client_address(scope), closed)
+            if isinstance(wait, str) and closed:
+                await _reply(
+                    send,
+                    503,
+                    f"the request limit cannot be checked now; retry after {_UNAVAILABLE_RETRY} s",
+                    [(b"retry-after", str(_UNAVAILABLE_RETRY).encode())],
+                )
+                return
+            if isinstance(wait, str):
+                self._let_through(wait)
+            elif wait > 0:
                 seconds = max(1, int(wait + 0.999))
                 await _reply(
                     send,
