@@ -24,12 +24,12 @@ from breachdesk.db import Database, open_database
 from breachdesk.db.tables import Campaign, Incident, Inquiry
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.inquiries.categories import ensure_categories
+from breachdesk.inquiries.counts import raw_counts_query
 from breachdesk.inquiries.figures import store_daily_table
 from breachdesk.kb.importers.dailytable import ParsedDailyTable, ParsedDay
 from breachdesk.reports.daily import (
     category_totals,
     daily_table,
-    logged_counts_query,
     to_csv,
     to_text,
     weekly_totals,
@@ -223,7 +223,7 @@ def test_logged_counts_are_read_through_the_report_index_on_sqlite(db: Database)
         pytest.skip("the planner of a tiny PostgreSQL table may rightly prefer a scan")
     new_incident(db)
     log(db, (day(0), "phone", "answered", None))
-    query = logged_counts_query(1, day(0), day(1), channels=("phone",))  # the default report
+    query = raw_counts_query(1, day(0), day(1), channels=("phone",))  # the default report
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.read() as s:
         plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
