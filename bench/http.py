@@ -48,6 +48,10 @@ POSTGRES = os.environ.get(
     "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SCHEMA = "bench_http"
+TARGETS = {
+    "repeated": "(target ≥1,000/s, p99 ≤100 ms)",
+    "unique": "(target ≥300/s, p99 ≤200 ms)",
+}
 
 LUA = r"""
 local bodies = {}
@@ -152,9 +156,19 @@ def run_one(
             LUA % {"questions": args.question_lines, "unique": "true" if unique else "false"},
             encoding="utf-8",
         )
-        # A short warm-up so every worker has built every index before measuring.
+        # A warm-up so that every worker has built every index before measuring and, for the
+        # repeated workload, has answered every question once: with e5 in the answer a worker's
+        # first round of the 133 questions alone takes several seconds.
         subprocess.run(
-            ["wrk", "-t2", "-c8", "-d3s", "-s", str(script), f"http://127.0.0.1:{port}"],
+            [
+                "wrk",
+                "-t2",
+                "-c8",
+                f"-d{3 if unique else args.warm_up}s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -189,6 +203,41 @@ def run_one(
     }
 
 
+def in_process(args: argparse.Namespace, seeds: Path, work: Path) -> None:
+    """The same questions answered by `Desk.ask` in this process, one at a time: what a
+    request costs before HTTP, JSON, logging and a second worker are added."""
+    os.environ.setdefault("BREACHDESK_CACHE_DIR", str(args.cache_dir))
+    from breachdesk.config import Settings
+    from breachdesk.desk import Desk
+
+    desk = Desk(Settings(db=str(work / "inprocess.db")))
+    for path in sorted(seeds.glob("0*.txt")):
+        if slug := SLUGS.get(path.name[:3]):
+            desk.import_documents(slug, [path])
+    desk.warm_up()
+    questions = [
+        (q["incident"], q["question"])
+        for q in map(json.loads, args.questions.read_text(encoding="utf-8").splitlines())
+        if q.get("incident") in SLUGS.values()
+    ]
+    for slug, question in questions:  # the first round fills the cache of recent answers
+        desk.ask(slug, question)
+    for mode in ("repeated", "unique"):
+        took = []
+        for n in range(3):
+            for i, (slug, question) in enumerate(questions):
+                text = f"{question}（{n}-{i}）" if mode == "unique" else question
+                started = time.perf_counter()
+                desk.ask(slug, text)
+                took.append((time.perf_counter() - started) * 1000)
+        took.sort()
+        mean = sum(took) / len(took)
+        print(
+            f"in-process {mode:<8} mean={mean:.2f}ms p50={took[len(took) // 2]:.2f}ms "
+            f"p99={took[int(len(took) * 0.99)]:.2f}ms  (one thread: {1000 / mean:.0f} answers/s)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgresql")
@@ -200,6 +249,9 @@ def main() -> None:
     )
     parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev_questions.jsonl")
     parser.add_argument("--cache-dir", type=Path, default=REPO / ".cache")
+    parser.add_argument(
+        "--warm-up", type=int, default=20, help="seconds of repeated questions before measuring"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -217,6 +269,7 @@ def main() -> None:
             f"POST /api/v1/incidents/{{slug}}/ask, {args.workers} workers, "
             f"{args.connections} connections, {args.duration} s, {os.cpu_count()} CPUs"
         )
+        in_process(args, args.seeds, work)
         for kind in args.db.split(","):
             for unique in (False, True):
                 r = run_one(kind, args, args.seeds, work, unique)
@@ -224,7 +277,7 @@ def main() -> None:
                 print(
                     f"{kind:<10} {mode:<8} answers/s={r['rps']:.0f} p50={r['p50']:.1f}ms p90={r['p90']:.1f}ms "
                     f"p99={r['p99']:.1f}ms max={r['max']:.1f}ms requests={r['total']:.0f} "
-                    f"errors={r['errors']:.0f} non2xx={r['non2xx']:.0f}   (target ≥500/s, p99 ≤100 ms)"
+                    f"errors={r['errors']:.0f} non2xx={r['non2xx']:.0f}   {TARGETS[mode]}"
                 )
 
 

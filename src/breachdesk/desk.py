@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the engine, numpy, Sudachi and the encoder load only when s
     from breachdesk.db.tables import Incident
     from breachdesk.notify.desk import NotifyDesk
     from breachdesk.register.desk import RegisterDesk
+    from breachdesk.review.log import QuestionLog
     from breachdesk.text.encoders import Encoder
     from breachdesk.text.tokens import Tokenizer
 
@@ -75,12 +76,19 @@ class Desk:
         # Each incident's published scope, read once per knowledge-base version.
         self._scopes: dict[str, tuple[int, PublishedScope]] = {}
         self._scopes_lock = threading.Lock()
+        self._batched_log = False
+        self._batched_encoders = False
 
     @cached_property
     def engine(self) -> AnswerEngine:
         from breachdesk.answer.engine import AnswerEngine
         from breachdesk.intents.classifier import shipped_intent_model
-        from breachdesk.text.encoders import EmbeddingCache, UseEncoder, e5_encoders
+        from breachdesk.text.encoders import (
+            EmbeddingCache,
+            QueryPassageEncoders,
+            UseEncoder,
+            e5_encoders,
+        )
         from breachdesk.text.readings import default_readings
         from breachdesk.text.tokens import default_tokenizer
 
@@ -90,6 +98,14 @@ class Desk:
         e5 = None
         if self._encoder is None and self.settings.ranker_model == "e5":
             e5 = e5_encoders(self.settings.e5_threads)
+        query_encoder = encoder
+        if self._batched_encoders:
+            from breachdesk.text.batching import BatchingEncoder
+
+            # Concurrent requests' questions share model calls; the index builds apart.
+            query_encoder = BatchingEncoder(encoder) if encoder is not None else None
+            if e5 is not None:
+                e5 = QueryPassageEncoders(BatchingEncoder(e5.query), e5.passage)
         return AnswerEngine(
             self.db,
             intent_model=shipped_intent_model() if self.settings.intents else None,
@@ -103,7 +119,36 @@ class Desk:
             recent_size=self.settings.answer_cache_size,
             readings=default_readings() if self._tokenizer is None else None,
             e5=e5,
+            query_encoder=query_encoder,
         )
+
+    def batch_encoders(self) -> None:
+        """Share encoder calls across concurrent questions (`text.batching`); the web app
+        does, before the engine is built."""
+        self._batched_encoders = True
+
+    @cached_property
+    def question_log(self) -> QuestionLog:
+        """This process's batch writer of public questions (`review.log`)."""
+        from breachdesk.review.log import QuestionLog
+
+        return QuestionLog(self.db)
+
+    def batch_question_log(self) -> None:
+        """Log public questions through `question_log` from now on (the web app does: a
+        request never waits for the database's writer); else each is written before
+        `log_public_answer` returns."""
+        self._batched_log = True
+
+    def flush_question_log(self) -> None:
+        """Wait until this process's logged questions are written (a no-op when unbatched)."""
+        if self._batched_log:
+            self.question_log.flush()
+
+    def close(self) -> None:
+        """Write what the question log holds; the web app calls it on shutdown."""
+        if self._batched_log:
+            self.question_log.close()
 
     @cached_property
     def register(self) -> RegisterDesk:
@@ -132,6 +177,8 @@ class Desk:
             engine.kana_words()
         for slug in slugs if slugs is not None else [i.slug for i in self.incidents()]:
             engine.load(slug)
+        if self._batched_log:
+            self.question_log.prime()
 
     def import_documents(
         self,
@@ -253,11 +300,13 @@ class Desk:
         return self.log_public_answer(answer, channel=channel)
 
     def log_public_answer(self, answer: Answer, *, channel: str = "web") -> PublicAnswer:
-        """Log a public answer's question (redacted) for review; the write half of
-        `ask_public`, which the API runs off its event loop (a write waits for the database's
-        writer, on SQLite for a whole import)."""
+        """Log a public answer's question (redacted) for review and the desk's figures: the
+        write half of `ask_public`. Batched (`batch_question_log`), it returns at once with the
+        id the row will have; else it returns once the row is written."""
         token = review.new_feedback_token()
-        with pacing.waiting():  # for the writer, perhaps an import: which must not wait for it
+        if self._batched_log:
+            question_id = self.question_log.submit(answer, channel=channel, feedback_token=token)
+        else:
             question_id = review.record_question(
                 self.db, answer, channel=channel, feedback_token=token
             )
@@ -268,6 +317,7 @@ class Desk:
     ) -> None:
         """A 役に立ちましたか？ vote, from the holder of the token issued with the answer (about
         `slug`, when given)."""
+        self.flush_question_log()  # the question may still wait in this process's batch
         review.record_feedback(self.db, question_id, helpful, token=token, slug=slug)
 
     def record_choice(
@@ -277,6 +327,7 @@ class Desk:
         review queue as a proposed phrasing of that entry). The entry must have been suggested
         for that question, the token be the one issued with it, and the question asked about
         `slug` when one is given."""
+        self.flush_question_log()
         review.record_choice(
             self.db,
             question_id,

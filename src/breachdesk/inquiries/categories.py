@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import cast
+
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from breachdesk.db.tables import Category, Incident
+from breachdesk.db.tables import Category, Incident, utcnow
+from breachdesk.db.upsert import insert_new
 from breachdesk.errors import ConflictError, InvalidInputError, NotFoundError
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -35,13 +38,22 @@ def ensure_categories(s: Session, incident: Incident) -> list[Category]:
     )
     if rows:
         return rows
-    rows = [
-        Category(incident_id=incident.id, name=name, position=i)
-        for i, name in enumerate(DEFAULT_CATEGORIES)
-    ]
-    s.add_all(rows)
-    s.flush()
-    return rows
+    # Two first inquiries of an incident at once (two workers' question logs) both find none:
+    # each name is inserted only if it is new, so neither fails and both read the same set.
+    for i, name in enumerate(DEFAULT_CATEGORIES):
+        insert_new(
+            s,
+            cast(Table, Category.__table__),
+            {"incident_id": incident.id, "name": name, "position": i, "created_at": utcnow()},
+            unique=("incident_id", "name"),
+        )
+    return list(
+        s.scalars(
+            select(Category)
+            .where(Category.incident_id == incident.id)
+            .order_by(Category.position, Category.id)
+        )
+    )
 
 
 def category_by_name(s: Session, incident: Incident, name: str) -> Category:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from breachdesk.auth.service import Actor, audited
@@ -204,47 +205,59 @@ def log_inquiry(
         return view
 
 
-def log_web_question(
-    s: Session,
-    *,
-    incident_id: int,
-    public_question_id: int,
-    received_at: datetime,
-    answered: bool,
-    entry_id: str | None,
-    entry_version: int | None,
-) -> None:
-    """Log a question asked on the public page or API as a `web` inquiry (caller's transaction).
+@dataclass(frozen=True)
+class WebQuestion:
+    """A question asked on the public page or API, to log as a `web` inquiry."""
+
+    incident: Incident
+    public_question_id: int
+    received_at: datetime
+    answered: bool
+    entry_id: str | None
+    entry_version: int | None
+
+
+def log_web_questions(s: Session, questions: Sequence[WebQuestion]) -> None:
+    """Log questions asked on the public page or API as `web` inquiries (caller's transaction),
+    in one multi-row INSERT.
 
     Answered questions count as answered; an abstention counts as escalated, because the page
     sent the person to the desk. The category is the answering entry's, else その他.
     """
-    incident = s.get(Incident, incident_id)
-    if incident is None:
-        raise NotFoundError("incident", str(incident_id))
-    category_id = None
-    if entry_id is not None:
-        entry = s.get(Entry, entry_id)
-        category_id = entry.category_id if entry is not None else None
-    if category_id is None:
-        category_id = _category_id(s, incident, None)
-    at = as_jst(received_at)
-    s.add(
-        Inquiry(
-            incident_id=incident_id,
-            channel="web",
-            received_at=at,
-            day=at.date(),
-            outcome="answered" if answered else "escalated",
-            category_id=category_id,
-            fraud_report=False,
-            note="",
-            entry_id=entry_id,
-            entry_version=entry_version,
-            public_question_id=public_question_id,
-            source="web",
-        )
+    if not questions:
+        return
+    entry_ids = {q.entry_id for q in questions if q.entry_id is not None}
+    categories = (
+        dict(s.execute(select(Entry.id, Entry.category_id).where(Entry.id.in_(entry_ids))).all())
+        if entry_ids
+        else {}
     )
+    other: dict[int, int] = {}
+    rows = []
+    for q in questions:
+        category_id = categories.get(q.entry_id) if q.entry_id is not None else None
+        if category_id is None:
+            if q.incident.id not in other:
+                other[q.incident.id] = _category_id(s, q.incident, None)
+            category_id = other[q.incident.id]
+        at = as_jst(q.received_at)
+        rows.append(
+            {
+                "incident_id": q.incident.id,
+                "channel": "web",
+                "received_at": at,
+                "day": at.date(),
+                "outcome": "answered" if q.answered else "escalated",
+                "category_id": category_id,
+                "fraud_report": False,
+                "note": "",
+                "entry_id": q.entry_id,
+                "entry_version": q.entry_version,
+                "public_question_id": q.public_question_id,
+                "source": "web",
+            }
+        )
+    s.execute(insert(cast(Table, Inquiry.__table__)), rows)  # Core: no ORM bulk machinery
 
 
 def _is_fraud_category(s: Session, category_id: int | None) -> bool:

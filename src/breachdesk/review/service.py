@@ -15,16 +15,32 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from breachdesk.answer.model import ANSWERED, Answer
 from breachdesk.auth.service import Actor, audited, digest
 from breachdesk.db import Database
+from breachdesk.db.ids import reserve_ids
 from breachdesk.db.tables import Entry, EntryVersion, Feedback, Incident, PublicQuestion, utcnow
 from breachdesk.errors import InvalidInputError, NotFoundError
 from breachdesk.inquiries import service as inquiries
@@ -113,49 +129,97 @@ def new_feedback_token() -> str:
 def record_question(
     db: Database, answer: Answer, *, channel: str = "web", feedback_token: str | None = None
 ) -> int:
-    """Store an asked question (redacted) with what was shown; returns its id.
+    """Store an asked question (redacted) with what was shown, now; returns its id.
 
     `feedback_token` (from `new_feedback_token`) is what the asker must send back to vote on
     the answer or choose a suggestion; without one, nobody can. The same transaction logs it
-    on the inquiry desk as a `web` inquiry when that module is present, so the daily report
-    counts web questions too.
+    on the inquiry desk as a `web` inquiry, so the daily report counts web questions too.
+    The web faces log through the worker's batch writer instead (`review.log`), which writes
+    the very same rows.
     """
+    (question_id,) = reserve_ids(db, PublicQuestion, 1)
+    row = question_row(question_id, answer, channel=channel, feedback_token=feedback_token)
+    with db.transaction() as s:
+        write_questions(s, [row])
+    return question_id
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """A question to log, with the id already reserved for it (`db.ids`)."""
+
+    id: int
+    answer: Answer
+    channel: str
+    feedback_token: str | None
+    asked_at: datetime
+
+
+def question_row(
+    question_id: int,
+    answer: Answer,
+    *,
+    channel: str = "web",
+    feedback_token: str | None = None,
+    asked_at: datetime | None = None,
+) -> LoggedQuestion:
+    """A question to log under a reserved id (checked here, written by `write_questions`)."""
     if channel not in CHANNELS:
         raise InvalidInputError(f"unknown channel {channel!r}")
-    with db.transaction() as s:
-        incident = get_incident(s, answer.incident)
-        row = PublicQuestion(
-            incident_id=incident.id,
-            question=redact(answer.question),
-            channel=channel,
-            answered=answer.answered,
-            entry_id=answer.entry,
-            entry_version=answer.entry_version,
-            score=float(answer.score),
-            candidates=[
-                {"entry": c.entry, "question": c.question, "score": round(c.score, 4)}
-                for c in answer.candidates
-            ],
-            outcome=ANSWERED if answer.answered else answer.outcome,
-            suggested=[{"entry": x.entry, "question": x.question} for x in answer.suggestions],
+    return LoggedQuestion(question_id, answer, channel, feedback_token, asked_at or utcnow())
+
+
+def write_questions(s: Session, logged: Sequence[LoggedQuestion]) -> None:
+    """Insert logged questions and their `web` inquiries in the caller's transaction: two
+    multi-row INSERTs whatever the batch's size, the question text redacted first."""
+    if not logged:
+        return
+    slugs = {q.answer.incident for q in logged}
+    incidents = {i.slug: i for i in s.scalars(select(Incident).where(Incident.slug.in_(slugs)))}
+    for slug in slugs - incidents.keys():
+        raise NotFoundError("incident", slug)
+    rows = []
+    for q in logged:
+        answer = q.answer
+        text = redact(answer.question)
+        rows.append(
+            {
+                "id": q.id,
+                "incident_id": incidents[answer.incident].id,
+                "asked_at": q.asked_at,
+                "question": text,
+                "channel": q.channel,
+                "answered": answer.answered,
+                "entry_id": answer.entry,
+                "entry_version": answer.entry_version,
+                "score": float(answer.score),
+                "candidates": [
+                    {"entry": c.entry, "question": c.question, "score": round(c.score, 4)}
+                    for c in answer.candidates
+                ],
+                "review": "open",
+                "outcome": ANSWERED if answer.answered else answer.outcome,
+                "suggested": [
+                    {"entry": x.entry, "question": x.question} for x in answer.suggestions
+                ],
+                "group_key": question_key(text),
+                "feedback_token_hash": digest(q.feedback_token) if q.feedback_token else None,
+            }
         )
-        row.group_key = question_key(row.question)
-        row.feedback_token_hash = digest(feedback_token) if feedback_token else None
-        s.add(row)
-        s.flush()
-        _log_inquiry(s, incident, row)
-        return int(row.id)
-
-
-def _log_inquiry(s: Session, incident: Incident, row: PublicQuestion) -> None:
-    inquiries.log_web_question(
+    s.execute(insert(typed(Table, PublicQuestion.__table__)), rows)  # Core: no ORM bulk machinery
+    inquiries.log_web_questions(
         s,
-        incident_id=incident.id,
-        public_question_id=row.id,
-        received_at=row.asked_at,
-        answered=row.answered,
-        entry_id=row.entry_id,
-        entry_version=row.entry_version,
+        [
+            inquiries.WebQuestion(
+                incident=incidents[q.answer.incident],
+                public_question_id=q.id,
+                received_at=q.asked_at,
+                answered=q.answer.answered,
+                entry_id=q.answer.entry,
+                entry_version=q.answer.entry_version,
+            )
+            for q in logged
+        ],
     )
 
 

@@ -4,7 +4,6 @@ actions for automation (API tokens or a console session, scoped to a role)."""
 from __future__ import annotations
 
 import asyncio
-import functools
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -12,7 +11,6 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from breachdesk import pacing
 from breachdesk.inquiries.day_input import parse_day
 from breachdesk.web.deps import DeskDep
 
@@ -187,36 +185,36 @@ def list_entries(
     return Page(items=items, total=len(rows), limit=limit, offset=offset)
 
 
+ASK_THREADS = 4
+"""Questions a worker answers at once: enough for their encoder calls to share a batch
+(`text.batching`), few enough that they do not fight over the GIL (32 threads made p99 seconds)."""
+
+
 @cache
-def question_log() -> ThreadPoolExecutor:
-    """The one thread per worker process that writes logged questions, in order. One, not the
-    thread pool: on SQLite, writers in parallel threads only wait for each other in SQLite's
-    busy handler (up to 100 ms a try), which made p99 seconds under load (bench/http.py)."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-log")
+def ask_pool() -> ThreadPoolExecutor:
+    """The threads that answer questions the engine has not answered lately."""
+    return ThreadPoolExecutor(max_workers=ASK_THREADS, thread_name_prefix="ask")
 
 
 @router.post("/incidents/{slug}/ask", responses=ERRORS)
 async def ask(slug: Slug, body: AskRequest, desk: DeskDep) -> AnswerOut:
     """Answer a question with approved text, or abstain and name the desk."""
-    # Deliberately run on the event loop, not in the thread pool: an answer is a few ms of CPU
-    # (often a cache hit), and 32 threads fighting over the GIL made the p99 latency seconds.
-    # Building an incident's first index takes longer, so that alone goes to a thread; later
-    # rebuilds happen in the background while the previous index serves.
-    if not desk.engine.is_ready(slug):
-        await asyncio.to_thread(desk.engine.load, slug)
-    shown = desk.ask_public(slug, body.question, channel=body.channel, log=False)
-    if not body.draft:
-        # Logged by the worker's question-log thread: the write waits for the database's
-        # writer (on SQLite, for the whole of an import), and the event loop serves every
-        # other request meanwhile.
-        log = functools.partial(desk.log_public_answer, shown.answer, channel=body.channel)
-        with pacing.waiting():  # an import holding the writer must not give way to this one
-            shown = await asyncio.get_running_loop().run_in_executor(question_log(), log)
+    engine = desk.engine
+    if not engine.is_ready(slug):  # an incident's first index: seconds, off the event loop
+        await asyncio.to_thread(engine.load, slug)
+    # The same question asked lately is answered on the event loop (microseconds); a new one
+    # goes to the ask threads, where its encoder calls share a batch with the others'.
+    answer = engine.recent(slug, body.question)
+    if answer is None:
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(ask_pool(), engine.ask, slug, body.question)
+    # Logged by the worker's question-log writer, in a batch, off this request's path.
+    shown = desk.log_public_answer(answer, channel=body.channel) if not body.draft else None
     return AnswerOut.model_validate(
         {
-            **shown.answer.to_dict(),
-            "question_id": shown.question_id,
-            "feedback_token": shown.feedback_token,
+            **answer.to_dict(),
+            "question_id": shown.question_id if shown else None,
+            "feedback_token": shown.feedback_token if shown else None,
         }
     )
 

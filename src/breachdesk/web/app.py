@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,9 +32,11 @@ from breachdesk.errors import (
     PermissionDeniedError,
     ThrottledError,
 )
+from breachdesk.limits import public_rate_limit
 from breachdesk.notify.jobs import SendJobs
 from breachdesk.register.messages import UNAVAILABLE_OPERATOR, UNAVAILABLE_PUBLIC
 from breachdesk.web.middleware import AccessLog, BodyLimit, RateLimit
+from breachdesk.web.public_pages import PublicPages
 from breachdesk.web.security import query_parameter_names
 
 HERE = Path(__file__).parent
@@ -76,6 +79,8 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
     )
 
     the_desk = desk or Desk(settings or Settings())
+    # Questions asked here are logged in batches by one writer thread, off the request path.
+    the_desk.batch_question_log()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,10 +88,15 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         # core in every worker made unique questions 43/s instead of 290/s (bench/http.py).
         threadpool_limits(limits=the_desk.settings.web_blas_threads, user_api="blas")
         the_desk.warm_up()  # models and indexes load before the first request, not in it
+        # The models and indexes live as long as the worker: out of the collector's sight, a
+        # full collection no longer walks them (pauses of 100 ms and more under load).
+        gc.collect()
+        gc.freeze()
         if the_desk.settings.web_pacing:
             # Imports and rebuilds give way to the requests being served (breachdesk.pacing).
             pacing.enable()
         yield
+        the_desk.close()  # the question log's last batch
 
     app = FastAPI(
         lifespan=lifespan,
@@ -95,6 +105,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         description="Approved answers and the inquiry desk for a data-leak incident.",
     )
     app.state.desk = the_desk
+    app.state.public_pages = PublicPages(the_desk)  # the help pages' parts, per KB version
     app.state.send_jobs = SendJobs()  # campaign sends running in this worker
 
     # Outermost last: every request is logged (redacted), then rate-limited, then size-checked.
@@ -105,7 +116,11 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
         max_upload_bytes=settings_.max_upload_bytes,
         max_table_upload_bytes=settings_.max_table_upload_bytes,
     )
-    app.add_middleware(RateLimit, per_minute=settings_.rate_limit_per_minute)
+    app.add_middleware(
+        RateLimit,
+        limiter=public_rate_limit(the_desk.db, settings_, the_desk.register.keyring),
+        wait=settings_.rate_limit_wait_ms / 1000,
+    )
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

@@ -17,10 +17,9 @@ nothing from another origin.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -28,24 +27,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from breachdesk.answer.model import ANSWERED
+from breachdesk.desk import Desk
 from breachdesk.errors import InvalidInputError
 from breachdesk.kb.contacts import JST
 from breachdesk.kb.scope import CHANNEL_NAMES
-from breachdesk.kb.service import EntryView, IncidentView
 from breachdesk.web.deps import DeskDep, callback_desk
+from breachdesk.web.public_pages import PublicPages
 from breachdesk.web.public_views import (
     SCOPE_INTENTS,
     answer_card,
     desk_views,
     entry_card,
-    faq_groups,
-    notice_blocks,
     outcome_of,
     question_problem,
-    source_labels,
-    split_entries,
     suggestion_views,
-    summarise,
     wants_scope_offer,
 )
 
@@ -133,18 +128,22 @@ def help_page_asked(
     return _help_page(slug, request, desk, now, q)
 
 
+def pages(request: Request) -> PublicPages:
+    """This worker's help-page parts (`web.public_pages`), made with the app."""
+    return cast(PublicPages, request.app.state.public_pages)
+
+
 def _help_page(
     slug: str,
     request: Request,
-    desk: DeskDep,
+    desk: Desk,
     now: datetime,
     q: str | None,
     thanks: bool = False,
     shown: str | None = None,
     chosen: str | None = None,
 ) -> Response:
-    incident = desk.incident(slug)
-    entries = desk.entries(slug)
+    parts = pages(request).parts(slug)
     asked = (q or "").strip()
     limit = desk.settings.max_question_chars
     context: dict[str, Any] = {
@@ -173,39 +172,24 @@ def _help_page(
             context["feedback_token"] = public.feedback_token
             context["scope_offer"] = wants_scope_offer(public.answer)
     elif (thanks and shown) or chosen:
-        entry = next((e for e in entries if e.id == (chosen or shown)), None)
+        entry = parts.entry(chosen or shown)
         if entry is not None:
             context["card"] = entry_card(entry)
             context["outcome"] = "chosen" if chosen else ANSWERED
-    context.update(page_context(incident, entries, now, limit))
+    context.update(parts.static)
     context.update(
-        scope_periods=desk.published_scope(slug).periods(),
+        incident=parts.incident,
+        desks=desk_views(parts.incident.contacts, now),
+        now_label=now.astimezone(JST).strftime("%H:%M"),
+        max_chars=limit,
+        min_chars=MIN_LIVE_CHARS,
         scope_intents=SCOPE_INTENTS,
         channel_names=CHANNEL_NAMES,
-        source_labels=source_labels(entries),
     )
     # Every desk card links to the callback form when requests can be stored.
     context["callback_url"] = f"/i/{slug}/callback" if callback_desk(desk).offered(slug) else ""
     response = templates.TemplateResponse(request, "incident.html", context, status_code=status)
     return secured(response, private=bool(asked))
-
-
-def page_context(
-    incident: IncidentView, entries: Sequence[EntryView], now: datetime, limit: int
-) -> dict[str, Any]:
-    """Everything the help page shows besides the answer area."""
-    parts = split_entries(entries)
-    return {
-        "incident": incident,
-        "desks": desk_views(incident.contacts, now),
-        "now_label": now.astimezone(JST).strftime("%H:%M"),
-        "summary": summarise(parts.notice + parts.faq),
-        "notice": notice_blocks(parts.notice),
-        "faq": faq_groups(parts.faq),
-        "contact_entries": parts.contacts,
-        "max_chars": limit,
-        "min_chars": MIN_LIVE_CHARS,
-    }
 
 
 @router.post("/i/{slug}/feedback")
