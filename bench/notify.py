@@ -23,6 +23,10 @@ For each engine (`--db sqlite,postgresql`):
   (must be none) and reached twice (must be ≤ the in-flight count the resume reported).
 
     .venv/bin/python bench/notify.py --people 1000000 --send 100000 --db sqlite,postgresql
+    .venv/bin/python bench/notify.py --people 10000000 --db postgresql --plan-only
+
+`--plan-only` stops after the two plans (import and planning, each plan's time, CPU and peak
+RSS): at ten million people sending is bounded by the sinks, not by the register.
 
 SQLite files go to $BENCH_DIR (default /tmp) and are deleted unless --keep; the PostgreSQL
 schema `bench_notify_<pid>` is dropped afterwards. Prints figures; asserts only the kill count.
@@ -38,6 +42,7 @@ if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
 
 import argparse
 import base64
+import contextlib
 import cProfile
 import csv
 import io
@@ -294,6 +299,30 @@ def first_weekday(today: date) -> date:
     while day.weekday() >= 5 or jpholiday.is_holiday(day):
         day += timedelta(days=1)
     return day
+
+
+def reset_peak_rss() -> None:
+    """Start this process's peak RSS (VmHWM) afresh (Linux), so a step's own peak is seen."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _status_mb(field_name: str) -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def current_rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    return _status_mb("VmHWM")
 
 
 # --- sending, measured -------------------------------------------------------------------------
@@ -598,7 +627,7 @@ def run(kind: str, csv_path: Path, work: Path, args: argparse.Namespace, sinks: 
         imported = import_register(db, keyring, SLUG, csv_path)
         print(
             f"{kind}: setup: imported {imported.rows:,} people in {time.perf_counter() - t0:.1f} s"
-            " (not a measured figure)",
+            f" (not a measured figure; peak RSS {peak_rss_mb():,.0f} MB)",
             flush=True,
         )
         timings = {}
@@ -606,9 +635,16 @@ def run(kind: str, csv_path: Path, work: Path, args: argparse.Namespace, sinks: 
             ("no cap", None),
             (f"cap {args.max_calls_per_day}", args.max_calls_per_day),
         ):
-            t0 = time.perf_counter()
+            reset_peak_rss()
+            rss_before = current_rss_mb()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             view = plan_once(db, keyring, SLUG, templates, start, cap)
             timings[label] = time.perf_counter() - t0
+            print(
+                f"{kind}: plan ({label}): bench process CPU {time.process_time() - cpu0:.1f} s,"
+                f" RSS {rss_before:,.0f} MB before, peak {peak_rss_mb():,.0f} MB during",
+                flush=True,
+            )
             first = view.days[0]
             print(
                 f"{kind}: plan ({label}): {view.people:,} people ({view.unreachable:,} unreachable)"
@@ -619,6 +655,8 @@ def run(kind: str, csv_path: Path, work: Path, args: argparse.Namespace, sinks: 
                 f"{max(d.forecast_calls for d in view.days):.0f} (target ≤ 60 s for 1,000,000)",
                 flush=True,
             )
+        if args.plan_only:
+            return
         plans.approve_plan(db, view.campaign, by=None)
         through = view.days[-1].day
         letters = work / f"letters-{kind}.csv"
@@ -703,6 +741,9 @@ def main() -> None:
     parser.add_argument("--max-calls-per-day", type=int, default=500)
     parser.add_argument("--profile", type=int, default=2000, help="mails sent under cProfile")
     parser.add_argument("--kill-people", type=int, default=20_000, help="0: no kill test")
+    parser.add_argument(
+        "--plan-only", action="store_true", help="import and plan; no send, no kill test"
+    )
     parser.add_argument("--postgres", default=DEFAULT_PG)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

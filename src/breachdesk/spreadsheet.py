@@ -15,6 +15,7 @@ lone ``-`` (the council tables' "not counted").
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -76,14 +77,18 @@ def workbook_bytes(book: Any) -> bytes:
 # --- reading what organisations export ----------------------------------------------------
 
 
-def csv_rows(path: Path, text: str, *, dialect: str = "excel") -> Iterator[tuple[int, list[str]]]:
+def csv_rows(
+    path: Path, text: str | TextIO, *, dialect: str = "excel"
+) -> Iterator[tuple[int, list[str]]]:
     """CSV rows with the line each starts on; any line ending (CR, LF, CRLF) is a row's end,
-    and text the csv module cannot read is a `DocumentFormatError` naming that line.
+    and text the csv module cannot read is a `DocumentFormatError` naming that line. `text` is
+    the whole text, or a seekable file opened with ``newline=""`` (read as it goes).
 
     The reader is strict: a quote opened and never closed would otherwise make the rest of the
     file one cell, and an import would "succeed" with every later row gone. It is refused with
     the line where the quote opened."""
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
+    source = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(source, dialect=dialect, strict=True)
     start = 1
     try:
         for row in reader:
@@ -91,6 +96,9 @@ def csv_rows(path: Path, text: str, *, dialect: str = "excel") -> Iterator[tuple
             start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
+            if not isinstance(text, str):
+                text.seek(0)  # a broken file: read whole once, to find where the quote opened
+                text = text.read()
             opened = _unclosed_quote_line(text, start, reader.dialect)
             raise DocumentFormatError(
                 str(path),
@@ -136,15 +144,34 @@ def _unclosed_quote_line(text: str, start: int, dialect: Any) -> int:
     return opened
 
 
+CSV_ENCODINGS = ("utf-8-sig", "cp932")
+_UNREADABLE = "UTF-8 でも Shift_JIS（CP932）でも読めません（CSV として保存し直してください）"
+
+
 def decode_csv(path: Path, data: bytes) -> str:
     """A CSV export's text: UTF-8 (with or without BOM) or Shift_JIS (CP932), as Excel writes."""
-    for encoding in ("utf-8-sig", "cp932"):
+    for encoding in CSV_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DocumentFormatError(
-        str(path),
-        None,
-        "UTF-8 でも Shift_JIS（CP932）でも読めません（CSV として保存し直してください）",
-    )
+    raise DocumentFormatError(str(path), None, _UNREADABLE)
+
+
+def csv_file_encoding(path: Path, name: str, *, chunk: int = 1 << 24) -> tuple[str, int]:
+    """The encoding `decode_csv` would choose for a file on disk, and its count of line feeds,
+    found by reading it in chunks (a large file is never whole in memory). OSError if it
+    cannot be read; a `DocumentFormatError` under `name` if it is in neither encoding."""
+    for encoding in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines = 0
+        try:
+            with path.open("rb") as data:
+                while block := data.read(chunk):
+                    decoder.decode(block)
+                    lines += block.count(b"\n")  # never a CP932 trail byte
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, lines
+    raise DocumentFormatError(name, None, _UNREADABLE)

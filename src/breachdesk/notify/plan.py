@@ -19,7 +19,8 @@ When a template of the chain uses ``{code}``, every reachable person gets a code
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -162,15 +163,32 @@ def _audience(kind: str, incident_id: int) -> ColumnElement[bool] | None:
     raise InvalidInputError(f"対象は {'・'.join(AUDIENCES)} のいずれかです", where="audience")
 
 
+@dataclass
+class Planned:
+    """The planned people in id order: each one's id and the index of their first reachable
+    channel in the chain (-1: none), kept as two flat arrays — 9 bytes a person, so ten million
+    people take 90 MB where a list of tuples took over a gigabyte."""
+
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    first: array[int] = field(default_factory=lambda: array("b"))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.ids, self.first, strict=True)
+
+
 def _first_channels(
     s: Session, key: DataKey, register_id: int, chain: list[str], audience: Any
-) -> list[tuple[int, int]]:
-    """(person id, index of their first reachable channel in `chain`, or -1), by id.
+) -> Planned:
+    """Each person of the audience with the index of their first reachable channel in
+    `chain` (or -1), by id.
 
     A chain that starts with mail takes a person with a mail blind index at their word without
     decrypting them (most people of most registers: 1M plans in well under a minute); a value
     that is no address after all is skipped down the chain at send time."""
-    out: list[tuple[int, int]] = []
+    out = Planned()
     last = 0
     index = {c: i for i, c in enumerate(chain)}
     mail_first = chain[0] == "mail"
@@ -197,7 +215,8 @@ def _first_channels(
                 plain = key.decrypt(bytes(record), record_context(register_id, bytes(person_key)))
                 channel, _ = next_channel(chain, json.loads(plain))
                 first[person_id] = index[channel] if channel else -1
-        out.extend((p, first[p]) for p, _ in rows)
+        out.ids.extend(p for p, _ in rows)
+        out.first.extend(first[p] for p, _ in rows)
         last = rows[-1][0]
 
 
@@ -272,10 +291,7 @@ def plan_campaign(
         people = _first_channels(s, key, register.id, chain, condition)
         if not people:
             raise InvalidInputError("この条件に当てはまる対象者がいません", where="audience")
-        counts = {c: 0 for c in chain}
-        for _, i in people:
-            if i >= 0:
-                counts[chain[i]] += 1
+        counts = {c: people.first.count(i) for i, c in enumerate(chain)}
         days = spread(model, counts, chain, start, max_calls_per_day, desk_open=desk_days(db, slug))
         campaign = Campaign(
             incident_id=incident.id,
@@ -311,12 +327,12 @@ def plan_campaign(
             )
         s.flush()
         if any("{code}" in r.body or "{code}" in r.subject for r in rows.values()):
-            reachable = [p for p, i in people if i >= 0]
+            reachable = array("q", (p for p, i in people if i >= 0))
             codes.assign_codes(s, incident.id, reachable, campaign.id, utcnow())
         insert_plain(
             s, "campaign_messages", _COLUMNS, _messages(campaign.id, chain, people, days, start)
         )
-        unreachable = sum(1 for _, i in people if i < 0)
+        unreachable = people.first.count(-1)
         audited(
             s,
             by,
@@ -378,33 +394,31 @@ _COLUMNS = (
 def _messages(
     campaign_id: int,
     chain: list[str],
-    people: list[tuple[int, int]],
+    people: Planned,
     days: list[PlannedDay],
     start: date,
-) -> list[tuple[Any, ...]]:
+) -> Iterator[tuple[Any, ...]]:
     """One queue row per person: their first channel's day in id order, earlier channels of
-    the chain skipped; nobody reachable → unreachable."""
+    the chain skipped; nobody reachable → unreachable. Made as the COPY takes them, never all
+    at once."""
     slots = {c: [(d.day, d.counts.get(c, 0)) for d in days if d.counts.get(c, 0)] for c in chain}
     position = {c: 0 for c in chain}
     used = {c: 0 for c in chain}
-    out: list[tuple[Any, ...]] = []
     for person_id, i in people:
         marks: dict[str, str | None] = {c: None for c in CHANNELS}
         if i < 0:
             for c in chain:
                 marks[c] = "skipped"
-            out.append(
-                (
-                    campaign_id,
-                    person_id,
-                    start,
-                    None,
-                    "unreachable",
-                    marks["mail"],
-                    marks["sms"],
-                    marks["letter"],
-                    0,
-                )
+            yield (
+                campaign_id,
+                person_id,
+                start,
+                None,
+                "unreachable",
+                marks["mail"],
+                marks["sms"],
+                marks["letter"],
+                0,
             )
             continue
         channel = chain[i]
@@ -415,20 +429,17 @@ def _messages(
         if used[channel] == n:
             position[channel] += 1
             used[channel] = 0
-        out.append(
-            (
-                campaign_id,
-                person_id,
-                day,
-                channel,
-                "pending",
-                marks["mail"],
-                marks["sms"],
-                marks["letter"],
-                0,
-            )
+        yield (
+            campaign_id,
+            person_id,
+            day,
+            channel,
+            "pending",
+            marks["mail"],
+            marks["sms"],
+            marks["letter"],
+            0,
         )
-    return out
 
 
 def _plan_row(s: Session, campaign_id: int) -> tuple[Campaign, CampaignPlan, Incident]:

@@ -57,6 +57,11 @@ def normalise_postal(value: str) -> str:
 
 def normalise_birth(value: str) -> str:
     text = fold(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO already: most lists
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass  # 1980-1-2 padded oddly, or not a date: the patterns below decide
     found = _BIRTH.fullmatch(text) or _BIRTH_COMPACT.fullmatch(text)
     if found is None:
         return ""

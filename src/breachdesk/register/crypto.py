@@ -147,9 +147,15 @@ class DataKey:
     def __init__(self, material: bytes) -> None:
         if len(material) != KEY_BYTES:
             raise KeyUnavailableError("データキーは32バイトでなければなりません")
+        self._material = material
         record_key = hmac.digest(material, b"breachdesk record encryption", "sha256")
         self._index_key = hmac.digest(material, b"breachdesk blind index", "sha256")
         self._aead = AESGCM(record_key)
+
+    def __reduce__(self) -> tuple[type[DataKey], tuple[bytes]]:
+        # Pickled only to reach a large import's worker processes through their pipe
+        # (`register.prepare`); it is never written anywhere.
+        return (DataKey, (self._material,))
 
     @staticmethod
     def generate() -> bytes:

@@ -8,19 +8,24 @@ updates the person with the same key, keeping the replaced record as history.
 
 Rows are checked as they are read; every bad row is reported with its line and column (never
 its value), and one bad row means nothing of the import is written (one transaction). Each
-personal value is encrypted before it leaves this module; the clear values live only in memory,
-row by row. Imports of one register run one at a time (`claim`).
+personal value is encrypted before it is written; the clear values live only in memory, batch by
+batch — in this process, or for a large list in worker processes that receive the rows through
+a pipe (`register.prepare`). A CSV file on disk is read as it is imported, never whole (a
+ten-million-person list is 2 GB), after one pass in chunks that finds its encoding and counts
+its lines. Imports of one register run one at a time (`claim`).
 """
 
 from __future__ import annotations
 
 import io
-import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +44,26 @@ from breachdesk.db.tables import (
 )
 from breachdesk.errors import ConflictError, DocumentFormatError
 from breachdesk.privacy.redact import redact
-from breachdesk.register.blind import IDENTIFIERS
-from breachdesk.register.bulk import BackgroundWrites, insert_people, refresh_statistics
-from breachdesk.register.columns import column_name, columns_of, parse_row
-from breachdesk.register.crypto import DataKey
+from breachdesk.register.bulk import (
+    BackgroundWrites,
+    NewPeople,
+    insert_people,
+    rebuild_indexes,
+    refresh_statistics,
+    suspend_indexes,
+)
+from breachdesk.register.columns import column_name, columns_of
 from breachdesk.register.keys import Keyring, ensure_register
-from breachdesk.spreadsheet import csv_rows, decode_csv
+from breachdesk.register.prepare import (
+    PreparedRow,
+    RowRules,
+    prepared,
+    processes_for,
+)
+from breachdesk.register.prepare import record_context as record_context  # its callers' import
+from breachdesk.spreadsheet import csv_file_encoding, csv_rows, decode_csv
+
+log = logging.getLogger("breachdesk.register")
 
 BATCH = 5000
 MAX_PROBLEMS = 50
@@ -112,7 +131,7 @@ def _cell(value: Any) -> str:
 
 
 def _rows(path: Path, data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int | None]:
-    """The file's rows with their line numbers, and about how many there are."""
+    """The rows of a file in memory with their line numbers, and about how many there are."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -133,26 +152,29 @@ def _rows(path: Path, data: bytes) -> tuple[Iterator[tuple[int, list[str]]], int
     return csv_rows(path, text, dialect=dialect), text.count("\n") or 1
 
 
-def record_bytes(record: Mapping[str, str], items: list[str]) -> bytes:
-    return json.dumps(
-        {**record, "items": items}, ensure_ascii=False, separators=(",", ":"), sort_keys=True
-    ).encode()
+def _file_rows(path: Path, name: str) -> tuple[Iterator[tuple[int, list[str]]], int | None]:
+    """The rows of a CSV file on disk, read as they are imported (a ten-million-person list is
+    never whole in memory), and about how many there are."""
+    try:
+        encoding, lines = csv_file_encoding(path, name)
+    except OSError as exc:
+        raise DocumentFormatError(name, None, f"読めません（{_why(exc)}）") from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        with path.open(encoding=encoding, newline="") as stream:
+            first = stream.readline()
+            stream.seek(0)
+            dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
+            yield from csv_rows(Path(name), stream, dialect=dialect)
+
+    return rows(), lines or 1
 
 
-def record_context(register_id: int, person_key: bytes) -> bytes:
-    """What a record's encryption is bound to: its register and its person (no row swaps)."""
-    return b"breachdesk person %d " % register_id + person_key
-
-
-_INDEX_COLUMNS = tuple((kind, f"{kind}_ix") for kind in IDENTIFIERS)
-
-
-def indexes(key: DataKey, identifiers: Mapping[str, str]) -> dict[str, bytes | None]:
-    """The blind index columns of a row, from its normalised identifiers (`parse_row`)."""
-    return {
-        column: key.blind(kind, identifiers[kind]) if kind in identifiers else None
-        for kind, column in _INDEX_COLUMNS
-    }
+def _batched(
+    rows: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 def import_register(
@@ -183,13 +205,16 @@ def import_register(
     import waits for the first to commit (PostgreSQL), or for SQLite's lock up to its busy
     timeout, and is refused with a `ConflictError` when the wait fails."""
     name = redact(file_name or path.name)
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DocumentFormatError(name, None, f"読めません（{_why(exc)}）") from exc
-    rows, total = _rows(Path(name), data)
-    del data
+    if data is None and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        rows, total = _file_rows(path, name)
+    else:
+        if data is None:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise DocumentFormatError(name, None, f"読めません（{_why(exc)}）") from exc
+        rows, total = _rows(Path(name), data)
+        del data
     try:
         return _import(
             db,
@@ -285,74 +310,72 @@ def _import(
         counts = {"rows": 0, "added": 0, "updated": 0, "unchanged": 0}
         problems: list[tuple[int, str]] = []
         bad = 0
-        seen: dict[bytes, int] = {}
-        inserts: list[dict[str, Any]] = []
+        seen: dict[bytes, int] = {}  # person key → the line it was first on
+        inserts: list[PreparedRow] = []
         updates: list[dict[str, Any]] = []
         now = utcnow()
         register_id, import_id = register.id, run.id
         key_column = column_name(key_kind, columns)
+        rules = RowRules(key, register_id, columns, item_labels, key_kind, key_column)
+        processes = processes_for(total)
+        suspended = None if existing else suspend_indexes(s, total)
         # From here until the writes are done only the writer thread uses the session.
-        with BackgroundWrites(s) as writes:
-            for line, cells in rows:
-                if not any(c.strip() for c in cells):
-                    continue
-                counts["rows"] += 1
-                if progress is not None and counts["rows"] % progress_every == 0:
-                    progress(Progress(counts["rows"], total, time.perf_counter() - started))
-                try:
-                    record, leaked, identifiers = parse_row(cells, columns, item_labels, label_hash)
-                    key_value = identifiers.get(key_kind, "")
-                    if not key_value:
-                        raise ValueError(f"{key_column}：空です（方を見分ける列です）")
-                    person_key = key.blind("key:" + key_kind, key_value)
-                    if person_key in seen:
-                        raise ValueError(f"{key_column}：{seen[person_key]}行目と同じ方です")
-                    seen[person_key] = line
-                except ValueError as exc:
-                    bad += 1
-                    if len(problems) < MAX_PROBLEMS:
-                        problems.append((line, str(exc)))
-                    continue
-                if bad:
-                    continue  # nothing will be written; keep reading to report every bad row
-                plain = record_bytes(record, leaked)
-                digest = key.blind("digest", plain.decode())
-                known = existing.get(person_key)
-                if known is not None and known[1] == digest:
-                    counts["unchanged"] += 1
-                    continue
-                row = {
-                    "record": key.encrypt(plain, record_context(register_id, person_key)),
-                    "digest": digest,
-                    "items": leaked,
-                    "updated_at": now,
-                    **indexes(key, identifiers),
-                }
-                if known is None:
-                    counts["added"] += 1
-                    inserts.append(
-                        {
-                            "register_id": register_id,
-                            "person_key": person_key,
-                            "version": 1,
-                            "created_at": now,
-                            **row,
-                        }
-                    )
-                else:
-                    counts["updated"] += 1
-                    updates.append({"id": known[0], **row})
+        with (
+            BackgroundWrites(s) as writes,
+            closing(prepared(rules, _batched(rows, BATCH), processes)) as batches,
+        ):
+            for batch in batches:
+                before = counts["rows"]
+                counts["rows"] += batch.rows
+                if progress is not None:
+                    elapsed = time.perf_counter() - started
+                    step = progress_every
+                    for mark in range((before // step + 1) * step, counts["rows"] + 1, step):
+                        progress(Progress(mark, total, elapsed))
+                found = list(batch.problems)
+                bad += len(found)
+                for row in batch.good:
+                    first = seen.setdefault(row.person_key, row.line)
+                    if first != row.line:
+                        bad += 1
+                        found.append((row.line, f"{key_column}：{first}行目と同じ方です"))
+                        continue
+                    if bad:
+                        continue  # nothing will be written; keep reading to report every bad row
+                    known = existing.get(row.person_key)
+                    if known is None:
+                        counts["added"] += 1
+                        inserts.append(row)
+                    elif known[1] == row.digest:
+                        counts["unchanged"] += 1
+                    else:
+                        counts["updated"] += 1
+                        updates.append(_changed(known[0], row, now))
+                if found and len(problems) < MAX_PROBLEMS:
+                    problems.extend(sorted(found)[: MAX_PROBLEMS - len(problems)])
                 if len(inserts) >= BATCH:
-                    writes.submit(partial(insert_people, s, inserts))
+                    writes.submit(partial(insert_people, s, NewPeople(register_id, now, inserts)))
                     inserts = []
                 if len(updates) >= BATCH:
                     writes.submit(partial(_update, s, updates, import_id, now))
                     updates = []
             if bad:
                 raise RegisterFormatError(name, problems, bad)
-            writes.submit(partial(insert_people, s, inserts))
+            writes.submit(partial(insert_people, s, NewPeople(register_id, now, inserts)))
             if updates:
                 writes.submit(partial(_update, s, updates, import_id, now))
+        del seen, existing
+        written = time.perf_counter()
+        rebuild_indexes(s, suspended)
+        log.info(
+            "register import: %d rows read, checked and written in %.1f s (%d worker processes)%s",
+            counts["rows"],
+            written - started,
+            processes,
+            f"; indexes built after the load in {time.perf_counter() - written:.1f} s"
+            if suspended
+            else "",
+        )
         refresh_statistics(s, counts["added"] + counts["updated"])
         register.mapping = {
             "columns": {**saved, **{redact(k): v for k, v in given.items()}},
@@ -382,6 +405,20 @@ def _existing(s: Session, register_id: int) -> dict[bytes, tuple[int, bytes]]:
         )
     )
     return {bytes(k): (i, bytes(d)) for k, i, d in rows}
+
+
+def _changed(person_id: int, row: PreparedRow, now: datetime) -> dict[str, Any]:
+    """The new values of a person whose record changed, for `_update`."""
+    return {
+        "id": person_id,
+        "record": row.record,
+        "digest": row.digest,
+        "items": list(row.items),
+        "updated_at": now,
+        "customer_ix": row.customer_ix,
+        "mail_ix": row.mail_ix,
+        "phone_ix": row.phone_ix,
+    }
 
 
 def _update(s: Session, updates: list[dict[str, Any]], import_id: int, now: datetime) -> None:
