@@ -1,4 +1,4 @@
-"""Serving the web app, and the settings it reads."""
+"""Serving the web app, the schema it needs and the settings it reads."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from breachdesk.cli.common import app, state
+from breachdesk.cli.common import app, settings, state
 from breachdesk.config import describe_settings
 
 
@@ -52,6 +52,34 @@ def run_server(
         # from the configured proxies (setting trusted_proxies).
         proxy_headers=False,
     )
+
+
+@app.command("migrate")
+def migrate_() -> None:
+    """Bring the database's schema up to this version (once, before starting the servers)."""
+    from breachdesk.db.engine import head_revisions, known_revisions, open_database
+
+    database = open_database(settings().db, migrate=False)
+    try:
+        before = database.revision()
+        if before is not None and before not in known_revisions():
+            typer.echo(
+                f"error: the schema is at {before}, newer than this version of breachdesk "
+                "knows (a newer version migrated it): install that version here",
+                err=True,
+            )
+            raise typer.Exit(2)
+        database.migrate()
+        after = database.revision()
+    finally:
+        database.dispose()
+    if after not in head_revisions():
+        typer.echo(f"error: the schema is at {after}, not at this version's newest", err=True)
+        raise typer.Exit(2)
+    if before == after:
+        typer.echo(f"schema at {after}: up to date")
+    else:
+        typer.echo(f"schema at {after}: was {before or 'empty'}")
 
 
 @app.command("settings")
