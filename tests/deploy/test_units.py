@@ -40,7 +40,6 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from breachdesk.config import Settings
 from breachdesk.db import Database
 from breachdesk.db.engine import head_revisions
-from conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -48,6 +47,10 @@ SYSTEMD = DEPLOY / "systemd"
 COMPOSE = DEPLOY / "compose"
 PAGE = ROOT / "docs" / "deployment.md"
 BIN = Path(sys.executable).parent
+# As tests/conftest.py reads it (a bare `import conftest` finds whichever conftest came first).
+POSTGRES_URL = os.environ.get(
+    "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 SETTINGS = {f"BREACHDESK_{name.upper()}" for name in Settings.model_fields}
 SECRETS = {
     f"BREACHDESK_{name.upper()}"

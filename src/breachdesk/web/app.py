@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, desk: Desk | None = None) ->
             pacing.enable()
         yield
         the_desk.close()  # the question log's last batch
+        gc.unfreeze()
 
     app = FastAPI(
         lifespan=lifespan,
