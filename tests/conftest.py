@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from breachdesk.db import Database, open_database
+from pg_schema import POSTGRES_URL, empty_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 # A served app paces long work and freezes the garbage collector's view of what is alive
 # (breachdesk.pacing): right for one long-lived worker, a leak across thousands of test apps.
 # tests/test_pacing.py turns it on where it is the subject.
 os.environ.setdefault("BREACHDESK_WEB_PACING", "0")
-POSTGRES_URL = os.environ.get(
-    "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SEED_SLUGS = {
     "000": "tottori",
     "001": "moneysquare",
@@ -53,23 +50,12 @@ def db(
         yield database
         database.dispose()
         return
-    if postgres_problem:
-        if os.environ.get("BREACHDESK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here but unreachable: {postgres_problem}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {postgres_problem}")
-    schema = f"bd_test_{uuid.uuid4().hex[:12]}"
-    import psycopg
-
-    plain = POSTGRES_URL.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    database = open_database(POSTGRES_URL, schema=schema)
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with empty_schema(postgres_problem) as schema:
+        database = open_database(POSTGRES_URL, schema=schema)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
 
 def seeds_dir() -> Path | None:

@@ -24,9 +24,7 @@ import ssl
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from breachdesk.config import Settings
 from breachdesk.db import Database
 from breachdesk.db.engine import head_revisions
+from pg_schema import POSTGRES_URL, empty_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -47,10 +46,6 @@ SYSTEMD = DEPLOY / "systemd"
 COMPOSE = DEPLOY / "compose"
 PAGE = ROOT / "docs" / "deployment.md"
 BIN = Path(sys.executable).parent
-# As tests/conftest.py reads it (a bare `import conftest` finds whichever conftest came first).
-POSTGRES_URL = os.environ.get(
-    "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SETTINGS = {f"BREACHDESK_{name.upper()}" for name in Settings.model_fields}
 SECRETS = {
     f"BREACHDESK_{name.upper()}"
@@ -271,26 +266,6 @@ class Deployment:
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done
-
-
-@contextmanager
-def empty_schema(postgres_problem: str | None) -> Iterator[str]:
-    """A new, empty schema on the test server (conftest's per-test schemas, not migrated)."""
-    if postgres_problem:
-        if os.environ.get("BREACHDESK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here but unreachable: {postgres_problem}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {postgres_problem}")
-    import psycopg
-
-    schema = f"bd_test_{uuid.uuid4().hex[:12]}"
-    plain = POSTGRES_URL.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def filled_in_env_file(target: Path, **values: str) -> None:

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,12 +37,10 @@ from breachdesk.register.crypto import new_master_key
 from breachdesk.register.sample import people, write_csv
 from breachdesk.web.login import LOGIN_CSRF
 from breachdesk.web.register_public import CHECK_CSRF
+from pg_schema import POSTGRES_URL, empty_schema
 
 T = TypeVar("T")
 BIN = Path(sys.executable).parent
-POSTGRES_URL = os.environ.get(
-    "BREACHDESK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 PASSWORD = "correct horse battery"
 ASK = f"/api/v1/incidents/{DEMO_SLUG}/ask"
 
@@ -90,23 +87,12 @@ def store(
         yield database
         database.dispose()
         return
-    if postgres_problem:
-        if os.environ.get("BREACHDESK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here but unreachable: {postgres_problem}")
-        pytest.skip(f"PostgreSQL not reachable: {postgres_problem}")
-    import psycopg
-
-    schema = f"bd_test_{uuid.uuid4().hex[:12]}"
-    plain = POSTGRES_URL.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    database = open_database(POSTGRES_URL, schema=schema)
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with empty_schema(postgres_problem) as schema:
+        database = open_database(POSTGRES_URL, schema=schema)
+        try:
+            yield database
+        finally:
+            database.dispose()
 
 
 @pytest.fixture(scope="module")
