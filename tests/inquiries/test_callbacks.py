@@ -20,7 +20,13 @@ from sqlalchemy import func, select
 from breachdesk.auth.service import Actor
 from breachdesk.config import Settings
 from breachdesk.db import Database
-from breachdesk.db.tables import AuditEvent, CallbackRequest, Incident, Inquiry
+from breachdesk.db.tables import (
+    AuditEvent,
+    CallbackRequest,
+    Incident,
+    Inquiry,
+    RegisterCounter,
+)
 from breachdesk.errors import (
     ConflictError,
     InvalidInputError,
@@ -294,6 +300,10 @@ def test_concurrent_requests_from_one_address_store_exactly_the_limit(
     later = FRIDAY_NIGHT + dt.timedelta(hours=1)
     callbacks.request(SLUG, phone_request(), contacts=CONTACTS, address="203.0.113.5", now=later)
     assert count(db, CallbackRequest) == 7
+    # The counters hold the address's blind index, never the address.
+    with db.read() as s:
+        subjects = s.scalars(select(RegisterCounter.subject)).all()
+    assert subjects and not any("203.0.113.5" in x or x == "x" for x in subjects)
 
 
 def test_first_requests_at_once_create_one_register(callbacks: CallbackDesk, db: Database) -> None:
