@@ -7,10 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -46,8 +43,8 @@ from breachdesk.kb.facts import DaysRule
 from breachdesk.register.crypto import MasterKey, load_master_key, new_master_key
 from breachdesk.register.desk import RegisterDesk
 from breachdesk.register.keys import Keyring
+from concurrency import at_once
 
-T = TypeVar("T")
 SLUG = "shop"
 PHONE = "090-1234-5678"
 MAIL = "hanako.yamada@example.jp"
@@ -68,21 +65,6 @@ CONTACTS = [DESK]
 # Wednesday 23 (秋分の日) are holidays, so the next open day is Thursday 24.
 FRIDAY_NIGHT = dt.datetime(2026, 9, 18, 20, 0, tzinfo=JST)
 OPERATOR = Actor("ola", "10.0.0.9")
-
-
-def at_once(count: int, work: Callable[[int], T]) -> list[T | BaseException]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    gate = threading.Barrier(count)
-
-    def run(i: int) -> T | BaseException:
-        gate.wait()
-        try:
-            return work(i)
-        except Exception as exc:  # collected: the test counts outcomes
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.fixture

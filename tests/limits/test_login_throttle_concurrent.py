@@ -4,35 +4,15 @@ checked no more often than the limit allows, and the audit rows stay as they wer
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
 from sqlalchemy import func, select
 
 from breachdesk.auth import service as auth
 from breachdesk.db import Database
 from breachdesk.db.tables import AuditEvent, LoginAttempt, User
 from breachdesk.errors import AuthenticationError, ThrottledError
+from concurrency import at_once
 
-T = TypeVar("T")
 PASSWORD = "correct horse battery"
-
-
-def at_once(count: int, work: Callable[[int], T]) -> list[T | BaseException]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    gate = threading.Barrier(count)
-
-    def run(i: int) -> T | BaseException:
-        gate.wait()
-        try:
-            return work(i)
-        except Exception as exc:  # collected: the test counts outcomes
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def count(db: Database, *where: object) -> int:

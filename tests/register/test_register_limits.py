@@ -8,11 +8,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,24 +34,9 @@ from breachdesk.register.selfcheck import CODE_TRIES, SelfCheck
 from breachdesk.web.app import create_app
 from breachdesk.web.middleware import PUBLIC_LIMITED
 from breachdesk.web.security import route_permissions
+from concurrency import at_once
 
-T = TypeVar("T")
 LIMIT = 5
-
-
-def at_once(count: int, work: Callable[[int], T]) -> list[T | BaseException]:
-    """Run `work(i)` in `count` threads released together; results or raised errors."""
-    gate = threading.Barrier(count)
-
-    def run(i: int) -> T | BaseException:
-        gate.wait()
-        try:
-            return work(i)
-        except Exception as exc:  # collected: the test counts outcomes
-            return exc
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def rows(db: Database, table: type, **where: Any) -> int:
